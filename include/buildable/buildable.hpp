@@ -1,0 +1,16 @@
+#pragma once
+/// @file buildable.hpp
+/// Umbrella header: everything a user of the SDK needs.
+
+#include <buildable/client.hpp>
+#include <buildable/client_options.hpp>
+#include <buildable/emit_result.hpp>
+#include <buildable/errors.hpp>
+#include <buildable/handler.hpp>
+#include <buildable/listen_options.hpp>
+#include <buildable/listener_error.hpp>
+#include <buildable/log.hpp>
+#include <buildable/message.hpp>
+#include <buildable/retry_options.hpp>
+#include <buildable/subscription.hpp>
+#include <buildable/version.hpp>

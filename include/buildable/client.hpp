@@ -1,0 +1,164 @@
+#pragma once
+/// @file client.hpp
+/// buildable::Client: emit events and listen for them.
+
+#include <buildable/client_options.hpp>
+#include <buildable/emit_result.hpp>
+#include <buildable/errors.hpp>
+#include <buildable/handler.hpp>
+#include <buildable/listen_options.hpp>
+#include <buildable/message.hpp>
+#include <buildable/subscription.hpp>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace buildable {
+
+namespace detail {
+class ClientImpl;
+}
+
+/// A connection to Buildable Events.
+///
+/// @par Thread Safety
+/// Every member function may be called from any thread concurrently. Handlers run on the
+/// client's handler pool (ClientOptions::handler_threads threads), never on the poll thread
+/// and never on the caller's thread. Within one listener, handler calls do not overlap and
+/// follow message order (oldest first) unless ListenOptions::max_concurrency is above 1.
+/// Different listeners' handlers run concurrently.
+///
+/// @par Threads
+/// Threads start lazily: a client that only calls emit() owns none. The first emit_async()
+/// or on() starts one I/O thread (which never runs user code); the first on() also starts the
+/// handler pool.
+///
+/// @par Lifecycle
+/// close() is idempotent and the destructor calls it. When close() returns, no handler is
+/// running and none will run again. A moved-from Client may only be destroyed or assigned.
+class Client {
+ public:
+  /// Validates the options (throws InvalidArgument saying what to fix). Sends nothing.
+  explicit Client(ClientOptions options);
+  /// Shorthand for a client with this secret and every other option from ClientOptions's
+  /// defaults and the environment (see ClientOptions::from_env).
+  explicit Client(std::string secret);
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  /// Publishes `payload` as event `event` (POST /emit) and returns the new message's key.
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument before sending anything when `event` is empty, `payload` is not a
+  /// JSON object or the body exceeds ClientOptions::max_body_bytes. Throws HttpError for a
+  /// non-2xx answer, TransportError when no answer came, ProtocolError when the answer was not
+  /// `{"key": "..."}`, ClosedError after close().
+  ///
+  /// @par Idempotency
+  /// Retried per ClientOptions::retry, by default only when the service provably did not act
+  /// on the request (connection refused, DNS failure, 429, 503), so an emit is never
+  /// duplicated by the SDK unless RetryOptions::retry_emit_when_unsure is set.
+  EmitResult emit(std::string_view event, const nlohmann::json& payload);
+
+  /// Same as emit(event, json) for any type nlohmann::json converts from (a struct with
+  /// `to_json`, a map, ...). The converted value must be a JSON object.
+  template <class T, class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  EmitResult emit(std::string_view event, const T& payload) {
+    return emit(event, nlohmann::json(payload));
+  }
+
+  /// Asynchronous emit(): returns at once; the future yields the result or the same
+  /// exceptions as emit(). Caller mistakes throw InvalidArgument right here. All async emits
+  /// share the client's I/O thread; no thread is created per call.
+  std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+
+  template <class T, class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
+    return emit_async(event, nlohmann::json(payload));
+  }
+
+  /// Registers `handler` for `event` and starts polling for it.
+  ///
+  /// Each message is claimed (POST /init) before the handler runs, so among all processes
+  /// listening with the same txKey it is handled once; the result is recorded with
+  /// POST /transact: `finished` with the handler's return value, or `failed` with the text of
+  /// the exception it threw.
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument for an empty event name, a platform or label containing a dot,
+  /// max_concurrency < 1, or when a listener with the same platform, label, event and txKey is
+  /// already registered on this client; ClosedError after close(). Everything that goes wrong
+  /// later is reported to ClientOptions::on_error, never thrown.
+  Subscription on(std::string event, Handler handler, ListenOptions options = {});
+
+  /// Typed listener: the payload is converted to `Payload` with nlohmann's `from_json` and the
+  /// handler is called with it (and with the Message if it takes a second parameter). A
+  /// payload that does not convert is recorded as a failed transaction.
+  template <class Payload, class F>
+  Subscription on(std::string event, F handler, ListenOptions options = {}) {
+    return on(std::move(event), Handler(typed_handler<Payload>(std::move(handler))),
+              std::move(options));
+  }
+
+  /// Removes one listener. Returns false if it was not registered (any more).
+  ///
+  /// @par Thread Safety
+  /// When off() returns on any thread other than one running this listener's handler, the
+  /// handler is not running and will never run again, so state it captured may be freed.
+  /// Called from inside the listener's own handler, it marks the listener removed and returns
+  /// without waiting for itself. Messages already claimed but not yet handled are reported to
+  /// on_error as `abandoned` and stay `processing` for this txKey.
+  bool off(const Subscription& subscription);
+  /// Removes every listener matching all non-empty fields of `filter`; returns them.
+  std::vector<Subscription> off(const ListenerFilter& filter);
+  /// Removes every listener; returns them.
+  std::vector<Subscription> off_all();
+
+  /// The listeners currently registered.
+  std::vector<Subscription> subscriptions() const;
+
+  /// Stops polling, lets running handlers and already-claimed messages finish within
+  /// ClientOptions::shutdown_timeout (what is not started by then is reported `abandoned`),
+  /// aborts in-flight requests, and joins the client's threads. Idempotent. From inside a
+  /// handler it stops everything but cannot wait for that handler itself.
+  void close();
+
+  /// The options in effect (validated, secret included: do not log them with anything but
+  /// operator<<).
+  const ClientOptions& options() const;
+
+ private:
+  template <class Payload, class F>
+  static auto typed_handler(F f) {
+    return [f = std::move(f)](const Message& m) -> nlohmann::json {
+      Payload typed = m.payload.get<Payload>();
+      if constexpr (std::is_invocable_v<F&, const Payload&, const Message&>) {
+        return invoke_to_json(f, typed, m);
+      } else {
+        return invoke_to_json(f, typed);
+      }
+    };
+  }
+  template <class F, class... Args>
+  static nlohmann::json invoke_to_json(F& f, Args&&... args) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, Args...>>) {
+      f(std::forward<Args>(args)...);
+      return nullptr;
+    } else {
+      return f(std::forward<Args>(args)...);
+    }
+  }
+
+  std::unique_ptr<detail::ClientImpl> impl_;
+};
+
+}  // namespace buildable

@@ -1,0 +1,85 @@
+#pragma once
+/// @file client_options.hpp
+/// Every setting of a buildable::Client, with its default and unit.
+
+#include <buildable/listener_error.hpp>
+#include <buildable/log.hpp>
+#include <buildable/retry_options.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+namespace buildable {
+
+/// The service's public endpoint, used when neither base_url nor BLD_EVENTS_BASE_URL is set.
+inline constexpr const char* kDefaultBaseUrl = "https://events.buildable.dev";
+
+/// Settings of a Client. Fill what you need; the rest keeps the documented default.
+/// Client's constructor calls validate(), so a misconfiguration fails there with a message
+/// saying what to fix.
+struct ClientOptions {
+  // --- Connection -----------------------------------------------------------------------
+  /// Secret key, sent as `X-Buildable-Secret`. Required.
+  std::string secret;
+  /// Service root, `https://host[:port][/prefix]`. Plain `http://` is accepted only for
+  /// loopback hosts (127.0.0.0/8, ::1, localhost) unless allow_insecure_http is set.
+  std::string base_url = kDefaultBaseUrl;
+  /// Allow plain `http://` to non-loopback hosts (the secret then travels in clear text).
+  bool allow_insecure_http = false;
+  /// Time to establish a connection (TCP + TLS).
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// Time for one whole HTTP attempt, connection included.
+  std::chrono::milliseconds request_timeout{30'000};
+  /// `User-Agent` header. Empty: "buildable-cpp/<version>".
+  std::string user_agent;
+  /// PEM file of CA certificates to trust instead of the system store. Empty: system store.
+  std::string ca_bundle;
+  /// Proxy URL passed to libcurl (e.g. `http://proxy:3128`). Empty: libcurl's environment
+  /// variables apply as usual.
+  std::string proxy;
+  /// Most connections the client opens to the service at once (per client).
+  int max_connections = 16;
+  /// Retry policy of every request (see RetryOptions for what emit() retries).
+  RetryOptions retry;
+  /// Largest request body emit() sends; larger payloads fail before sending.
+  std::size_t max_body_bytes = 1024 * 1024;
+
+  // --- Listening ------------------------------------------------------------------------
+  /// Wait between two polls of an idle listener (a full page is re-polled at once).
+  std::chrono::milliseconds poll_interval{1'000};
+  /// Random share of poll_interval added or removed per wait, in [0, 1), so that many
+  /// processes do not poll in lock-step.
+  double poll_jitter = 0.1;
+  /// Longest wait between polls of a listener whose polls keep failing.
+  std::chrono::milliseconds max_poll_backoff{30'000};
+  /// Messages asked for per query (1..100).
+  int page_size = 100;
+  /// Threads that run handlers, shared by all listeners of the client.
+  int handler_threads = 4;
+  /// Claimed-but-not-yet-handled messages the client holds at most; the poller stops
+  /// fetching while this many are outstanding.
+  std::size_t max_outstanding_messages = 1000;
+  /// How long close() lets running and already-claimed handlers finish.
+  std::chrono::milliseconds shutdown_timeout{10'000};
+
+  // --- Diagnostics ----------------------------------------------------------------------
+  /// Receives listening-path errors. Empty: a rate-limited line through `logger`.
+  ErrorHandler on_error;
+  /// Receives diagnostic lines. Empty: warnings and errors go to stderr.
+  LogHandler logger;
+
+  /// Options filled from the environment: `BUILDABLE_SECRET_KEY` -> secret,
+  /// `BLD_EVENTS_BASE_URL` -> base_url. Unset variables leave the defaults. Values set on the
+  /// returned object afterwards win over the variables.
+  static ClientOptions from_env();
+
+  /// Throws buildable::InvalidArgument naming the first bad field and what to fix.
+  void validate() const;
+};
+
+/// Prints the options for diagnostics, with the secret redacted.
+std::ostream& operator<<(std::ostream& os, const ClientOptions& options);
+
+}  // namespace buildable

@@ -1,0 +1,38 @@
+#pragma once
+/// @file listener_error.hpp
+/// What the listening path reports through ClientOptions::on_error instead of throwing.
+
+#include <functional>
+#include <string>
+
+namespace buildable {
+
+/// One problem on the listening path. Delivered to ClientOptions::on_error; never thrown.
+struct ListenerError {
+  enum class Kind {
+    poll,             ///< querying for messages failed (the poller backs off and retries)
+    claim,            ///< claiming a message failed; it stays unclaimed and is retried later
+    claim_ambiguous,  ///< the claim may have succeeded on the server but its answer was lost;
+                      ///< the message may stay in state `processing` for this txKey
+    handler,          ///< the handler threw or its payload did not convert; recorded `failed`
+    record,           ///< recording a transaction's result failed after all retries
+    abandoned,        ///< a claimed message was not handled because its listener was removed
+                      ///< or the client closed; it stays `processing` for this txKey
+  };
+  Kind kind;
+  /// The listener identity, `platform.label.event$$$txKey`.
+  std::string listener;
+  /// The message concerned; empty when the error is not about one message.
+  std::string message_key;
+  /// Human-readable detail. Never contains the secret.
+  std::string message;
+};
+
+/// Name of a kind, e.g. "claim_ambiguous".
+const char* to_string(ListenerError::Kind kind) noexcept;
+
+/// Receives listening-path errors. Called from SDK threads, never concurrently with itself;
+/// must not block for long. May call Client::off().
+using ErrorHandler = std::function<void(const ListenerError&)>;
+
+}  // namespace buildable

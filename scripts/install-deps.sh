@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages this project needs, only those missing (idempotent, fast when
+# everything is there). Usage: scripts/install-deps.sh [build|test|ci|bench]...
+#   build: compiler, CMake, Ninja and the libraries the SDK and emulator link
+#   test:  build + GoogleTest
+#   ci:    test + clang and its sanitizer runtimes
+#   bench: build + wrk and gnuplot
+set -euo pipefail
+
+build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
+            libcpp-httplib-dev libsqlite3-dev libssl-dev ca-certificates)
+test_pkgs=(libgtest-dev libgmock-dev)
+ci_pkgs=(clang libclang-rt-14-dev clang-format)
+bench_pkgs=(wrk gnuplot-nox)
+
+wanted=()
+for set in "${@:-build}"; do
+  case "$set" in
+    build) wanted+=("${build_pkgs[@]}") ;;
+    test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    ci) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${ci_pkgs[@]}") ;;
+    bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown set '$set' (build, test, ci, bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "Installing missing Debian packages: ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
