@@ -13,4 +13,5 @@
 #include <buildable/message.hpp>
 #include <buildable/retry_options.hpp>
 #include <buildable/subscription.hpp>
+#include <buildable/verify.hpp>
 #include <buildable/version.hpp>

@@ -158,7 +158,8 @@ class Client {
     }
   }
 
-  std::unique_ptr<detail::ClientImpl> impl_;
+  friend class detail::ClientImpl;
+  std::shared_ptr<detail::ClientImpl> impl_;
 };
 
 }  // namespace buildable

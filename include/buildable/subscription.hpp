@@ -9,7 +9,7 @@ namespace buildable {
 
 class Client;
 namespace detail {
-class ListenerRegistry;
+class ClientImpl;
 }
 
 /// A copyable handle to one registered listener. Dropping it does not unsubscribe; pass it to
@@ -52,7 +52,7 @@ class ScopedSubscription {
  public:
   ScopedSubscription() = default;
   ScopedSubscription(Client& client, Subscription subscription);
-  ScopedSubscription(ScopedSubscription&&) noexcept = default;
+  ScopedSubscription(ScopedSubscription&& other) noexcept = default;
   ScopedSubscription& operator=(ScopedSubscription&& other) noexcept;
   ScopedSubscription(const ScopedSubscription&) = delete;
   ScopedSubscription& operator=(const ScopedSubscription&) = delete;
@@ -65,7 +65,7 @@ class ScopedSubscription {
   void reset();
 
  private:
-  std::weak_ptr<detail::ListenerRegistry> registry_;
+  std::weak_ptr<detail::ClientImpl> client_;
   Subscription subscription_;
 };
 

@@ -1,0 +1,67 @@
+#pragma once
+/// @file measure.hpp
+/// Clocks, CPU time, process statistics and sample summaries for the benchmark.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+using Clock = std::chrono::steady_clock;
+
+/// Seconds since an arbitrary epoch (steady clock).
+double now_seconds();
+
+/// CPU seconds (user + system) used by this whole process so far (getrusage RUSAGE_SELF).
+double process_cpu_seconds();
+/// CPU seconds used by the calling thread so far (getrusage RUSAGE_THREAD).
+double thread_cpu_seconds();
+/// CPU seconds (user + system) another process used so far, from /proc/<pid>/stat; -1 on error.
+double pid_cpu_seconds(int pid);
+
+/// Threads of this process (entries of /proc/self/task).
+int thread_count();
+/// Resident set size of this process in bytes (/proc/self/statm).
+std::int64_t rss_bytes();
+/// Open file descriptors of this process (entries of /proc/self/fd).
+int fd_count();
+
+/// Pins the calling thread (and what it later creates or forks) to one CPU; false when the
+/// machine has no such CPU or the call failed.
+bool pin_to_cpu(int cpu);
+/// Number of CPUs this process may run on.
+int available_cpus();
+
+/// Wall time and process CPU of a measured section.
+struct Span {
+  double wall_s = 0;
+  double cpu_s = 0;
+};
+
+/// Starts a measurement; stop() returns what elapsed since.
+class Stopwatch {
+ public:
+  Stopwatch() : wall0_(now_seconds()), cpu0_(process_cpu_seconds()) {}
+  Span stop() const { return Span{now_seconds() - wall0_, process_cpu_seconds() - cpu0_}; }
+
+ private:
+  double wall0_;
+  double cpu0_;
+};
+
+/// Median, min and max of repeated samples.
+struct Summary {
+  double median = 0;
+  double min = 0;
+  double max = 0;
+  std::vector<double> samples;
+  bool empty() const { return samples.empty(); }
+};
+Summary summarize(std::vector<double> samples);
+
+/// The q-quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
+double percentile(std::vector<double> values, double q);
+
+}  // namespace bench

@@ -1,0 +1,259 @@
+#include "report.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace bench {
+namespace {
+
+std::string format_summary(const Summary& s) {
+  if (s.empty()) return "-";
+  std::string text = format_number(s.median);
+  if (s.samples.size() > 1) {
+    text += " [" + format_number(s.min) + "-" + format_number(s.max) + "]";
+  }
+  return text;
+}
+
+nlohmann::json summary_json(const Summary& s) {
+  if (s.empty()) return nullptr;
+  return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples}};
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  const double a = std::fabs(v);
+  if (a >= 1000) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else if (a >= 100) {
+    std::snprintf(buf, sizeof(buf), "%.1f", v);
+  } else if (a >= 10) {
+    std::snprintf(buf, sizeof(buf), "%.2f", v);
+  } else if (a == 0 || a >= 0.01) {
+    std::snprintf(buf, sizeof(buf), "%.3g", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2e", v);
+  }
+  return buf;
+}
+
+std::string Goal::describe() const {
+  char buf[64];
+  switch (kind) {
+    case Kind::none:
+      return "";
+    case Kind::min_ratio:
+      std::snprintf(buf, sizeof(buf), "%s >=%.2fx", id.c_str(), value);
+      return buf;
+    case Kind::max_ratio:
+      std::snprintf(buf, sizeof(buf), "%s <=%.2fx", id.c_str(), value);
+      return buf;
+    case Kind::sdk_at_most:
+      return id + " <=" + format_number(value);
+    case Kind::sdk_equals:
+      return id + " =" + format_number(value);
+  }
+  return "";
+}
+
+std::optional<double> Row::ratio() const {
+  if (sdk.empty() || base.empty() || base.median == 0) return std::nullopt;
+  return sdk.median / base.median;
+}
+
+std::optional<bool> Row::meets() const {
+  switch (goal.kind) {
+    case Goal::Kind::none:
+      return std::nullopt;
+    case Goal::Kind::min_ratio:
+    case Goal::Kind::max_ratio: {
+      const auto r = ratio();
+      if (!r) return std::nullopt;
+      return goal.kind == Goal::Kind::min_ratio ? *r >= goal.value : *r <= goal.value;
+    }
+    case Goal::Kind::sdk_at_most:
+      if (sdk.empty()) return std::nullopt;
+      return sdk.median <= goal.value;
+    case Goal::Kind::sdk_equals:
+      if (sdk.empty()) return std::nullopt;
+      return sdk.min == goal.value && sdk.max == goal.value;
+  }
+  return std::nullopt;
+}
+
+void Report::print_table(std::ostream& out) const {
+  const std::vector<std::string> header = {"section", "metric",   "unit",  "SDK median [min-max]",
+                                           "baseline", "baseline median [min-max]", "ratio",
+                                           "goal",    ""};
+  std::vector<std::vector<std::string>> lines;
+  lines.push_back(header);
+  for (const Row& row : rows) {
+    const auto r = row.ratio();
+    const auto ok = row.meets();
+    lines.push_back({row.section, row.metric, row.unit, format_summary(row.sdk), row.baseline,
+                     format_summary(row.base), r ? format_number(*r) + "x" : "-",
+                     row.goal.describe(), ok ? (*ok ? "ok" : "MISS") : ""});
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (const auto& line : lines) {
+    for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+  }
+  std::string previous_section;
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    const auto& line = lines[l];
+    if (l == 1 || (l > 1 && line[0] != previous_section)) {
+      std::size_t total = 0;
+      for (std::size_t w : width) total += w + 2;
+      out << std::string(total, '-') << "\n";
+    }
+    std::string text;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const std::string cell = (l > 1 && i == 0 && line[0] == previous_section) ? "" : line[i];
+      text += pad(cell, width[i] + 2);
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << "\n";
+    if (l > 0) previous_section = line[0];
+  }
+  for (const std::string& note : notes) out << "note: " << note << "\n";
+  out.flush();
+}
+
+nlohmann::json Report::to_json() const {
+  nlohmann::json j;
+  j["meta"] = meta;
+  j["rows"] = nlohmann::json::array();
+  for (const Row& row : rows) {
+    nlohmann::json r = {{"section", row.section},
+                        {"metric", row.metric},
+                        {"unit", row.unit},
+                        {"sdk", summary_json(row.sdk)},
+                        {"baseline_name", row.baseline},
+                        {"baseline", summary_json(row.base)},
+                        {"ratio", nullptr},
+                        {"goal", row.goal.describe()},
+                        {"meets_goal", nullptr},
+                        {"note", row.note}};
+    if (const auto ratio = row.ratio()) r["ratio"] = *ratio;
+    if (const auto ok = row.meets()) r["meets_goal"] = *ok;
+    j["rows"].push_back(std::move(r));
+  }
+  j["concurrency"] = nlohmann::json::array();
+  for (const ConcurrencyPoint& p : concurrency) {
+    j["concurrency"].push_back({{"inflight", p.inflight},
+                                {"sdk", summary_json(p.sdk)},
+                                {"raw_multi", summary_json(p.multi)},
+                                {"wrk", summary_json(p.wrk)}});
+  }
+  j["details"] = extra;
+  j["notes"] = notes;
+  return j;
+}
+
+bool Report::write_json(const std::string& path) const {
+  std::ofstream out(path);
+  out << std::setw(2) << to_json() << "\n";
+  if (!out) {
+    std::cerr << "buildable-bench: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::string find_gnuplot() { return find_in_path("gnuplot"); }
+
+bool write_chart(const Report& report, const std::string& png_path, std::string& why) {
+  const std::string gnuplot = find_gnuplot();
+  if (gnuplot.empty()) {
+    why = "gnuplot not installed";
+    return false;
+  }
+  if (report.concurrency.empty()) {
+    why = "no concurrency data";
+    return false;
+  }
+  const std::string dat = png_path + ".dat";
+  const std::string script = png_path + ".gp";
+  {
+    std::ofstream out(dat);
+    out << "# inflight sdk(med min max) raw_multi(med min max) wrk(med min max), requests/s\n";
+    const auto put = [&out](const Summary& s) {
+      if (s.empty()) {
+        out << " NaN NaN NaN";
+      } else {
+        out << " " << s.median << " " << s.min << " " << s.max;
+      }
+    };
+    for (const ConcurrencyPoint& p : report.concurrency) {
+      out << p.inflight;
+      put(p.sdk);
+      put(p.multi);
+      put(p.wrk);
+      out << "\n";
+    }
+    if (!out) {
+      why = "cannot write " + dat;
+      return false;
+    }
+  }
+  {
+    std::ofstream out(script);
+    out << "set terminal pngcairo size 960,600 noenhanced font 'sans,10'\n"
+        << "set output '" << png_path << "'\n"
+        << "set title 'POST /emit throughput vs requests in flight (loopback, epoll server; "
+           "median, bars = min-max)'\n"
+        << "set xlabel 'requests in flight (1 = one thread, blocking)'\n"
+        << "set ylabel 'requests per second'\n"
+        << "set logscale x 2\n"
+        << "set xrange [0.7:*]\n"
+        << "set yrange [0:*]\n"
+        << "set grid\n"
+        << "set key left top\n"
+        << "set datafile missing 'NaN'\n"
+        << "plot '" << dat << "' using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
+        << "     '' using 1:5:6:7 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / multi)', \\\n"
+        << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)'\n";
+  }
+  const std::string command = "'" + gnuplot + "' '" + script + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    why = "cannot run gnuplot";
+    return false;
+  }
+  std::string output;
+  char buf[256];
+  while (std::fgets(buf, sizeof(buf), pipe) != nullptr) output += buf;
+  const int rc = pclose(pipe);
+  if (rc != 0) {
+    why = "gnuplot failed: " + output;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace bench

@@ -1,0 +1,82 @@
+#pragma once
+/// @file report.hpp
+/// The benchmark's output: a table on stdout, a JSON file, a gnuplot chart.
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "measure.hpp"
+
+namespace bench {
+
+/// What a row's ratio or value is checked against (printed only, never asserted).
+struct Goal {
+  enum class Kind { none, min_ratio, max_ratio, sdk_at_most, sdk_equals };
+  Kind kind = Kind::none;
+  double value = 0;
+  std::string id;  ///< e.g. "P1"
+
+  static Goal none() { return {}; }
+  static Goal min_ratio(std::string id, double v) { return {Kind::min_ratio, v, std::move(id)}; }
+  static Goal max_ratio(std::string id, double v) { return {Kind::max_ratio, v, std::move(id)}; }
+  static Goal sdk_at_most(std::string id, double v) {
+    return {Kind::sdk_at_most, v, std::move(id)};
+  }
+  static Goal sdk_equals(std::string id, double v) { return {Kind::sdk_equals, v, std::move(id)}; }
+  std::string describe() const;
+};
+
+/// One line of the table: the SDK's figure beside its baseline's from the same run.
+struct Row {
+  std::string section;   ///< e.g. "emit 1 thread"
+  std::string metric;    ///< e.g. "rate"
+  std::string unit;      ///< e.g. "req/s"
+  Summary sdk;           ///< the SDK's samples (one per repetition)
+  std::string baseline;  ///< name of the baseline, e.g. "raw easy"
+  Summary base;          ///< the baseline's samples; empty when there is none
+  Goal goal;
+  std::string note;
+
+  /// sdk.median / base.median, when both exist.
+  std::optional<double> ratio() const;
+  /// Whether the goal is met; nullopt when the row has no goal or lacks data.
+  std::optional<bool> meets() const;
+};
+
+/// Throughput of one concurrency level, for the chart.
+struct ConcurrencyPoint {
+  int inflight = 0;
+  Summary sdk;
+  Summary multi;
+  Summary wrk;
+};
+
+/// Everything one run produced.
+struct Report {
+  nlohmann::json meta = nlohmann::json::object();
+  std::vector<Row> rows;
+  std::vector<ConcurrencyPoint> concurrency;
+  nlohmann::json extra = nlohmann::json::object();  ///< per-section raw details
+  std::vector<std::string> notes;
+
+  void print_table(std::ostream& out) const;
+  nlohmann::json to_json() const;
+  /// Writes the JSON file; false (and a message on stderr) on failure.
+  bool write_json(const std::string& path) const;
+};
+
+/// Formats a number for the table: thousands without decimals, small ones with 3 digits.
+std::string format_number(double v);
+
+/// Writes `<png>.dat` and `<png>.gp` next to `png_path` and runs gnuplot; returns false (with
+/// the reason in `why`) when gnuplot is missing or failed.
+bool write_chart(const Report& report, const std::string& png_path, std::string& why);
+
+/// Path of the gnuplot executable, or empty.
+std::string find_gnuplot();
+
+}  // namespace bench

@@ -1,0 +1,110 @@
+#include "cli.hpp"
+
+#include <stdexcept>
+
+#include "auth.hpp"
+#include "faults.hpp"
+
+namespace buildable::emulator::detail {
+
+namespace {
+
+long long to_integer(const std::string& flag, const std::string& value, long long min,
+                     long long max) {
+  std::size_t used = 0;
+  long long number = 0;
+  try {
+    number = std::stoll(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || number < min || number > max) {
+    throw std::invalid_argument(flag + ": expected an integer in " + std::to_string(min) + ".." +
+                                std::to_string(max) + ", got '" + value + "'");
+  }
+  return number;
+}
+
+}  // namespace
+
+std::string usage() {
+  return R"(Usage: buildable-emulator [OPTIONS]
+
+A local emulator of the Buildable Events service (POST /emit, /query, /init, /transact,
+/update, /get-full-event-name). Stops cleanly on SIGINT/SIGTERM.
+
+Options:
+  --host HOST            address to listen on (default 127.0.0.1)
+  --port PORT            port to listen on; 0 = pick a free one and print it (default 0)
+  --db PATH              SQLite database file, kept across restarts and shareable between
+                         emulator processes (default: in-memory)
+  --secret NAME=KEY[:live|:test]
+                         accept secret KEY as key NAME (messages get platform "custom", label
+                         NAME) in the test (default) or live environment; repeatable.
+                         Default: one test key "demo" with a random secret, printed at start
+  --threads N            HTTP worker threads; each open keep-alive connection holds one
+                         (default 32)
+  --keep-alive-timeout S idle keep-alive connections are closed after S seconds (default 10)
+  --latency-ms MS        delay every protocol request by MS milliseconds (default 0)
+  --fault SPEC           inject a fault, repeatable: KIND:PROBABILITY[:OPTION]...
+                           KIND: 500, 503, 429 (request not applied), close-before (connection
+                           closed, request not applied), close-after (request applied, then
+                           connection closed), truncate (request applied, response body cut
+                           in half), delay (request delayed, see delay=MS)
+                           OPTION: /endpoint (only that endpoint, e.g. /emit),
+                           retry-after=N (429: seconds, default 1), http-date (429: send
+                           Retry-After as an HTTP-date), delay=MS (delay: how long)
+                         e.g. --fault 503:0.1:/emit --fault 429:0.05:retry-after=2:http-date
+  --fault-seed N         seed of the fault PRNG (default 1)
+  --help                 show this text
+)";
+}
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+  CommandLine result;
+  auto& options = result.options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_value = false;
+    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag.resize(eq);
+      has_value = true;
+    }
+    auto take = [&]() -> std::string {
+      if (has_value) return value;
+      if (i + 1 >= args.size()) throw std::invalid_argument(flag + ": missing value");
+      return args[++i];
+    };
+    if (flag == "--help" || flag == "-h") {
+      result.help = true;
+    } else if (flag == "--host") {
+      options.host = take();
+      if (options.host.empty()) throw std::invalid_argument("--host: empty");
+    } else if (flag == "--port") {
+      options.port = static_cast<int>(to_integer(flag, take(), 0, 65535));
+    } else if (flag == "--db") {
+      options.db_path = take();
+      if (options.db_path.empty()) throw std::invalid_argument("--db: empty path");
+    } else if (flag == "--secret") {
+      options.keys.push_back(parse_secret_key(take()));
+    } else if (flag == "--threads") {
+      options.threads = static_cast<int>(to_integer(flag, take(), 1, 4096));
+    } else if (flag == "--keep-alive-timeout") {
+      options.keep_alive_timeout = std::chrono::seconds(to_integer(flag, take(), 1, 86400));
+    } else if (flag == "--latency-ms") {
+      options.faults.latency = std::chrono::milliseconds(to_integer(flag, take(), 0, 3600000));
+    } else if (flag == "--fault") {
+      options.faults.rules.push_back(parse_fault_rule(take()));
+    } else if (flag == "--fault-seed") {
+      options.faults.seed =
+          static_cast<std::uint64_t>(to_integer(flag, take(), 0, 0x7fffffffffffffffLL));
+    } else {
+      throw std::invalid_argument("unknown option '" + args[i] + "' (see --help)");
+    }
+  }
+  return result;
+}
+
+}  // namespace buildable::emulator::detail

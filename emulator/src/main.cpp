@@ -1,0 +1,68 @@
+// buildable-emulator: runs the emulator until SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "buildable/emulator/emulator.hpp"
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+  namespace emu = buildable::emulator;
+  emu::detail::CommandLine command_line;
+  try {
+    command_line = emu::detail::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::cerr << "buildable-emulator: " << e.what() << "\n";
+    return 2;
+  }
+  if (command_line.help) {
+    std::cout << emu::detail::usage();
+    return 0;
+  }
+
+  // Block the stop signals in every thread (they inherit the mask) and wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    emu::Emulator emulator(command_line.options);
+    emulator.start();
+    const auto& options = command_line.options;
+    std::cout << "buildable-emulator listening on " << emulator.base_url() << "\n";
+    std::cout << "  storage: "
+              << (options.db_path.empty() ? std::string("in-memory")
+                                          : options.db_path + " (SQLite, WAL)")
+              << "\n";
+    for (const auto& key : emulator.keys()) {
+      std::cout << "  secret key " << key.name << " (" << key.environment << "): " << key.secret
+                << "\n";
+    }
+    if (!options.faults.rules.empty() || options.faults.latency.count() > 0) {
+      std::cout << "  faults: " << options.faults.rules.size() << " rule(s), latency "
+                << options.faults.latency.count() << " ms, seed " << options.faults.seed << "\n";
+    }
+    std::cout << "  try: curl -X POST " << emulator.base_url()
+              << "/emit -H 'Content-Type: application/json' -H 'X-Buildable-Secret: "
+              << emulator.default_secret()
+              << "' -d '{\"event\":\"my-first-event\",\"payload\":{\"salutation\":\"Hello "
+                 "World!\"}}'\n"
+              << std::flush;
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    std::cout << "buildable-emulator: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
+              << ", stopping\n"
+              << std::flush;
+    emulator.stop();
+  } catch (const std::exception& e) {
+    std::cerr << "buildable-emulator: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

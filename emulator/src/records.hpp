@@ -1,0 +1,57 @@
+// The stored shapes of messages and transactions, and their JSON form on the wire.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace buildable::emulator::detail {
+
+/// Lifetime reported in `ttl` (the emulator never expires anything): 30 days.
+inline constexpr std::int64_t kTtlMs = 30LL * 24 * 60 * 60 * 1000;
+
+struct MessageRecord {
+  std::int64_t seq = 0;
+  std::string id;  // `_id`
+  std::string key;
+  std::string environment;
+  std::string platform;
+  std::string label;
+  std::string event_name;
+  std::string payload;  // JSON text
+  std::string headers;  // JSON text
+  std::string query;    // JSON text
+  std::int64_t created_at = 0;
+  // Aggregates over the message's transactions (all txKeys).
+  std::int64_t tx_total = 0;
+  std::int64_t tx_processing = 0;
+};
+
+struct TransactionRecord {
+  std::string id;  // `_id`
+  std::string txn;
+  std::string message_key;
+  std::string message_id;
+  std::string event_name;
+  std::string tx_key;
+  std::string state;    // processing | finished | failed
+  std::string history;  // JSON text: array of {enterState, exitState, timestamp, updatedBy}
+  std::string input;    // the message's payload, JSON text
+  std::optional<std::string> output;  // JSON text once recorded
+  std::int64_t created_at = 0;
+  std::int64_t started_at = 0;
+  std::optional<std::int64_t> ended_at;
+};
+
+/// A message row as /query returns it (payload, headers, query as JSON-encoded strings).
+nlohmann::json to_json(const MessageRecord& message);
+/// A Transaction object as /init, /transact return it.
+nlohmann::json to_json(const TransactionRecord& transaction);
+
+/// One history entry.
+nlohmann::json history_entry(const std::string& enter_state, const std::string& exit_state,
+                             std::int64_t timestamp, const std::string& updated_by);
+
+}  // namespace buildable::emulator::detail

@@ -1,0 +1,57 @@
+#include <buildable/client.hpp>
+
+#include <utility>
+
+#include "client_impl.hpp"
+
+namespace buildable {
+
+Client::Client(ClientOptions options)
+    : impl_(std::make_shared<detail::ClientImpl>(std::move(options))) {}
+
+Client::Client(std::string secret)
+    : Client([&] {
+        ClientOptions options = ClientOptions::from_env();
+        options.secret = std::move(secret);
+        return options;
+      }()) {}
+
+Client::Client(Client&&) noexcept = default;
+
+Client& Client::operator=(Client&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->close();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+Client::~Client() {
+  if (impl_) impl_->close();
+}
+
+EmitResult Client::emit(std::string_view event, const nlohmann::json& payload) {
+  return impl_->emit(event, payload);
+}
+
+std::future<EmitResult> Client::emit_async(std::string_view event, const nlohmann::json& payload) {
+  return impl_->emit_async(event, payload);
+}
+
+Subscription Client::on(std::string event, Handler handler, ListenOptions options) {
+  return impl_->on(std::move(event), std::move(handler), std::move(options));
+}
+
+bool Client::off(const Subscription& subscription) { return impl_->off(subscription); }
+
+std::vector<Subscription> Client::off(const ListenerFilter& filter) { return impl_->off(filter); }
+
+std::vector<Subscription> Client::off_all() { return impl_->off(ListenerFilter{}); }
+
+std::vector<Subscription> Client::subscriptions() const { return impl_->subscriptions(); }
+
+void Client::close() { impl_->close(); }
+
+const ClientOptions& Client::options() const { return impl_->options(); }
+
+}  // namespace buildable

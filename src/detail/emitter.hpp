@@ -1,0 +1,55 @@
+#pragma once
+
+#include <buildable/client_options.hpp>
+#include <buildable/emit_result.hpp>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "detail/event_loop.hpp"
+#include "detail/retry_policy.hpp"
+#include "detail/sync_transport.hpp"
+
+namespace buildable::detail {
+
+/// POST /emit, blocking or asynchronous, with the client's retry policy.
+class Emitter {
+ public:
+  /// `loop` returns the client's started I/O thread (started lazily on first use).
+  Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
+          SyncTransport& transport, std::function<EventLoop&()> loop);
+
+  /// Validates the arguments and serialises the request body. Throws InvalidArgument.
+  std::string make_body(std::string_view event, const nlohmann::json& payload) const;
+
+  EmitResult emit(std::string_view event, const nlohmann::json& payload);
+  std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+
+  /// Wakes blocking calls that wait between retries; they and later calls fail with
+  /// ClosedError.
+  void close();
+
+ private:
+  struct AsyncEmit;
+  void attempt(const std::shared_ptr<AsyncEmit>& operation);
+  void complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response);
+  bool closed() const;
+
+  std::string secret_;
+  std::size_t max_body_bytes_;
+  RetryPolicy policy_;
+  SyncTransport& transport_;
+  std::function<EventLoop&()> loop_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable closed_changed_;
+  bool closed_ = false;
+};
+
+}  // namespace buildable::detail

@@ -1,0 +1,83 @@
+#include "detail/message_parsing.hpp"
+
+#include <buildable/errors.hpp>
+
+#include <chrono>
+#include <utility>
+
+namespace buildable::detail {
+namespace {
+
+std::string string_or_empty(const nlohmann::json& row, const char* name) {
+  const auto found = row.find(name);
+  return found != row.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+/// The Node SDK JSON.parse()s these fields; the service may also send them as plain JSON.
+nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
+  const auto found = row.find(name);
+  if (found == row.end() || found->is_null()) return nlohmann::json::object();
+  if (!found->is_string()) return *found;
+  const auto& text = found->get_ref<const std::string&>();
+  if (text.empty()) return nlohmann::json::object();
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    throw ProtocolError(std::string("message field '") + name + "' is not valid JSON");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) {
+  if (!row.is_object()) throw ProtocolError("a message row is not a JSON object");
+  Message message;
+  message.key = string_or_empty(row, "key");
+  if (message.key.empty()) throw ProtocolError("a message row has no key");
+  message.event = string_or_empty(row, "eventName");
+  message.payload = decoded_field(row, "payload");
+  message.headers = decoded_field(row, "headers");
+  message.query = decoded_field(row, "query");
+  if (const auto created = row.find("createdAt"); created != row.end() && created->is_number()) {
+    message.created_at = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(created->get<std::int64_t>()));
+  }
+  message.environment = string_or_empty(row, "environment");
+  message.platform = string_or_empty(row, "platform");
+  message.label = string_or_empty(row, "label");
+  message.tx_key = tx_key;
+  message.raw = row;
+  return message;
+}
+
+QueryPage parse_query_page(std::string_view body, const std::string& tx_key) {
+  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) throw ProtocolError("the /query answer is not a JSON object");
+  const auto rows = parsed.find("rows");
+  if (rows == parsed.end() || !rows->is_array()) {
+    throw ProtocolError("the /query answer has no 'rows' array");
+  }
+  QueryPage page;
+  page.rows.reserve(rows->size());
+  for (const auto& row : *rows) {
+    const std::string key = row.is_object() ? string_or_empty(row, "key") : std::string();
+    if (key.empty()) {
+      page.row_errors.emplace_back("a message row without a string 'key' was skipped");
+      continue;
+    }
+    QueryRow parsed_row;
+    try {
+      parsed_row.message = parse_message_row(row, tx_key);
+    } catch (const ProtocolError& e) {
+      parsed_row.message.key = key;
+      parsed_row.message.event = string_or_empty(row, "eventName");
+      parsed_row.message.tx_key = tx_key;
+      parsed_row.message.raw = row;
+      parsed_row.decode_error = e.what();
+    }
+    page.rows.push_back(std::move(parsed_row));
+  }
+  return page;
+}
+
+}  // namespace buildable::detail

@@ -1,0 +1,225 @@
+# Driver of the consumer tests: cmake -DMODE=<mode> -D... -P run_consumer.cmake
+#
+# Every mode starts from an empty WORK_DIR, builds one of the tiny projects next to this file
+# (or, for pkg_config, compiles main.cpp with the compiler directly) and runs the resulting
+# program, which must exit 0 (see main.cpp).
+#
+# MODE
+#   build_tree        find_package(buildable) with buildable_DIR = BINARY_DIR
+#   install           fixture: install the SDK (LINKAGE shared|static) into WORK_DIR/prefix;
+#                     from BINARY_DIR when it has that linkage, otherwise from a fresh build
+#   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
+#   pkg_config        compile main.cpp with `pkg-config --cflags --libs buildable` from PREFIX
+#   add_subdirectory  vendor SOURCE_DIR with add_subdirectory (EXPORT=ON: configure only, with a
+#                     parent target export()ed)
+#   fetchcontent_source_dir  FetchContent_Declare(buildable SOURCE_DIR SOURCE_DIR)
+#   fetchcontent_git  FetchContent_Declare(buildable GIT_REPOSITORY <shallow clone of SOURCE_DIR>)
+# Also: SOURCE_DIR, BINARY_DIR (the SDK's trees), WORK_DIR (emptied first), GENERATOR,
+# CXX_COMPILER, EXPECTED_VERSION, LINKAGE and CURRENT_LINKAGE (shared|static), PREFIX (made by
+# the install mode), EXPORT, PREFIX_PATH (the outer build's CMAKE_PREFIX_PATH, '|'-separated,
+# handed to the builds through the CMAKE_PREFIX_PATH environment variable).
+#
+# A mode that cannot run here prints "BUILDABLE_CONSUMER_SKIPPED" (the tests' skip pattern).
+cmake_minimum_required(VERSION 3.16)
+
+set(projects "${CMAKE_CURRENT_LIST_DIR}")
+string(REPLACE "|" ";" PREFIX_PATH "${PREFIX_PATH}")
+if(MODE STREQUAL "find_package_install")
+  list(INSERT PREFIX_PATH 0 "${PREFIX}")
+endif()
+if(PREFIX_PATH)
+  string(REPLACE ";" ":" env_prefix_path "${PREFIX_PATH}")
+  if(NOT "$ENV{CMAKE_PREFIX_PATH}" STREQUAL "")
+    string(APPEND env_prefix_path ":$ENV{CMAKE_PREFIX_PATH}")
+  endif()
+  set(ENV{CMAKE_PREFIX_PATH} "${env_prefix_path}")
+endif()
+
+function(skip reason)
+  message("BUILDABLE_CONSUMER_SKIPPED: ${reason}")
+endfunction()
+
+# Runs a command, echoing it; stops the test when it fails.
+function(run what)
+  string(REPLACE ";" " " shown "${ARGN}")
+  message(STATUS "[${MODE}] ${what}: ${shown}")
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] ${what} failed (${rc})")
+  endif()
+endfunction()
+
+# Configures and builds the consumer project `project` in WORK_DIR/build; extra -D arguments
+# follow. CONFIGURE_ONLY stops after the configure (and generate) step.
+function(build_consumer project)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "CONFIGURE_ONLY" "" "")
+  set(build "${WORK_DIR}/build")
+  run("configure ${project}" "${CMAKE_COMMAND}" -S "${projects}/${project}" -B "${build}"
+      -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" ${arg_UNPARSED_ARGUMENTS})
+  if(NOT arg_CONFIGURE_ONLY)
+    run("build ${project}" "${CMAKE_COMMAND}" --build "${build}")
+    run_program("${build}/consumer")
+  endif()
+endfunction()
+
+# Runs the consumer program; `env` arguments (VAR=value) go before it.
+function(run_program program)
+  message(STATUS "[${MODE}] run: ${program}")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env ${ARGN} "${program}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    set(meaning "unexpected exit")
+    if(rc EQUAL 1)
+      set(meaning "emit() succeeded although nothing listens on 127.0.0.1:1")
+    elseif(rc EQUAL 2)
+      set(meaning "a std::exception other than buildable::Error was thrown")
+    elseif(rc EQUAL 3)
+      set(meaning "a non-std exception was thrown")
+    endif()
+    message(FATAL_ERROR "[${MODE}] consumer exited with ${rc}: ${meaning}")
+  endif()
+endfunction()
+
+# Configures, builds and installs the SDK from SOURCE_DIR with the given linkage into `dest`.
+function(install_fresh_sdk linkage dest)
+  set(shared OFF)
+  if(linkage STREQUAL "shared")
+    set(shared ON)
+  endif()
+  set(build "${WORK_DIR}/sdk-build")
+  run("configure SDK (${linkage})" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${build}"
+      -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DBUILD_SHARED_LIBS=${shared}
+      -DBUILDABLE_INSTALL=ON
+      -DBUILDABLE_BUILD_TESTS=OFF -DBUILDABLE_BUILD_EXAMPLES=OFF -DBUILDABLE_BUILD_EMULATOR=OFF
+      -DBUILDABLE_BUILD_TOOLS=OFF -DBUILDABLE_BUILD_BENCH=OFF)
+  run("build SDK (${linkage})" "${CMAKE_COMMAND}" --build "${build}")
+  run("install SDK (${linkage})" "${CMAKE_COMMAND}" --install "${build}" --prefix "${dest}")
+endfunction()
+
+# The installed package files must not point back into the trees they were made from.
+function(check_relocatable prefix)
+  file(GLOB_RECURSE package_files "${prefix}/*.cmake" "${prefix}/*.pc")
+  foreach(file IN LISTS package_files)
+    file(READ "${file}" text)
+    foreach(origin "${SOURCE_DIR}" "${BINARY_DIR}" "${WORK_DIR}")
+      string(FIND "${text}" "${origin}" at)
+      if(NOT at EQUAL -1)
+        message(FATAL_ERROR "[${MODE}] ${file} contains the absolute path ${origin}")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+if(MODE STREQUAL "build_tree")
+  build_consumer(find_package "-Dbuildable_DIR=${BINARY_DIR}" "-DEXPECTED_PACKAGE_DIR=${BINARY_DIR}"
+                 "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+
+elseif(MODE STREQUAL "install")
+  # Install into a staging prefix, then move it: consuming the moved tree proves it relocatable.
+  set(staging "${WORK_DIR}/staging")
+  set(prefix "${WORK_DIR}/prefix")
+  if(LINKAGE STREQUAL CURRENT_LINKAGE)
+    run("install the current build" "${CMAKE_COMMAND}" --install "${BINARY_DIR}" --prefix "${staging}")
+  else()
+    install_fresh_sdk(${LINKAGE} "${staging}")
+  endif()
+  file(RENAME "${staging}" "${prefix}")
+  check_relocatable("${prefix}")
+  file(GLOB_RECURSE libraries "${prefix}/*libbuildable.*")
+  message(STATUS "[${MODE}] installed: ${libraries}")
+  set(expected "libbuildable\\.so")
+  if(LINKAGE STREQUAL "static")
+    set(expected "libbuildable\\.a")
+  endif()
+  if(NOT libraries MATCHES "${expected}")
+    message(FATAL_ERROR "[${MODE}] no ${LINKAGE} libbuildable in ${prefix}")
+  endif()
+
+elseif(MODE STREQUAL "find_package_install")
+  build_consumer(find_package "-DEXPECTED_PACKAGE_DIR=${PREFIX}"
+                 "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+
+elseif(MODE STREQUAL "pkg_config")
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+  if(NOT PKG_CONFIG)
+    skip("pkg-config not found")
+    return()
+  endif()
+  file(GLOB_RECURSE pc_file "${PREFIX}/*/pkgconfig/buildable.pc")
+  if(NOT pc_file)
+    message(FATAL_ERROR "[${MODE}] no buildable.pc under ${PREFIX}")
+  endif()
+  get_filename_component(pc_dir "${pc_file}" DIRECTORY)
+  get_filename_component(libdir "${pc_dir}" DIRECTORY)
+  set(static_flag "")
+  if(LINKAGE STREQUAL "static")
+    set(static_flag --static)
+  endif()
+  foreach(query cflags libs includedir)
+    if(query STREQUAL "includedir")
+      set(args --variable=includedir)
+    else()
+      set(args --${query} ${static_flag})
+    endif()
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${pc_dir}"
+                            "${PKG_CONFIG}" ${args} buildable
+                    OUTPUT_VARIABLE ${query} OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "[${MODE}] pkg-config ${args} buildable failed (${rc})")
+    endif()
+  endforeach()
+  message(STATUS "[${MODE}] pkg-config: cflags '${cflags}', libs '${libs}'")
+  # The prefix derived from the .pc file's location must be the moved prefix.
+  if(NOT EXISTS "${includedir}/buildable/buildable.hpp")
+    message(FATAL_ERROR "[${MODE}] pkg-config's includedir ${includedir} has no buildable.hpp")
+  endif()
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  separate_arguments(libs UNIX_COMMAND "${libs}")
+  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${projects}/main.cpp" ${cflags} ${libs}
+      -o "${WORK_DIR}/consumer")
+  run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
+
+elseif(MODE STREQUAL "add_subdirectory")
+  set(configure_only "")
+  if(EXPORT)
+    set(configure_only CONFIGURE_ONLY)
+  endif()
+  build_consumer(add_subdirectory ${configure_only} "-DBUILDABLE_SOURCE_DIR=${SOURCE_DIR}"
+                 "-DCONSUMER_EXPORT=${EXPORT}")
+
+elseif(MODE STREQUAL "fetchcontent_source_dir")
+  build_consumer(fetchcontent "-DBUILDABLE_SOURCE_DIR=${SOURCE_DIR}")
+
+elseif(MODE STREQUAL "fetchcontent_git")
+  find_program(GIT NAMES git)
+  if(NOT GIT)
+    skip("git not found")
+    return()
+  endif()
+  execute_process(COMMAND "${GIT}" -C "${SOURCE_DIR}" rev-parse --show-toplevel
+                  OUTPUT_VARIABLE toplevel OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE rc ERROR_VARIABLE error)
+  get_filename_component(toplevel "${toplevel}" REALPATH)
+  get_filename_component(source "${SOURCE_DIR}" REALPATH)
+  if(NOT rc EQUAL 0 OR NOT toplevel STREQUAL source)
+    skip("${SOURCE_DIR} is not the top of a git checkout ${error}")
+    return()
+  endif()
+  execute_process(COMMAND "${GIT}" -C "${SOURCE_DIR}" status --porcelain --untracked-files=normal
+                  OUTPUT_VARIABLE dirty)
+  if(dirty)
+    message(WARNING "[${MODE}] this test builds the last commit; uncommitted changes in "
+                    "${SOURCE_DIR} are not part of it")
+  endif()
+  set(clone "${WORK_DIR}/repository")
+  run("clone" "${GIT}" clone --quiet --depth 1 "file://${source}" "${clone}")
+  execute_process(COMMAND "${GIT}" -C "${clone}" rev-parse HEAD OUTPUT_VARIABLE commit
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  build_consumer(fetchcontent "-DBUILDABLE_GIT_REPOSITORY=file://${clone}"
+                 "-DBUILDABLE_GIT_TAG=${commit}")
+
+else()
+  message(FATAL_ERROR "unknown MODE '${MODE}'")
+endif()
