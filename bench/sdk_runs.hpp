@@ -64,7 +64,7 @@ struct ScaleResult {
 ScaleResult sdk_scale(const SdkTarget& target, int listeners, std::chrono::milliseconds settle,
                       std::chrono::milliseconds window);
 
-/// Soak: emits continuously (async, 8 in flight) while one listener (50 ms poll) handles the
+/// Soak: emits continuously (async, 8 in flight, ~200/s) while one listener (50 ms poll) handles the
 /// messages; calls `sample(elapsed_s, emitted, handled)` every `every`.
 void sdk_soak(const SdkTarget& target, std::chrono::seconds duration, std::chrono::seconds every,
               const std::function<void(double elapsed_s, std::uint64_t emitted,

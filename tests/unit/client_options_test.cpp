@@ -1,0 +1,345 @@
+#include <buildable/client_options.hpp>
+#include <buildable/errors.hpp>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* kCanary = "sk_canary_7f3a9c21";
+
+buildable::ClientOptions valid_options() {
+  buildable::ClientOptions options;
+  options.secret = kCanary;
+  return options;
+}
+
+/// The message of the InvalidArgument validate() throws, or nullopt when it accepts.
+std::optional<std::string> rejection(const buildable::ClientOptions& options) {
+  try {
+    options.validate();
+  } catch (const buildable::InvalidArgument& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+#define EXPECT_REJECTED_NAMING(options, field)                                    \
+  do {                                                                            \
+    const auto message_ = rejection(options);                                     \
+    ASSERT_TRUE(message_.has_value()) << "accepted, expected a rejection of " field; \
+    EXPECT_NE(message_->find("ClientOptions::" field ":"), std::string::npos)     \
+        << *message_;                                                             \
+    EXPECT_EQ(message_->find(kCanary), std::string::npos) << *message_;           \
+  } while (false)
+
+std::string printed(const buildable::ClientOptions& options) {
+  std::ostringstream out;
+  out << options;
+  return out.str();
+}
+
+/// Sets or unsets an environment variable for the lifetime of the object, restoring it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ClientOptionsTest, DefaultsWithASecretAreValid) {
+  EXPECT_NO_THROW(valid_options().validate());
+  EXPECT_EQ(valid_options().base_url, "https://events.buildable.dev");
+}
+
+TEST(ClientOptionsTest, EmptySecretIsRejectedWithTheNodeSdkMessage) {
+  auto options = valid_options();
+  options.secret.clear();
+  const auto message = rejection(options);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("ClientOptions::secret:"), std::string::npos) << *message;
+  EXPECT_NE(message->find("a valid Buildable secret is required"), std::string::npos) << *message;
+  EXPECT_NE(message->find("BUILDABLE_SECRET_KEY"), std::string::npos) << *message;
+}
+
+TEST(ClientOptionsTest, SecretWithLineBreakIsRejectedWithoutEchoingIt) {
+  for (const char* bad : {"sk_canary_7f3a9c21\n", "sk_canary_7f3a9c21\r\nX-Evil: 1"}) {
+    auto options = valid_options();
+    options.secret = bad;
+    EXPECT_REJECTED_NAMING(options, "secret");
+  }
+}
+
+TEST(ClientOptionsTest, MalformedBaseUrlsAreRejected) {
+  for (const char* url : {"", "events.buildable.dev", "ftp://events.buildable.dev", "https://",
+                          "https://user:pw@events.buildable.dev", "https://host/path?x=1",
+                          "https://host#frag", "https://host:0", "https://host:65536",
+                          "https://host:abc", "https://host:", "https://ho st", "https://[::1",
+                          "https://[::1]x"}) {
+    auto options = valid_options();
+    options.base_url = url;
+    SCOPED_TRACE(url);
+    EXPECT_REJECTED_NAMING(options, "base_url");
+  }
+}
+
+TEST(ClientOptionsTest, HttpToNonLoopbackIsRejectedUnlessAllowed) {
+  auto options = valid_options();
+  options.base_url = "http://events.buildable.dev";
+  const auto message = rejection(options);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("ClientOptions::base_url:"), std::string::npos);
+  EXPECT_NE(message->find("allow_insecure_http"), std::string::npos) << *message;
+
+  options.allow_insecure_http = true;
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, HttpLookalikesOfLoopbackAreRejected) {
+  for (const char* url : {"http://127.0.0.1.evil.example", "http://localhost.evil.example",
+                          "http://128.0.0.1", "http://10.0.0.1:8080", "http://[::2]"}) {
+    auto options = valid_options();
+    options.base_url = url;
+    SCOPED_TRACE(url);
+    EXPECT_REJECTED_NAMING(options, "base_url");
+  }
+}
+
+TEST(ClientOptionsTest, HttpToLoopbackIsAccepted) {
+  for (const char* url : {"http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:9000/v1",
+                          "http://LOCALHOST", "http://[::1]:8080", "HTTP://127.0.0.1"}) {
+    auto options = valid_options();
+    options.base_url = url;
+    SCOPED_TRACE(url);
+    EXPECT_FALSE(rejection(options).has_value()) << rejection(options).value_or("");
+  }
+}
+
+TEST(ClientOptionsTest, HttpsToAnyHostIsAccepted) {
+  for (const char* url : {"https://events.buildable.dev", "https://example.com:8443/prefix/",
+                          "https://[2001:db8::1]:443"}) {
+    auto options = valid_options();
+    options.base_url = url;
+    SCOPED_TRACE(url);
+    EXPECT_FALSE(rejection(options).has_value()) << rejection(options).value_or("");
+  }
+}
+
+TEST(ClientOptionsTest, BaseUrlRejectionNeverEchoesTheSecret) {
+  auto options = valid_options();
+  options.base_url = std::string("https://") + kCanary + "@events.buildable.dev";
+  EXPECT_REJECTED_NAMING(options, "base_url");
+}
+
+TEST(ClientOptionsTest, NonPositiveTimeoutsAreRejected) {
+  for (const milliseconds bad : {milliseconds(0), milliseconds(-1)}) {
+    {
+      auto options = valid_options();
+      options.connect_timeout = bad;
+      EXPECT_REJECTED_NAMING(options, "connect_timeout");
+    }
+    {
+      auto options = valid_options();
+      options.request_timeout = bad;
+      EXPECT_REJECTED_NAMING(options, "request_timeout");
+    }
+    {
+      auto options = valid_options();
+      options.poll_interval = bad;
+      EXPECT_REJECTED_NAMING(options, "poll_interval");
+    }
+  }
+  auto options = valid_options();
+  options.connect_timeout = milliseconds(1);
+  options.request_timeout = milliseconds(1);
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, PageSizeMustBeFrom1To100) {
+  for (int bad : {0, -1, 101}) {
+    auto options = valid_options();
+    options.page_size = bad;
+    SCOPED_TRACE(bad);
+    EXPECT_REJECTED_NAMING(options, "page_size");
+  }
+  for (int good : {1, 100}) {
+    auto options = valid_options();
+    options.page_size = good;
+    EXPECT_NO_THROW(options.validate());
+  }
+}
+
+TEST(ClientOptionsTest, PollJitterMustBeInHalfOpenUnitInterval) {
+  for (double bad : {1.0, -0.01, 1.5, std::numeric_limits<double>::quiet_NaN()}) {
+    auto options = valid_options();
+    options.poll_jitter = bad;
+    SCOPED_TRACE(bad);
+    EXPECT_REJECTED_NAMING(options, "poll_jitter");
+  }
+  for (double good : {0.0, 0.5, 0.999}) {
+    auto options = valid_options();
+    options.poll_jitter = good;
+    EXPECT_NO_THROW(options.validate());
+  }
+}
+
+TEST(ClientOptionsTest, CountsMustBeAtLeastOne) {
+  {
+    auto options = valid_options();
+    options.max_connections = 0;
+    EXPECT_REJECTED_NAMING(options, "max_connections");
+  }
+  {
+    auto options = valid_options();
+    options.handler_threads = 0;
+    EXPECT_REJECTED_NAMING(options, "handler_threads");
+  }
+  {
+    auto options = valid_options();
+    options.max_outstanding_messages = 0;
+    EXPECT_REJECTED_NAMING(options, "max_outstanding_messages");
+  }
+  {
+    auto options = valid_options();
+    options.max_body_bytes = 0;
+    EXPECT_REJECTED_NAMING(options, "max_body_bytes");
+  }
+}
+
+TEST(ClientOptionsTest, MaxPollBackoffMustCoverPollInterval) {
+  auto options = valid_options();
+  options.poll_interval = milliseconds(5000);
+  options.max_poll_backoff = milliseconds(4999);
+  EXPECT_REJECTED_NAMING(options, "max_poll_backoff");
+  options.max_poll_backoff = milliseconds(5000);
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, NegativeShutdownTimeoutIsRejectedZeroAccepted) {
+  auto options = valid_options();
+  options.shutdown_timeout = milliseconds(-1);
+  EXPECT_REJECTED_NAMING(options, "shutdown_timeout");
+  options.shutdown_timeout = milliseconds(0);
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, UserAgentWithLineBreakIsRejected) {
+  auto options = valid_options();
+  options.user_agent = "agent\r\nX-Injected: 1";
+  EXPECT_REJECTED_NAMING(options, "user_agent");
+}
+
+TEST(ClientOptionsTest, RetryFieldsAreValidated) {
+  {
+    auto options = valid_options();
+    options.retry.max_attempts = 0;
+    EXPECT_REJECTED_NAMING(options, "retry.max_attempts");
+  }
+  {
+    auto options = valid_options();
+    options.retry.initial_backoff = milliseconds(-1);
+    EXPECT_REJECTED_NAMING(options, "retry.initial_backoff");
+  }
+  {
+    auto options = valid_options();
+    options.retry.initial_backoff = milliseconds(200);
+    options.retry.max_backoff = milliseconds(100);
+    EXPECT_REJECTED_NAMING(options, "retry.max_backoff");
+  }
+  for (double bad : {0.5, std::numeric_limits<double>::quiet_NaN()}) {
+    auto options = valid_options();
+    options.retry.multiplier = bad;
+    EXPECT_REJECTED_NAMING(options, "retry.multiplier");
+  }
+  {
+    auto options = valid_options();
+    options.retry.max_total_time = milliseconds(-1);
+    EXPECT_REJECTED_NAMING(options, "retry.max_total_time");
+  }
+  auto options = valid_options();
+  options.retry.max_attempts = 1;
+  options.retry.multiplier = 1.0;
+  options.retry.initial_backoff = milliseconds(0);
+  options.retry.max_total_time = milliseconds(0);
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, FromEnvReadsBothVariables) {
+  ScopedEnv secret("BUILDABLE_SECRET_KEY", kCanary);
+  ScopedEnv url("BLD_EVENTS_BASE_URL", "http://127.0.0.1:4010");
+  const auto options = buildable::ClientOptions::from_env();
+  EXPECT_EQ(options.secret, kCanary);
+  EXPECT_EQ(options.base_url, "http://127.0.0.1:4010");
+  EXPECT_NO_THROW(options.validate());
+}
+
+TEST(ClientOptionsTest, FromEnvWithVariablesUnsetKeepsDefaults) {
+  ScopedEnv secret("BUILDABLE_SECRET_KEY", nullptr);
+  ScopedEnv url("BLD_EVENTS_BASE_URL", nullptr);
+  const auto options = buildable::ClientOptions::from_env();
+  EXPECT_EQ(options.secret, "");
+  EXPECT_EQ(options.base_url, buildable::kDefaultBaseUrl);
+  const auto message = rejection(options);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("ClientOptions::secret:"), std::string::npos);
+}
+
+TEST(ClientOptionsTest, FromEnvIgnoresEmptyBaseUrlVariable) {
+  ScopedEnv secret("BUILDABLE_SECRET_KEY", kCanary);
+  ScopedEnv url("BLD_EVENTS_BASE_URL", "");
+  EXPECT_EQ(buildable::ClientOptions::from_env().base_url, buildable::kDefaultBaseUrl);
+}
+
+TEST(ClientOptionsTest, ExplicitValuesSetAfterFromEnvWin) {
+  ScopedEnv url("BLD_EVENTS_BASE_URL", "http://127.0.0.1:4010");
+  auto options = buildable::ClientOptions::from_env();
+  options.base_url = "https://override.example";
+  EXPECT_EQ(options.base_url, "https://override.example");
+}
+
+TEST(ClientOptionsTest, StreamOutputRedactsTheSecret) {
+  auto options = valid_options();
+  options.base_url = "http://127.0.0.1:4010";
+  const std::string text = printed(options);
+  EXPECT_EQ(text.find(kCanary), std::string::npos) << text;
+  EXPECT_NE(text.find("<redacted>"), std::string::npos) << text;
+  EXPECT_NE(text.find("http://127.0.0.1:4010"), std::string::npos) << text;
+}
+
+TEST(ClientOptionsTest, StreamOutputShowsAnEmptySecretAsEmpty) {
+  buildable::ClientOptions options;
+  EXPECT_NE(printed(options).find("secret=<empty>"), std::string::npos) << printed(options);
+}
+
+TEST(ClientOptionsTest, StreamOutputNeverPrintsTheSecretEvenWhenMisplacedInTheUrl) {
+  auto options = valid_options();
+  options.base_url = std::string("https://") + kCanary + "@events.buildable.dev";
+  const std::string text = printed(options);
+  EXPECT_EQ(text.find(kCanary), std::string::npos) << text;
+}
+
+}  // namespace
