@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -206,6 +207,20 @@ std::string run_command(const std::string& command) {
   return out;
 }
 
+void add_row(Report& report, std::string section, std::string metric, std::string unit,
+             Summary sdk, std::string baseline, Summary base, Goal goal, std::string note = "") {
+  Row row;
+  row.section = std::move(section);
+  row.metric = std::move(metric);
+  row.unit = std::move(unit);
+  row.sdk = std::move(sdk);
+  row.baseline = std::move(baseline);
+  row.base = std::move(base);
+  row.goal = std::move(goal);
+  row.note = std::move(note);
+  report.rows.push_back(std::move(row));
+}
+
 // Samples of one variant across repetitions.
 struct Series {
   std::vector<double> rate;
@@ -230,6 +245,8 @@ struct Context {
   std::string emu_slow_secret;
   int page_size = 100;
   milliseconds default_poll{1000};
+  int handler_threads = 4;
+  std::function<nlohmann::json()> emu_stats;  // the 0 ms emulator's counters, when available
   int errors = 0;  // sections that threw
   std::uint64_t failed_ops = 0;
   std::mt19937 rng{12345};
@@ -307,14 +324,13 @@ void section_emit(Context& ctx) {
 
   const std::string section = "emit 1 thread";
   const std::string base = "raw easy reused";
-  auto& rows = ctx.report.rows;
-  rows.push_back({section, "rate", "req/s", summarize(sdk.rate), base, summarize(raw.rate),
-                  Goal::min_ratio("P1", 0.90), ""});
-  rows.push_back({section, "client CPU/req", "us", summarize(sdk.cpu_us), base,
-                  summarize(raw.cpu_us), Goal::max_ratio("P1", 1.15), ""});
-  rows.push_back({section, "TCP connections / " + std::to_string(n), "count",
+  add_row(ctx.report, section, "rate", "req/s", summarize(sdk.rate), base, summarize(raw.rate),
+                  Goal::min_ratio("P1", 0.90), "");
+  add_row(ctx.report, section, "client CPU/req", "us", summarize(sdk.cpu_us), base,
+                  summarize(raw.cpu_us), Goal::max_ratio("P1", 1.15), "");
+  add_row(ctx.report, section, "TCP connections / " + std::to_string(n), "count",
                   summarize(sdk.connections), base, summarize(raw.connections),
-                  Goal::sdk_equals("P1", 1), ""});
+                  Goal::sdk_equals("P1", 1), "");
   const Summary server = summarize(server_cpu_us);
   ctx.report.extra["emit_one_thread"] = {{"requests", n},
                                          {"server_cpu_us_per_request", server.median}};
@@ -387,18 +403,17 @@ void section_concurrent(Context& ctx) {
       }
     }
     const std::string section = "emit " + std::to_string(inflight) + " in flight";
-    auto& rows = ctx.report.rows;
-    rows.push_back({section, "rate", "req/s", summarize(sdk.rate), "raw multi",
-                    summarize(multi.rate), Goal::min_ratio("P2", 0.90), ""});
-    rows.push_back({section, "client CPU/req", "us", summarize(sdk.cpu_us), "raw multi",
-                    summarize(multi.cpu_us), Goal::none(), ""});
-    rows.push_back({section, "TCP connections", "count", summarize(sdk.connections),
-                    "raw multi", summarize(multi.connections), Goal::none(), ""});
+    add_row(ctx.report, section, "rate", "req/s", summarize(sdk.rate), "raw multi",
+                    summarize(multi.rate), Goal::min_ratio("P2", 0.90), "");
+    add_row(ctx.report, section, "client CPU/req", "us", summarize(sdk.cpu_us), "raw multi",
+                    summarize(multi.cpu_us), Goal::none(), "");
+    add_row(ctx.report, section, "TCP connections", "count", summarize(sdk.connections),
+                    "raw multi", summarize(multi.connections), Goal::none(), "");
     if (!wrk_rate.empty()) {
-      rows.push_back({section, "rate vs ceiling", "req/s", summarize(sdk.rate), "wrk -t1",
-                      summarize(wrk_rate), Goal::none(), ""});
-      rows.push_back({section, "CPU/req vs ceiling", "us", summarize(sdk.cpu_us), "wrk -t1",
-                      summarize(wrk_cpu), Goal::none(), ""});
+      add_row(ctx.report, section, "rate vs ceiling", "req/s", summarize(sdk.rate), "wrk -t1",
+                      summarize(wrk_rate), Goal::none(), "");
+      add_row(ctx.report, section, "CPU/req vs ceiling", "us", summarize(sdk.cpu_us), "wrk -t1",
+                      summarize(wrk_cpu), Goal::none(), "");
     }
     ConcurrencyPoint point;
     point.inflight = inflight;
@@ -466,10 +481,10 @@ void section_drain(Context& ctx) {
     const std::string section = "drain " + std::to_string(v.latency_ms) + "ms x" +
                                 std::to_string(v.n);
     const std::string base = "raw serial cycle";
-    ctx.report.rows.push_back({section, "rate", "msg/s", summarize(sdk.rate), base,
-                               summarize(raw.rate), Goal::min_ratio("P3", 0.80), ""});
-    ctx.report.rows.push_back({section, "client CPU/msg", "us", summarize(sdk.cpu_us), base,
-                               summarize(raw.cpu_us), Goal::none(), ""});
+    add_row(ctx.report, section, "rate", "msg/s", summarize(sdk.rate), base,
+                               summarize(raw.rate), Goal::min_ratio("P3", 0.80), "");
+    add_row(ctx.report, section, "client CPU/msg", "us", summarize(sdk.cpu_us), base,
+                               summarize(raw.cpu_us), Goal::none(), "");
   }
 }
 
@@ -611,10 +626,10 @@ void section_latency(Context& ctx) {
     const std::string section = "latency poll " + std::to_string(interval_ms) + "ms";
     const std::string base = "raw poll loop";
     const double bound = static_cast<double>(interval_ms) / 2 + 3 * rtt_ms;
-    ctx.report.rows.push_back({section, "emit->handler p50", "ms", summarize(sdk_p50), base,
-                               summarize(raw_p50), Goal::sdk_at_most("P4", bound), ""});
-    ctx.report.rows.push_back({section, "emit->handler p99", "ms", summarize(sdk_p99), base,
-                               summarize(raw_p99), Goal::none(), ""});
+    add_row(ctx.report, section, "emit->handler p50", "ms", summarize(sdk_p50), base,
+                               summarize(raw_p50), Goal::sdk_at_most("P4", bound), "");
+    add_row(ctx.report, section, "emit->handler p99", "ms", summarize(sdk_p99), base,
+                               summarize(raw_p99), Goal::none(), "");
     ctx.report.extra["latency"]["interval_" + std::to_string(interval_ms) + "ms"] = {
         {"sdk_ms", sdk_all}, {"raw_ms", raw_all}, {"p4_bound_ms", bound}};
   }
@@ -636,37 +651,78 @@ void section_scale(Context& ctx) {
   probe.page_size = ctx.page_size;
   const double query_cpu_us = raw_empty_query_cpu_us(probe, ctx.opt.smoke ? 20 : 300);
   ctx.report.extra["scale"]["raw_empty_query_cpu_us"] = query_cpu_us;
-  const double polls_per_s = 1000.0 / static_cast<double>(ctx.default_poll.count());
+  const std::function<double()> query_count = [&ctx]() -> double {
+    if (!ctx.emu_stats) return -1;
+    const nlohmann::json s = ctx.emu_stats();
+    return s["by_path"].value("/query", 0.0);
+  };
+  const auto one = [](double v) { return summarize({v}); };
+  const double handler_threads = ctx.handler_threads;
+  std::optional<ScaleResult> single;  // the 1-listener run: baseline of the larger ones
   for (const int count : ctx.opt.scale_counts) {
     progress("scale: " + std::to_string(count) + " idle listeners");
     const ScaleResult r = sdk_scale({ctx.emu_url, ctx.emu_secret}, count, ctx.opt.scale_settle,
-                                    ctx.opt.scale_window);
-    const std::string section = "scale " + std::to_string(count) + " listeners";
-    const auto one = [](double v) { return summarize({v}); };
-    auto& rows = ctx.report.rows;
-    rows.push_back({section, "threads", "count", one(r.threads_after), "before client",
-                    one(r.threads_before), Goal::none(), ""});
-    const double kb_per_listener =
-        static_cast<double>(r.rss_after - r.rss_before) / 1024.0 / count;
-    rows.push_back({section, "RSS growth / listener", "kB", one(kb_per_listener), "", {},
-                    Goal::sdk_at_most("P5", 64), ""});
-    rows.push_back({section, "open fds", "count", one(r.fds_after), "before client",
-                    one(r.fds_before), Goal::none(), ""});
-    rows.push_back({section, "idle CPU", "ms/s", one(r.idle_cpu_per_s * 1e3),
-                    "raw polls, same rate", one(count * polls_per_s * query_cpu_us / 1e3),
-                    Goal::none(), ""});
-    rows.push_back({section, "register all", "ms", one(r.register_s * 1e3), "", {}, Goal::none(),
-                    ""});
-    rows.push_back({section, "close()", "ms", one(r.close_s * 1e3), "", {}, Goal::none(), ""});
+                                    ctx.opt.scale_window, ctx.emu_stats ? query_count : nullptr);
+    const std::string section = "scale " + std::to_string(count) + " listener" +
+                                (count == 1 ? "" : "s");
+    const bool marginal = single.has_value() && count > 1;
+    const std::string vs_one = marginal ? "1 listener" : "";
+    const double threads_added = r.threads_after - r.threads_before;
+    add_row(ctx.report, section, "threads added", "count", one(threads_added), vs_one,
+            marginal ? one(single->threads_after - single->threads_before) : Summary(),
+            Goal::sdk_at_most("P5", 2 + handler_threads),
+            "bound: I/O + poll thread + handler pool");
+    const double fds_added = r.fds_after - r.fds_before;
+    add_row(ctx.report, section, "fds added", "count", one(fds_added), vs_one,
+            marginal ? one(single->fds_after - single->fds_before) : Summary(), Goal::none());
+    if (marginal) {
+      // Marginal cost of a listener beyond the first one.
+      const double n = count - 1;
+      const double heap_kb =
+          static_cast<double>((r.heap_after - r.heap_before) -
+                              (single->heap_after - single->heap_before)) /
+          1024.0 / n;
+      const double rss_kb = static_cast<double>((r.rss_after - r.rss_before) -
+                                                (single->rss_after - single->rss_before)) /
+                            1024.0 / n;
+      add_row(ctx.report, section, "heap / extra listener", "kB", one(heap_kb), "", Summary(),
+              Goal::sdk_at_most("P5", 64));
+      add_row(ctx.report, section, "RSS / extra listener", "kB", one(rss_kb), "", Summary(),
+              Goal::sdk_at_most("P5", 64), "RSS reuses freed pages: heap is the firmer figure");
+    } else {
+      add_row(ctx.report, section, "heap growth", "kB",
+              one(static_cast<double>(r.heap_after - r.heap_before) / 1024.0), "", Summary(),
+              Goal::none(), "client + listeners");
+      add_row(ctx.report, section, "RSS growth", "kB",
+              one(static_cast<double>(r.rss_after - r.rss_before) / 1024.0), "", Summary(),
+              Goal::none(), "client + listeners");
+    }
+    const double expected_polls_per_s =
+        count * 1000.0 / static_cast<double>(ctx.default_poll.count());
+    const double polls_per_s = r.polls >= 0 && r.window_s > 0 ? r.polls / r.window_s : -1;
+    if (polls_per_s >= 0) {
+      add_row(ctx.report, section, "polls", "req/s", one(polls_per_s), "listeners/interval",
+              one(expected_polls_per_s), Goal::none());
+    }
+    const double polls_for_baseline = polls_per_s >= 0 ? polls_per_s : expected_polls_per_s;
+    add_row(ctx.report, section, "idle CPU", "ms/s", one(r.idle_cpu_per_s * 1e3),
+            "raw, same polls", one(polls_for_baseline * query_cpu_us / 1e3), Goal::none());
+    add_row(ctx.report, section, "register all", "ms", one(r.register_s * 1e3), "", Summary(),
+            Goal::none());
+    add_row(ctx.report, section, "close()", "ms", one(r.close_s * 1e3), "", Summary(),
+            Goal::none());
     ctx.report.extra["scale"][std::to_string(count)] = {
         {"threads_before", r.threads_before}, {"threads_after", r.threads_after},
         {"rss_before", r.rss_before},         {"rss_after", r.rss_after},
+        {"heap_before", r.heap_before},       {"heap_after", r.heap_after},
         {"fds_before", r.fds_before},         {"fds_after", r.fds_after},
         {"register_s", r.register_s},         {"idle_cpu_per_s", r.idle_cpu_per_s},
-        {"window_s", r.window_s},             {"close_s", r.close_s}};
+        {"window_s", r.window_s},             {"polls", r.polls},
+        {"close_s", r.close_s}};
+    if (count == 1) single = r;
   }
-  ctx.report.notes.push_back("scale: idle CPU baseline = listeners x polls/s x CPU of one raw "
-                             "empty /query (" + format_number(query_cpu_us) + " us)");
+  ctx.report.notes.push_back("scale: idle CPU baseline = the polls the server saw x client CPU "
+                             "of one raw empty /query (" + format_number(query_cpu_us) + " us)");
 #else
   (void)ctx;
 #endif
@@ -705,14 +761,14 @@ void section_soak(Context& ctx) {
     const std::size_t first = rss.size() > 2 ? 1 : 0;
     const auto one = [](double v) { return summarize({v}); };
     const std::string section = "soak " + std::to_string(ctx.opt.soak_seconds) + "s";
-    ctx.report.rows.push_back({section, "RSS last (max)", "kB", one(rss.back()),
+    add_row(ctx.report, section, "RSS last (max)", "kB", one(rss.back()),
                                "first sample", one(rss[first]), Goal::max_ratio("P6", 1.10),
-                               "max " + format_number(*std::max_element(rss.begin(), rss.end()))});
-    ctx.report.rows.push_back({section, "fds last", "count", one(fds.back()), "first sample",
-                               one(fds[first]), Goal::max_ratio("P6", 1.0), ""});
-    ctx.report.rows.push_back({section, "threads last", "count", one(threads.back()),
+                               "max " + format_number(*std::max_element(rss.begin(), rss.end())));
+    add_row(ctx.report, section, "fds last", "count", one(fds.back()), "first sample",
+                               one(fds[first]), Goal::max_ratio("P6", 1.0), "");
+    add_row(ctx.report, section, "threads last", "count", one(threads.back()),
                                "first sample", one(threads[first]), Goal::max_ratio("P6", 1.0),
-                               ""});
+                               "");
   }
 #else
   (void)ctx;
@@ -741,6 +797,7 @@ int run(int argc, char** argv) {
     emu = std::make_unique<EmulatorChild>(0, server_cpu);
     ctx.emu_url = emu->base_url();
     ctx.emu_secret = emu->secret();
+    ctx.emu_stats = [e = emu.get()] { return e->stats(); };
     if (opt.only.count("drain") > 0) {
       emu_slow = std::make_unique<EmulatorChild>(20, server_cpu);
       ctx.emu_slow_url = emu_slow->base_url();
@@ -761,6 +818,7 @@ int run(int argc, char** argv) {
   ctx.user_agent = defaults.user_agent;
   ctx.page_size = defaults.page_size;
   ctx.default_poll = defaults.poll_interval;
+  ctx.handler_threads = defaults.handler_threads;
 #else
   ctx.user_agent = std::string("buildable-cpp/") + BENCH_SDK_VERSION;
   ctx.report.notes.push_back("built without the SDK: baselines only");

@@ -1,6 +1,7 @@
 #include "measure.hpp"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -73,6 +74,15 @@ std::int64_t rss_bytes() {
   std::int64_t resident = 0;
   in >> size >> resident;
   return resident * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::int64_t heap_in_use_bytes() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<std::int64_t>(info.uordblks + info.hblkhd);
+#else
+  return -1;
+#endif
 }
 
 bool pin_to_cpu(int cpu) {

@@ -25,6 +25,8 @@ double pid_cpu_seconds(int pid);
 int thread_count();
 /// Resident set size of this process in bytes (/proc/self/statm).
 std::int64_t rss_bytes();
+/// Bytes of heap in use by this process, all malloc arenas (glibc mallinfo2); -1 if unknown.
+std::int64_t heap_in_use_bytes();
 /// Open file descriptors of this process (entries of /proc/self/fd).
 int fd_count();
 

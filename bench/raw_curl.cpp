@@ -119,8 +119,10 @@ RunResult raw_emit_multi(const EmitRequest& request, std::uint64_t n, int inflig
   while (result.ok + result.failed < n) {
     curl_multi_perform(multi, &running);
     int queued = 0;
+    bool any_done = false;
     while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
+      any_done = true;
       CURL* easy = msg->easy_handle;
       Slot* slot = nullptr;
       curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&slot));
@@ -136,8 +138,8 @@ RunResult raw_emit_multi(const EmitRequest& request, std::uint64_t n, int inflig
         ++started;
       }
     }
-    if (result.ok + result.failed >= n) break;
-    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    // Re-added transfers start in the next perform; wait only when nothing finished.
+    if (!any_done) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   }
   const Span span = watch.stop();
   result.wall_s = span.wall_s;

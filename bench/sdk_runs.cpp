@@ -148,10 +148,12 @@ std::function<void()> sdk_start_listener(
 }
 
 ScaleResult sdk_scale(const SdkTarget& target, int listeners, std::chrono::milliseconds settle,
-                      std::chrono::milliseconds window) {
+                      std::chrono::milliseconds window,
+                      const std::function<double()>& query_count) {
   ScaleResult r;
   r.threads_before = thread_count();
   r.rss_before = rss_bytes();
+  r.heap_before = heap_in_use_bytes();
   r.fds_before = fd_count();
   {
     buildable::Client client(client_options(target));
@@ -164,10 +166,13 @@ ScaleResult sdk_scale(const SdkTarget& target, int listeners, std::chrono::milli
     std::this_thread::sleep_for(settle);
     r.threads_after = thread_count();
     r.rss_after = rss_bytes();
+    r.heap_after = heap_in_use_bytes();
     r.fds_after = fd_count();
+    const double q0 = query_count ? query_count() : -1;
     const Stopwatch watch;
     std::this_thread::sleep_for(window);
     const Span span = watch.stop();
+    if (query_count) r.polls = query_count() - q0;
     r.window_s = span.wall_s;
     r.idle_cpu_per_s = span.wall_s > 0 ? span.cpu_s / span.wall_s : 0;
     const double c0 = now_seconds();

@@ -54,15 +54,22 @@ struct ScaleResult {
   int threads_after = 0;
   std::int64_t rss_before = 0;
   std::int64_t rss_after = 0;
+  std::int64_t heap_before = 0;  ///< heap bytes in use (mallinfo2)
+  std::int64_t heap_after = 0;
   int fds_before = 0;
   int fds_after = 0;
-  double register_s = 0;       ///< time to register all listeners
-  double idle_cpu_per_s = 0;   ///< CPU seconds per second while idle
-  double window_s = 0;
-  double close_s = 0;          ///< time close() took
+  double register_s = 0;      ///< time to register all listeners
+  double idle_cpu_per_s = 0;  ///< client CPU seconds per second while idle
+  double window_s = 0;        ///< length of the idle window
+  double polls = -1;          ///< /query requests the server saw in the window; -1 unknown
+  double close_s = 0;         ///< time close() took
 };
+/// Registers `listeners` listeners (distinct events, nothing to handle) on one client, waits
+/// `settle`, samples, then measures CPU over `window`. `query_count` (may be empty) returns how
+/// many /query requests the server has seen so far.
 ScaleResult sdk_scale(const SdkTarget& target, int listeners, std::chrono::milliseconds settle,
-                      std::chrono::milliseconds window);
+                      std::chrono::milliseconds window,
+                      const std::function<double()>& query_count);
 
 /// Soak: emits continuously (async, 8 in flight, ~200/s) while one listener (50 ms poll) handles the
 /// messages; calls `sample(elapsed_s, emitted, handled)` every `every`.

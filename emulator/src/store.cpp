@@ -305,7 +305,9 @@ class Transaction {
 }  // namespace
 
 std::int64_t Store::next_created_at() {
-  last_created_at_ = std::max(now_ms(), last_created_at_ + 1);
+  // Never behind the previous message, but never ahead of the clock either: a `since` taken
+  // from the wall clock must not see messages stored before it. Ties are ordered by seq.
+  last_created_at_ = std::max(now_ms(), last_created_at_);
   return last_created_at_;
 }
 

@@ -106,12 +106,17 @@ void EventLoop::run() {
       timers_.merge(incoming_timers_);
     }
     for (auto& task : tasks) call_guarded(task);
-    for (auto& pending : requests) start_transfer(std::move(pending));
+    for (auto& pending : requests) waiting_requests_.push_back(std::move(pending));
     run_due_timers();
+    start_transfers();
 
     int running = 0;
     curl_multi_perform(multi_.get(), &running);
     finish_transfers();
+    if (!waiting_requests_.empty() && transfers_.size() < max_in_flight()) {
+      start_transfers();
+      curl_multi_perform(multi_.get(), &running);
+    }
 
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
   }
@@ -123,7 +128,20 @@ void EventLoop::run() {
     call_guarded(transfer.done, std::move(aborted));
   }
   transfers_.clear();
+  waiting_requests_.clear();
   timers_.clear();
+}
+
+std::size_t EventLoop::max_in_flight() const {
+  return static_cast<std::size_t>(config_->max_connections);
+}
+
+void EventLoop::start_transfers() {
+  while (!waiting_requests_.empty() && transfers_.size() < max_in_flight()) {
+    PendingRequest pending = std::move(waiting_requests_.front());
+    waiting_requests_.pop_front();
+    start_transfer(std::move(pending));
+  }
 }
 
 void EventLoop::start_transfer(PendingRequest pending) {

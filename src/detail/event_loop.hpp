@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +67,8 @@ class EventLoop {
 
   void run();
   void take_incoming();
+  std::size_t max_in_flight() const;
+  void start_transfers();
   void start_transfer(PendingRequest pending);
   void finish_transfers();
   void run_due_timers();
@@ -85,6 +88,9 @@ class EventLoop {
   std::thread::id thread_id_;
 
   // Loop-thread state.
+  // Requests beyond max_connections wait here rather than inside libcurl, whose own queue
+  // (7.88) can leave a waiting transfer idle until its next timeout.
+  std::deque<PendingRequest> waiting_requests_;
   std::multimap<Clock::time_point, Task> timers_;
   std::map<CURL*, Transfer> transfers_;
   std::vector<std::unique_ptr<EasyRequest>> idle_requests_;

@@ -1,13 +1,15 @@
 // The program every consumer test builds: a user's first program. It includes nothing but the
 // umbrella header, so building it also proves that header is self-contained and reachable
-// through the consumer's include path, and linking it proves the link interface is complete.
+// through the consumer's include path, and linking it proves the link interface is complete
+// (sign()/verify() pull in libcrypto, emit() libcurl, also from a static libbuildable).
 //
 // Nothing listens on 127.0.0.1:1, so emit() must fail with a buildable::Error. Exit codes:
 // 0 = buildable::Error caught (expected), 1 = emit() returned, 2 = another std::exception,
-// 3 = something else was thrown.
+// 3 = something else was thrown, 4 = verify() rejected what sign() produced.
 #include <buildable/buildable.hpp>
 
 int main() {
+  if (!buildable::verify(buildable::sign("s", "{}"), "s", "{}")) return 4;
   try {
     buildable::ClientOptions o;
     o.secret = "s";

@@ -6,8 +6,9 @@
 #
 # MODE
 #   build_tree        find_package(buildable) with buildable_DIR = BINARY_DIR
-#   install           fixture: install the SDK (LINKAGE shared|static) into WORK_DIR/prefix;
-#                     from BINARY_DIR when it has that linkage, otherwise from a fresh build
+#   install           fixture: install the SDK (LINKAGE shared|static) into WORK_DIR/prefix:
+#                     the SDK's components of BINARY_DIR when it has that linkage, otherwise
+#                     a fresh library-only build of SOURCE_DIR
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
 #   pkg_config        compile main.cpp with `pkg-config --cflags --libs buildable` from PREFIX
 #   add_subdirectory  vendor SOURCE_DIR with add_subdirectory (EXPORT=ON: configure only, with a
@@ -74,6 +75,8 @@ function(run_program program)
       set(meaning "a std::exception other than buildable::Error was thrown")
     elseif(rc EQUAL 3)
       set(meaning "a non-std exception was thrown")
+    elseif(rc EQUAL 4)
+      set(meaning "verify() rejected what sign() produced")
     endif()
     message(FATAL_ERROR "[${MODE}] consumer exited with ${rc}: ${meaning}")
   endif()
@@ -121,7 +124,11 @@ elseif(MODE STREQUAL "install")
   set(staging "${WORK_DIR}/staging")
   set(prefix "${WORK_DIR}/prefix")
   if(LINKAGE STREQUAL CURRENT_LINKAGE)
-    run("install the current build" "${CMAKE_COMMAND}" --install "${BINARY_DIR}" --prefix "${staging}")
+    # Only the SDK's components: other targets of the build (emulator, tools) may not be built.
+    foreach(component buildable_Runtime buildable_Development)
+      run("install ${component} of the current build" "${CMAKE_COMMAND}" --install "${BINARY_DIR}"
+          --prefix "${staging}" --component ${component})
+    endforeach()
   else()
     install_fresh_sdk(${LINKAGE} "${staging}")
   endif()
@@ -153,23 +160,36 @@ elseif(MODE STREQUAL "pkg_config")
   endif()
   get_filename_component(pc_dir "${pc_file}" DIRECTORY)
   get_filename_component(libdir "${pc_dir}" DIRECTORY)
-  set(static_flag "")
-  if(LINKAGE STREQUAL "static")
-    set(static_flag --static)
-  endif()
-  foreach(query cflags libs includedir)
-    if(query STREQUAL "includedir")
-      set(args --variable=includedir)
-    else()
-      set(args --${query} ${static_flag})
-    endif()
+  # pkg_config(<out> <arguments>...): the output of pkg-config with buildable.pc in its path.
+  function(pkg_config out)
     execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${pc_dir}"
-                            "${PKG_CONFIG}" ${args} buildable
-                    OUTPUT_VARIABLE ${query} OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+                            "${PKG_CONFIG}" ${ARGN}
+                    OUTPUT_VARIABLE output OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "[${MODE}] pkg-config ${args} buildable failed (${rc})")
+      message(FATAL_ERROR "[${MODE}] pkg-config ${ARGN} failed (${rc})")
     endif()
-  endforeach()
+    string(REPLACE "\n" " " output "${output}")
+    set(${out} "${output}" PARENT_SCOPE)
+  endfunction()
+  pkg_config(cflags --cflags buildable)
+  pkg_config(includedir --variable=includedir buildable)
+  if(LINKAGE STREQUAL "shared")
+    pkg_config(libs --libs buildable)
+  else()
+    # A static libbuildable needs its private dependencies on the link line, which
+    # `pkg-config --static` adds from Requires.private/Libs.private. That flag cannot be used
+    # here: Debian's libcurl.pc then lists libraries (nghttp2, ssh2, ldap...) whose -dev packages
+    # are not installed. So link what buildable.pc declares one level down: its Libs, the Libs
+    # of each Requires.private module, and its own Libs.private. A dependency missing from
+    # buildable.pc shows up as an undefined reference.
+    pkg_config(private_modules --print-requires-private buildable)
+    string(REGEX REPLACE "[ \t]*[<>=!]+[ \t]*[^ ]+" "" private_modules "${private_modules}")
+    separate_arguments(private_modules UNIX_COMMAND "${private_modules}")
+    pkg_config(libs --libs buildable ${private_modules})
+    file(STRINGS "${pc_file}" own_private_libs REGEX "^Libs\\.private:")
+    string(REGEX REPLACE "^Libs\\.private:" "" own_private_libs "${own_private_libs}")
+    string(APPEND libs " ${own_private_libs}")
+  endif()
   message(STATUS "[${MODE}] pkg-config: cflags '${cflags}', libs '${libs}'")
   # The prefix derived from the .pc file's location must be the moved prefix.
   if(NOT EXISTS "${includedir}/buildable/buildable.hpp")

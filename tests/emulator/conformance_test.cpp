@@ -18,7 +18,9 @@ void expect_error(const Reply& reply, int status, const std::string& name) {
   EXPECT_EQ(reply.body.value("status", ""), "error") << reply.raw;
   EXPECT_EQ(reply.body.value("code", 0), status) << reply.raw;
   EXPECT_FALSE(reply.body.value("message", "").empty()) << reply.raw;
-  if (!name.empty()) EXPECT_EQ(reply.body.value("name", ""), name) << reply.raw;
+  if (!name.empty()) {
+    EXPECT_EQ(reply.body.value("name", ""), name) << reply.raw;
+  }
 }
 
 class Conformance : public ::testing::Test {

@@ -1,0 +1,196 @@
+// The promises of off(), close() and registration.
+#include <dirent.h>
+
+#include <atomic>
+#include <thread>
+
+#include "listen_fixture.hpp"
+
+namespace listen_test {
+namespace {
+
+using buildable::Client;
+using buildable::ListenOptions;
+using buildable::Message;
+using buildable::Subscription;
+
+int thread_count() {
+  int count = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] != '.') ++count;
+    }
+    closedir(dir);
+  }
+  return count;
+}
+
+TEST_F(ListenTest, SameIdentityTwiceIsRejected) {
+  Client client(options());
+  ListenOptions o;
+  o.platform = "custom";
+  o.label = "demo";
+  client.on("dup", [](const Message&) {}, o);
+  EXPECT_THROW(client.on("dup", [](const Message&) {}, o), buildable::InvalidArgument);
+  o.tx_key = "another";
+  EXPECT_NO_THROW(client.on("dup", [](const Message&) {}, o));
+  EXPECT_THROW(client.on("", [](const Message&) {}), buildable::InvalidArgument);
+  ListenOptions dotted;
+  dotted.platform = "a.b";
+  EXPECT_THROW(client.on("x", [](const Message&) {}, dotted), buildable::InvalidArgument);
+  ListenOptions zero;
+  zero.max_concurrency = 0;
+  EXPECT_THROW(client.on("x", [](const Message&) {}, zero), buildable::InvalidArgument);
+  client.close();
+  EXPECT_THROW(client.on("late", [](const Message&) {}), buildable::ClosedError);
+}
+
+TEST_F(ListenTest, OffFromInsideTheHandlerStopsFurtherCalls) {
+  Client client(options());
+  Client producer(options());
+  Tally tally;
+  Gate removed;
+  Subscription self;
+  std::mutex mutex;
+  ListenOptions o;
+  o.since = long_ago();
+  emit_many(producer, "once", 20);
+  self = client.on("once", [&](const Message& m) {
+    tally.add(m.key);
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(client.off(self));  // must not deadlock on itself
+    removed.open();
+  }, o);
+  ASSERT_TRUE(removed.wait());
+  client.close();
+  EXPECT_EQ(tally.total(), 1u);
+  EXPECT_TRUE(client.subscriptions().empty());
+}
+
+TEST_F(ListenTest, OffFromAnotherThreadWaitsForTheRunningHandler) {
+  Client client(options());
+  Gate entered;
+  Gate release;
+  std::atomic<bool> handler_running{false};
+  std::atomic<int> calls_after_off{0};
+  std::atomic<bool> off_returned{false};
+  auto sub = client.on("slow", [&](const Message&) {
+    if (off_returned) calls_after_off.fetch_add(1);
+    handler_running = true;
+    entered.open();
+    release.wait(10s);
+    handler_running = false;
+  });
+  Client producer(options());
+  emit_many(producer, "slow", 5);
+  ASSERT_TRUE(entered.wait());
+
+  std::thread remover([&] {
+    client.off(sub);
+    // The promise: once off() returns, the handler is not running.
+    EXPECT_FALSE(handler_running.load());
+    off_returned = true;
+  });
+  // off() must still be waiting while the handler is held.
+  EXPECT_FALSE(off_returned.load());
+  release.open();
+  remover.join();
+  EXPECT_TRUE(off_returned.load());
+  producer.emit("slow", {{"late", true}});
+  client.close();
+  EXPECT_EQ(calls_after_off.load(), 0);
+}
+
+TEST_F(ListenTest, CloseDuringABurstLeavesNoHandlerRunningAfterwards) {
+  auto o = options();
+  o.shutdown_timeout = 200ms;
+  auto client = std::make_unique<Client>(o);
+  Client producer(options());
+  std::atomic<bool> closed{false};
+  std::atomic<int> calls_after_close{0};
+  Tally tally;
+  ListenOptions lo;
+  lo.since = long_ago();
+  lo.max_concurrency = 4;
+  emit_many(producer, "burst", 300);
+  client->on("burst", [&](const Message& m) {
+    if (closed) calls_after_close.fetch_add(1);
+    tally.add(m.key);
+  }, lo);
+  ASSERT_TRUE(tally.wait_for_total(20));
+  client->close();
+  closed = true;
+  client.reset();  // the destructor after close() is a no-op
+  EXPECT_EQ(calls_after_close.load(), 0);
+}
+
+TEST_F(ListenTest, CloseFromInsideAHandlerDoesNotDeadlock) {
+  Client client(options());
+  Gate done;
+  client.on("stop", [&](const Message&) {
+    client.close();
+    done.open();
+  });
+  client.emit("stop", {{"now", true}});
+  ASSERT_TRUE(done.wait());
+  client.close();  // again, from the test thread: idempotent
+}
+
+TEST_F(ListenTest, OffByFilterAndOffAllReturnWhatWasRemoved) {
+  Client client(options());
+  ListenOptions a;
+  a.tx_key = "a";
+  ListenOptions b;
+  b.tx_key = "b";
+  client.on("e1", [](const Message&) {}, a);
+  client.on("e1", [](const Message&) {}, b);
+  client.on("e2", [](const Message&) {}, a);
+  buildable::ListenerFilter by_tx;
+  by_tx.tx_key = "a";
+  const auto removed = client.off(by_tx);
+  ASSERT_EQ(removed.size(), 2u);
+  for (const auto& s : removed) EXPECT_EQ(s.tx_key(), "a");
+  EXPECT_EQ(client.subscriptions().size(), 1u);
+  EXPECT_EQ(client.off_all().size(), 1u);
+  EXPECT_TRUE(client.subscriptions().empty());
+  EXPECT_FALSE(client.off(removed.front()));
+}
+
+TEST_F(ListenTest, ScopedSubscriptionRemovesItsListener) {
+  Client client(options());
+  {
+    buildable::ScopedSubscription scoped(client, client.on("scoped", [](const Message&) {}));
+    EXPECT_EQ(client.subscriptions().size(), 1u);
+    EXPECT_EQ(scoped.get().identity(), "*.*.scoped$$$default");
+  }
+  EXPECT_TRUE(client.subscriptions().empty());
+  // Outliving the client is harmless.
+  buildable::ScopedSubscription outlives;
+  {
+    Client short_lived(options());
+    outlives = buildable::ScopedSubscription(short_lived,
+                                             short_lived.on("x", [](const Message&) {}));
+  }
+  outlives.reset();
+}
+
+TEST_F(ListenTest, AThousandListenersUseOnePollThreadPlusTheHandlerPool) {
+  auto o = options();
+  o.handler_threads = 4;
+  o.poll_interval = 200ms;
+  const int before = thread_count();
+  Client client(o);
+  Tally tally;
+  for (int i = 0; i < 1000; ++i) {
+    client.on("scale." + std::to_string(i), [&](const Message& m) { tally.add(m.key); });
+  }
+  client.emit("scale.999", {{"last", true}});
+  client.emit("scale.0", {{"first", true}});
+  ASSERT_TRUE(tally.wait_for_total(2, 30s));
+  // One I/O thread plus the handler pool, whatever the number of listeners.
+  EXPECT_LE(thread_count() - before, 1 + o.handler_threads);
+  client.close();
+}
+
+}  // namespace
+}  // namespace listen_test
