@@ -511,6 +511,13 @@ class Arrivals {
   std::map<std::int64_t, double> times_;
 };
 
+// Percentile `q` over all samples pooled, with the range of the per-repetition values.
+Summary pooled(const std::vector<double>& all, const std::vector<double>& per_rep, double q) {
+  Summary s = summarize(per_rep);
+  if (!all.empty()) s.median = percentile(all, q);
+  return s;
+}
+
 void section_latency(Context& ctx) {
   if (ctx.emu_url.empty()) return;
   // Round trip of a small request to the emulator, for P4's bound.
@@ -626,16 +633,19 @@ void section_latency(Context& ctx) {
     const std::string section = "latency poll " + std::to_string(interval_ms) + "ms";
     const std::string base = "raw poll loop";
     const double bound = static_cast<double>(interval_ms) / 2 + 3 * rtt_ms;
-    add_row(ctx.report, section, "emit->handler p50", "ms", summarize(sdk_p50), base,
-                               summarize(raw_p50), Goal::sdk_at_most("P4", bound), "");
-    add_row(ctx.report, section, "emit->handler p99", "ms", summarize(sdk_p99), base,
-                               summarize(raw_p99), Goal::none(), "");
+    add_row(ctx.report, section, "emit->handler p50", "ms", pooled(sdk_all, sdk_p50, 0.50), base,
+            pooled(raw_all, raw_p50, 0.50), Goal::sdk_at_most("P4", bound),
+            std::string("raw loop p50 ") + (percentile(raw_all, 0.5) <= bound ? "meets" : "misses") +
+                " the bound too");
+    add_row(ctx.report, section, "emit->handler p99", "ms", pooled(sdk_all, sdk_p99, 0.99), base,
+            pooled(raw_all, raw_p99, 0.99), Goal::none());
     ctx.report.extra["latency"]["interval_" + std::to_string(interval_ms) + "ms"] = {
         {"sdk_ms", sdk_all}, {"raw_ms", raw_all}, {"p4_bound_ms", bound}};
   }
   ctx.report.notes.push_back(
       "latency: P4 bound = poll interval/2 + 3 round trips (round trip " + format_number(rtt_ms) +
-      " ms); the SDK's own share (page parsed -> handler) needs an SDK hook, not measured here");
+      " ms); percentiles over all samples pooled, [min-max] over repetitions; the SDK's own "
+      "share (page parsed -> handler) needs an SDK hook, not measured here");
 }
 
 // ---- scale ---------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   char buf[64];
   const double a = std::fabs(v);
-  if (a >= 1000) {
+  if (a >= 1000 || (a < 1e15 && v == std::round(v))) {
     std::snprintf(buf, sizeof(buf), "%.0f", v);
   } else if (a >= 100) {
     std::snprintf(buf, sizeof(buf), "%.1f", v);
@@ -109,7 +109,7 @@ std::optional<bool> Row::meets() const {
 void Report::print_table(std::ostream& out) const {
   const std::vector<std::string> header = {"section", "metric",   "unit",  "SDK median [min-max]",
                                            "baseline", "baseline median [min-max]", "ratio",
-                                           "goal",    ""};
+                                           "goal",    "",        "note"};
   std::vector<std::vector<std::string>> lines;
   lines.push_back(header);
   for (const Row& row : rows) {
@@ -117,7 +117,7 @@ void Report::print_table(std::ostream& out) const {
     const auto ok = row.meets();
     lines.push_back({row.section, row.metric, row.unit, format_summary(row.sdk), row.baseline,
                      format_summary(row.base), r ? format_number(*r) + "x" : "-",
-                     row.goal.describe(), ok ? (*ok ? "ok" : "MISS") : ""});
+                     row.goal.describe(), ok ? (*ok ? "ok" : "MISS") : "", row.note});
   }
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& line : lines) {

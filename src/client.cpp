@@ -54,4 +54,6 @@ void Client::close() { impl_->close(); }
 
 const ClientOptions& Client::options() const { return impl_->options(); }
 
+Metrics Client::metrics() const { return impl_->metrics(); }
+
 }  // namespace buildable

@@ -21,16 +21,18 @@ ClientImpl::ClientImpl(ClientOptions options)
       sync_(config_),
       loop_(config_),
       emitter_(options_.secret, options_.max_body_bytes, RetryPolicy(options_.retry), sync_,
-               [this]() -> EventLoop& { return started_loop(); }),
+               [this]() -> EventLoop& { return started_loop(); }, metrics_),
       pool_(
           options_.handler_threads,
           [this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
+            metrics_.handler_call(outcome.elapsed, outcome.failed);
             poller_.record(listener, message, std::move(outcome));
           },
           [this](const ListenerPtr& listener, std::vector<Message> messages) {
             poller_.abandon(listener, std::move(messages));
           }),
-      poller_(poller_settings(options_), loop_, pool_, reporter_, RetryPolicy(options_.retry),
+      poller_(poller_settings(options_), loop_, pool_, reporter_, metrics_,
+              RetryPolicy(options_.retry),
               default_jitter()) {}
 
 ClientImpl::~ClientImpl() { close(); }

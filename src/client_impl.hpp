@@ -12,6 +12,7 @@
 #include "detail/handler_pool.hpp"
 #include "detail/listener_registry.hpp"
 #include "detail/logger.hpp"
+#include "detail/metrics_recorder.hpp"
 #include "detail/poller.hpp"
 #include "detail/sync_transport.hpp"
 #include "detail/transport_config.hpp"
@@ -37,6 +38,7 @@ class ClientImpl {
   std::vector<Subscription> subscriptions() const { return registry_.subscriptions(); }
   void close();
   const ClientOptions& options() const noexcept { return options_; }
+  Metrics metrics() const noexcept { return metrics_.snapshot(); }
 
  private:
   EventLoop& started_loop();
@@ -45,6 +47,7 @@ class ClientImpl {
   const ClientOptions options_;
   std::shared_ptr<TransportConfig> config_;
   Logger logger_;
+  MetricsRecorder metrics_;
   ErrorReporter reporter_;
   SyncTransport sync_;
   EventLoop loop_;

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "detail/response_parsing.hpp"
 #include "detail/url.hpp"
 
 namespace buildable {
@@ -50,7 +51,7 @@ void ClientOptions::validate() const {
   }
   std::string why;
   const auto url = detail::parse_base_url(base_url, why);
-  if (!url) reject("base_url", "'" + base_url + "' is not usable: " + why);
+  if (!url) reject("base_url", "'" + detail::redact(base_url, secret) + "' is not usable: " + why);
   if (url->scheme == "http" && !detail::is_loopback_host(url->host) && !allow_insecure_http) {
     reject("base_url",
            "plain http:// is only allowed for loopback hosts; use https:// or set "
@@ -75,7 +76,8 @@ void ClientOptions::validate() const {
 
 std::ostream& operator<<(std::ostream& os, const ClientOptions& o) {
   os << "ClientOptions{secret=" << (o.secret.empty() ? "<empty>" : "<redacted>")
-     << ", base_url=" << o.base_url << ", allow_insecure_http=" << o.allow_insecure_http
+     << ", base_url=" << detail::redact(o.base_url, o.secret)
+     << ", allow_insecure_http=" << o.allow_insecure_http
      << ", connect_timeout=" << o.connect_timeout.count() << "ms"
      << ", request_timeout=" << o.request_timeout.count() << "ms"
      << ", max_connections=" << o.max_connections << ", retry.max_attempts=" << o.retry.max_attempts

@@ -1,8 +1,10 @@
 #include "cli.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "auth.hpp"
+#include "buildable/emulator/command_line.hpp"
 #include "faults.hpp"
 
 namespace buildable::emulator::detail {
@@ -108,3 +110,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 }
 
 }  // namespace buildable::emulator::detail
+
+namespace buildable::emulator {
+
+EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& help) {
+  detail::CommandLine line = detail::parse_command_line(args);
+  help = line.help;
+  return std::move(line.options);
+}
+
+std::string command_line_usage() { return detail::usage(); }
+
+}  // namespace buildable::emulator

@@ -11,6 +11,7 @@
 #include <buildable/listener_error.hpp>
 #include <buildable/log.hpp>
 #include <buildable/message.hpp>
+#include <buildable/metrics.hpp>
 #include <buildable/retry_options.hpp>
 #include <buildable/subscription.hpp>
 #include <buildable/verify.hpp>

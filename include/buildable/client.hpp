@@ -8,6 +8,7 @@
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/message.hpp>
+#include <buildable/metrics.hpp>
 #include <buildable/subscription.hpp>
 #include <nlohmann/json.hpp>
 
@@ -135,6 +136,10 @@ class Client {
   /// The options in effect (validated, secret included: do not log them with anything but
   /// operator<<).
   const ClientOptions& options() const;
+
+  /// A snapshot of the client's counters (emits, failures, retries, dispatched messages,
+  /// handler failures and time, outstanding messages) for export to a metrics system.
+  Metrics metrics() const;
 
  private:
   template <class Payload, class F>

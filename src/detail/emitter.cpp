@@ -30,6 +30,9 @@ void validate_event_name(std::string_view event) {
 /// One asynchronous emit across its attempts. If it is dropped unsettled (the client closed
 /// while it was queued or waiting to retry), its future reports ClosedError.
 struct Emitter::AsyncEmit {
+  explicit AsyncEmit(MetricsRecorder& recorder) : metrics(recorder) {}
+
+  MetricsRecorder& metrics;
   std::promise<EmitResult> promise;
   std::string body;
   int attempts = 0;
@@ -37,7 +40,9 @@ struct Emitter::AsyncEmit {
   bool settled = false;
 
   ~AsyncEmit() {
-    if (!settled) promise.set_exception(std::make_exception_ptr(ClosedError()));
+    if (settled) return;
+    promise.set_exception(std::make_exception_ptr(ClosedError()));
+    MetricsRecorder::add(metrics.emit_failures);
   }
   void succeed(EmitResult result) {
     settled = true;
@@ -50,12 +55,14 @@ struct Emitter::AsyncEmit {
 };
 
 Emitter::Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-                 SyncTransport& transport, std::function<EventLoop&()> loop)
+                 SyncTransport& transport, std::function<EventLoop&()> loop,
+                 MetricsRecorder& metrics)
     : secret_(std::move(secret)),
       max_body_bytes_(max_body_bytes),
       policy_(std::move(policy)),
       transport_(transport),
-      loop_(std::move(loop)) {}
+      loop_(std::move(loop)),
+      metrics_(metrics) {}
 
 std::string Emitter::make_body(std::string_view event, const nlohmann::json& payload) const {
   validate_event_name(event);
@@ -79,6 +86,17 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
 
 EmitResult Emitter::emit(std::string_view event, const nlohmann::json& payload) {
   std::string body = make_body(event, payload);
+  try {
+    EmitResult result = send(std::move(body));
+    MetricsRecorder::add(metrics_.emits);
+    return result;
+  } catch (...) {
+    MetricsRecorder::add(metrics_.emit_failures);
+    throw;
+  }
+}
+
+EmitResult Emitter::send(std::string body) {
   if (closed()) throw ClosedError();
   const auto started = steady_clock::now();
   for (int attempt = 1;; ++attempt) {
@@ -88,6 +106,7 @@ EmitResult Emitter::emit(std::string_view event, const nlohmann::json& payload) 
     if (response.ok()) return EmitResult{parse_emit_key(response.body), attempt};
     const auto wait = policy_.next_delay(RequestKind::emit, response, attempt, since(started));
     if (!wait) std::rethrow_exception(failure_exception(response, secret_));
+    MetricsRecorder::add(metrics_.retries);
     std::unique_lock lock(mutex_);
     if (closed_changed_.wait_for(lock, *wait, [&] { return closed_; })) throw ClosedError();
   }
@@ -95,7 +114,7 @@ EmitResult Emitter::emit(std::string_view event, const nlohmann::json& payload) 
 
 std::future<EmitResult> Emitter::emit_async(std::string_view event,
                                             const nlohmann::json& payload) {
-  auto operation = std::make_shared<AsyncEmit>();
+  auto operation = std::make_shared<AsyncEmit>(metrics_);
   operation->body = make_body(event, payload);
   auto future = operation->promise.get_future();
   if (!closed()) attempt(operation);
@@ -115,17 +134,21 @@ void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse
   try {
     if (response.ok()) {
       operation->succeed(EmitResult{parse_emit_key(response.body), operation->attempts});
+      MetricsRecorder::add(metrics_.emits);
       return;
     }
     const auto wait = policy_.next_delay(RequestKind::emit, response, operation->attempts,
                                          since(operation->started));
     if (!wait || closed()) {
       operation->fail(failure_exception(response, secret_));
+      MetricsRecorder::add(metrics_.emit_failures);
       return;
     }
+    MetricsRecorder::add(metrics_.retries);
     loop_().post_at(steady_clock::now() + *wait, [this, operation] { attempt(operation); });
   } catch (...) {
     operation->fail(std::current_exception());
+    MetricsRecorder::add(metrics_.emit_failures);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "detail/event_loop.hpp"
+#include "detail/metrics_recorder.hpp"
 #include "detail/retry_policy.hpp"
 #include "detail/sync_transport.hpp"
 
@@ -23,7 +24,7 @@ class Emitter {
  public:
   /// `loop` returns the client's started I/O thread (started lazily on first use).
   Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-          SyncTransport& transport, std::function<EventLoop&()> loop);
+          SyncTransport& transport, std::function<EventLoop&()> loop, MetricsRecorder& metrics);
 
   /// Validates the arguments and serialises the request body. Throws InvalidArgument.
   std::string make_body(std::string_view event, const nlohmann::json& payload) const;
@@ -37,6 +38,7 @@ class Emitter {
 
  private:
   struct AsyncEmit;
+  EmitResult send(std::string body);
   void attempt(const std::shared_ptr<AsyncEmit>& operation);
   void complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response);
   bool closed() const;
@@ -46,6 +48,7 @@ class Emitter {
   RetryPolicy policy_;
   SyncTransport& transport_;
   std::function<EventLoop&()> loop_;
+  MetricsRecorder& metrics_;
 
   mutable std::mutex mutex_;
   std::condition_variable closed_changed_;

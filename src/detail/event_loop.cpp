@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "detail/curl_global.hpp"
+#include "detail/thread_name.hpp"
 
 namespace buildable::detail {
 namespace {
@@ -95,6 +96,7 @@ bool EventLoop::post_at(Clock::time_point when, Task task) {
 void EventLoop::wake() { curl_multi_wakeup(multi_.get()); }
 
 void EventLoop::run() {
+  name_this_thread("buildable-io");
   for (;;) {
     std::vector<PendingRequest> requests;
     std::vector<Task> tasks;

@@ -5,6 +5,8 @@
 #include <map>
 #include <utility>
 
+#include "detail/thread_name.hpp"
+
 namespace buildable::detail {
 namespace {
 
@@ -169,6 +171,7 @@ bool HandlerPool::on_pool_thread() const noexcept {
 }
 
 void HandlerPool::work(const std::shared_ptr<State>& state) {
+  name_this_thread("buildable-hdl");
   std::unique_lock lock(state->mutex);
   for (;;) {
     state->work_ready.wait(lock, [&] {

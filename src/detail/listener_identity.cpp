@@ -41,6 +41,8 @@ std::optional<ListenerIdentity> parse_identity(std::string_view text,
   identity.label = from_shown(topic.substr(first_dot + 1, second_dot - first_dot - 1));
   identity.event = std::string(topic.substr(second_dot + 1));
   identity.tx_key = std::string(tx_key);
+  // format_identity() shows an empty platform or label as `*`, never as an empty segment.
+  if (first_dot == 0 || second_dot == first_dot + 1) return std::nullopt;
   if (identity.event.empty() || identity.tx_key.empty()) return std::nullopt;
   return identity;
 }

@@ -39,8 +39,14 @@ Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) 
   message.headers = decoded_field(row, "headers");
   message.query = decoded_field(row, "query");
   if (const auto created = row.find("createdAt"); created != row.end() && created->is_number()) {
-    message.created_at = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(created->get<std::int64_t>()));
+    // Out of system_clock's range (about +-292 years around 1970 in nanoseconds) is garbage:
+    // converting it would overflow, so it is left unset.
+    constexpr double kLimitMs = 9.2e12;
+    const double ms = created->get<double>();
+    if (ms > -kLimitMs && ms < kLimitMs) {
+      message.created_at = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+    }
   }
   message.environment = string_or_empty(row, "environment");
   message.platform = string_or_empty(row, "platform");

@@ -52,11 +52,12 @@ struct Poller::Record {
 };
 
 Poller::Poller(Settings settings, EventLoop& loop, HandlerPool& pool, ErrorReporter& reporter,
-               RetryPolicy record_policy, JitterSource jitter)
+               MetricsRecorder& metrics, RetryPolicy record_policy, JitterSource jitter)
     : settings_(settings),
       loop_(loop),
       pool_(pool),
       reporter_(reporter),
+      metrics_(metrics),
       record_policy_(std::move(record_policy)),
       jitter_(jitter),
       poll_backoff_(settings.poll_interval, settings.max_poll_backoff, 2.0, std::move(jitter)) {}
@@ -126,6 +127,7 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
     on_poll_failed(listener, e.what(), nullptr);
     return;
   }
+  MetricsRecorder::add(metrics_.polls);
   listener->failures = 0;
   for (auto& why : parsed.row_errors) {
     report({ListenerError::Kind::poll, listener->identity, {}, std::move(why)});
@@ -152,6 +154,7 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
 
 void Poller::on_poll_failed(const ListenerPtr& listener, const std::string& why,
                             const HttpResponse* response) {
+  MetricsRecorder::add(metrics_.poll_failures);
   ++listener->failures;
   auto wait = poll_backoff_.ceiling(listener->failures - 1);
   wait = wait / 2 + std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -177,9 +180,11 @@ void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
   if (response.ok()) {
     page->claimed[index] = true;
     ++listener->backlog;
-    ++outstanding_;
-  } else if (response.transport_failed() || response.status != 409) {
-    // 409: another consumer with this txKey won the race; skipping it is the protocol.
+    metrics_.set_outstanding(++outstanding_);
+  } else if (!response.transport_failed() && response.status == 409) {
+    // Another consumer with this txKey won the race; skipping the message is the protocol.
+    MetricsRecorder::add(metrics_.claims_lost);
+  } else {
     const bool unknown = claim_outcome_unknown(response);
     std::string why = describe(response);
     why += unknown ? "; the service may have recorded the claim, in which case the message "
@@ -224,6 +229,7 @@ void Poller::on_page_done(const ListenerPtr& listener, bool full) {
 void Poller::free_room(const ListenerPtr& listener, int messages) {
   listener->backlog -= messages;
   outstanding_ -= static_cast<std::size_t>(messages);
+  metrics_.set_outstanding(outstanding_);
   // Wake listeners that stopped for lack of room, oldest first, until one is still blocked.
   while (!waiting_.empty()) {
     ListenerPtr next = waiting_.front();
@@ -266,6 +272,7 @@ void Poller::send_record(const std::shared_ptr<Record>& job) {
     on_record(job, std::move(response));
   });
   if (!sent) {
+    MetricsRecorder::add(metrics_.records_failed);
     report({ListenerError::Kind::record, job->listener->identity, job->key,
             "the client closed before the result could be recorded; the message stays "
             "'processing' for this txKey"});
@@ -281,9 +288,11 @@ void Poller::on_record(const std::shared_ptr<Record>& job, HttpResponse&& respon
                                                                               job->started);
     if (auto wait = record_policy_.next_delay(RequestKind::record, response, job->attempts,
                                               elapsed)) {
+      MetricsRecorder::add(metrics_.retries);
       loop_.post_at(Clock::now() + *wait, [this, job] { send_record(job); });
       return;
     }
+    MetricsRecorder::add(metrics_.records_failed);
     report({ListenerError::Kind::record, job->listener->identity, job->key,
             describe(response) + "; the message stays 'processing' for this txKey"});
   }
@@ -305,6 +314,7 @@ bool Poller::wait_for_records(Clock::time_point deadline) {
 }
 
 void Poller::abandon(const ListenerPtr& listener, std::vector<Message> messages) {
+  MetricsRecorder::add(metrics_.abandoned, messages.size());
   for (const auto& message : messages) {
     report({ListenerError::Kind::abandoned, listener->identity, message.key,
             "claimed but not handled because the listener was removed or the client closed; "

@@ -14,6 +14,7 @@
 #include "detail/handler_pool.hpp"
 #include "detail/listener.hpp"
 #include "detail/message_parsing.hpp"
+#include "detail/metrics_recorder.hpp"
 #include "detail/retry_policy.hpp"
 
 namespace buildable::detail {
@@ -38,7 +39,7 @@ class Poller {
   };
 
   Poller(Settings settings, EventLoop& loop, HandlerPool& pool, ErrorReporter& reporter,
-         RetryPolicy record_policy, JitterSource jitter);
+         MetricsRecorder& metrics, RetryPolicy record_policy, JitterSource jitter);
 
   /// Starts polling for `listener` (any thread).
   void add(const ListenerPtr& listener);
@@ -77,6 +78,7 @@ class Poller {
   EventLoop& loop_;
   HandlerPool& pool_;
   ErrorReporter& reporter_;
+  MetricsRecorder& metrics_;
   RetryPolicy record_policy_;
   JitterSource jitter_;
   Backoff poll_backoff_;

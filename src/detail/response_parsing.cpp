@@ -44,8 +44,11 @@ std::string parse_emit_key(std::string_view body) {
 
 std::string redact(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "<redacted>");
+  constexpr std::string_view kMarker = "<redacted>";
+  // Resume after the marker: a secret that occurs inside it must not be found again.
+  for (auto at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + kMarker.size())) {
+    text.replace(at, secret.size(), kMarker);
   }
   return text;
 }

@@ -129,9 +129,12 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   if (!parse_http_date(value, tm)) return std::nullopt;
   const std::time_t at = timegm(&tm);
   if (at == static_cast<std::time_t>(-1)) return std::nullopt;
-  const auto delta = std::chrono::system_clock::from_time_t(at) - now;
-  if (delta.count() <= 0) return std::chrono::milliseconds(0);
-  return std::chrono::ceil<std::chrono::milliseconds>(delta);
+  // In milliseconds: system_clock's nanoseconds overflow past the year 2262, and a year up to
+  // 9999 in milliseconds fits. Flooring `now` rounds the wait up: never come back early.
+  const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t delta = static_cast<std::int64_t>(at) * 1000 - now_ms;
+  if (delta <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(delta);
 }
 
 }  // namespace buildable::detail

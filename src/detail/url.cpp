@@ -21,6 +21,21 @@ bool all_digits(std::string_view text) {
 
 bool valid_host_char(unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_'; }
 
+/// An IPv6 literal as written between brackets: hex digits, colons and (for an embedded IPv4
+/// address) dots, at least one colon, optionally a zone id after '%'.
+bool valid_ipv6_literal(std::string_view text) {
+  const auto percent = text.find('%');
+  const std::string_view address = text.substr(0, percent);
+  if (address.find(':') == std::string_view::npos) return false;
+  const bool address_ok = std::all_of(address.begin(), address.end(), [](unsigned char c) {
+    return std::isxdigit(c) != 0 || c == ':' || c == '.';
+  });
+  if (!address_ok) return false;
+  if (percent == std::string_view::npos) return true;
+  const std::string_view zone = text.substr(percent + 1);
+  return !zone.empty() && std::all_of(zone.begin(), zone.end(), valid_host_char);
+}
+
 }  // namespace
 
 std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
@@ -54,6 +69,10 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
       return std::nullopt;
     }
     url.host = lower(authority.substr(1, close - 1));
+    if (!url.host.empty() && !valid_ipv6_literal(url.host)) {
+      why = "the text between '[' and ']' is not an IPv6 address";
+      return std::nullopt;
+    }
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') {

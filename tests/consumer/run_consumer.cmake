@@ -220,7 +220,7 @@ elseif(MODE STREQUAL "fetchcontent_git")
   endif()
   execute_process(COMMAND "${GIT}" -C "${SOURCE_DIR}" rev-parse --show-toplevel
                   OUTPUT_VARIABLE toplevel OUTPUT_STRIP_TRAILING_WHITESPACE
-                  RESULT_VARIABLE rc ERROR_VARIABLE error)
+                  RESULT_VARIABLE rc ERROR_VARIABLE error ERROR_STRIP_TRAILING_WHITESPACE)
   get_filename_component(toplevel "${toplevel}" REALPATH)
   get_filename_component(source "${SOURCE_DIR}" REALPATH)
   if(NOT rc EQUAL 0 OR NOT toplevel STREQUAL source)

@@ -41,6 +41,7 @@ class Http {
   Http(const std::string& host, int port, std::string secret)
       : client_(host, port), secret_(std::move(secret)) {
     client_.set_keep_alive(true);
+    client_.set_tcp_nodelay(true);
     client_.set_connection_timeout(std::chrono::seconds(5));
     client_.set_read_timeout(std::chrono::seconds(10));
   }
@@ -70,7 +71,9 @@ class Http {
 
   /// Emits and returns the key (expects success).
   std::string emit(const std::string& event, const json& payload = json::object()) {
-    auto reply = post("/emit", {{"event", event}, {"payload", payload}});
+    // `{}` converts to null: treat it as the empty object it was meant to be.
+    auto reply = post("/emit", {{"event", event},
+                                {"payload", payload.is_null() ? json::object() : payload}});
     if (reply.status != 200) throw std::runtime_error("emit failed: " + reply.raw);
     return reply.body.at("key").get<std::string>();
   }

@@ -14,7 +14,10 @@ using testing::json;
 
 class Query : public ::testing::Test {
  protected:
-  Query() : emulator_(small_options()) { emulator_.start(); }
+  Query() : emulator_(small_options()) {
+    emulator_.start();
+    http_ = std::make_unique<Http>(emulator_);
+  }
   static EmulatorOptions small_options() {
     EmulatorOptions options;
     options.threads = 4;
@@ -25,7 +28,7 @@ class Query : public ::testing::Test {
     body.emplace("eventName", "e");
     body.emplace("txKey", "t");
     body.emplace("since", 0);
-    auto reply = http_.post("/query", body);
+    auto reply = http_->post("/query", body);
     EXPECT_EQ(reply.status, 200) << reply.raw;
     return reply.body;
   }
@@ -36,7 +39,7 @@ class Query : public ::testing::Test {
   }
 
   Emulator emulator_;
-  Http http_{emulator_};
+  std::unique_ptr<Http> http_;
 };
 
 TEST_F(Query, EmptyResult) {
@@ -49,8 +52,8 @@ TEST_F(Query, EmptyResult) {
 
 TEST_F(Query, PagesAreOldestFirstAndConsistent) {
   std::vector<std::string> emitted;
-  for (int i = 0; i < 25; ++i) emitted.push_back(http_.emit("e", {{"i", i}}));
-  http_.emit("other-event", {});
+  for (int i = 0; i < 25; ++i) emitted.push_back(http_->emit("e", {{"i", i}}));
+  http_->emit("other-event", {});
 
   std::vector<std::string> seen;
   for (int p = 1; p <= 3; ++p) {
@@ -73,7 +76,7 @@ TEST_F(Query, PagesAreOldestFirstAndConsistent) {
 }
 
 TEST_F(Query, PageBeyondTheEndIsEmptyWithTotals) {
-  for (int i = 0; i < 3; ++i) http_.emit("e");
+  for (int i = 0; i < 3; ++i) http_->emit("e");
   auto page = query({{"page", 5}, {"pageSize", 2}});
   EXPECT_EQ(page["rows"], json::array());
   EXPECT_EQ(page["total"], 3);
@@ -82,7 +85,7 @@ TEST_F(Query, PageBeyondTheEndIsEmptyWithTotals) {
 }
 
 TEST_F(Query, DefaultPageSizeIs10AndMaxIs100) {
-  for (int i = 0; i < 105; ++i) http_.emit("e");
+  for (int i = 0; i < 105; ++i) http_->emit("e");
   auto defaults = query(json::object());
   EXPECT_EQ(defaults["pageSize"], 10);
   EXPECT_EQ(defaults["rows"].size(), 10u);
@@ -93,7 +96,7 @@ TEST_F(Query, DefaultPageSizeIs10AndMaxIs100) {
   auto rest = query({{"pageSize", 100}, {"page", 2}});
   EXPECT_EQ(rest["rows"].size(), 5u);
   // 101 is rejected, not clamped (see emulator/README.md).
-  auto too_big = http_.post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0},
+  auto too_big = http_->post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0},
                                        {"pageSize", 101}});
   EXPECT_EQ(too_big.status, 400);
   // Integral floats are accepted.
@@ -117,7 +120,7 @@ TEST_F(Query, SinceIsInclusiveEpochMilliseconds) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  const auto fresh = http_.emit("e");
+  const auto fresh = http_->emit("e");
   EXPECT_EQ(keys_of(query({{"since", now}})), std::vector<std::string>{fresh});
 }
 
@@ -129,9 +132,9 @@ TEST_F(Query, InjectedMessagesAreOrderedByCreatedAt) {
 }
 
 TEST_F(Query, TxStateFollowsTheLifeOfATransaction) {
-  const auto a = http_.emit("e", {{"m", "a"}});
-  const auto b = http_.emit("e", {{"m", "b"}});
-  const auto c = http_.emit("e", {{"m", "c"}});
+  const auto a = http_->emit("e", {{"m", "a"}});
+  const auto b = http_->emit("e", {{"m", "b"}});
+  const auto c = http_->emit("e", {{"m", "c"}});
   auto with_state = [&](const char* state, const char* tx_key = "t") {
     return keys_of(query({{"txState", state}, {"txKey", tx_key}}));
   };
@@ -140,15 +143,15 @@ TEST_F(Query, TxStateFollowsTheLifeOfATransaction) {
   EXPECT_EQ(keys_of(query(json::object())), (Keys{a, b, c}));  // default does-not-exist
   EXPECT_EQ(with_state("processing"), Keys{});
 
-  ASSERT_EQ(http_.post("/init", {{"key", a}, {"txKey", "t"}}).status, 200);
-  ASSERT_EQ(http_.post("/init", {{"key", b}, {"txKey", "t"}}).status, 200);
+  ASSERT_EQ(http_->post("/init", {{"key", a}, {"txKey", "t"}}).status, 200);
+  ASSERT_EQ(http_->post("/init", {{"key", b}, {"txKey", "t"}}).status, 200);
   EXPECT_EQ(with_state("does-not-exist"), Keys{c});
   EXPECT_EQ(with_state("processing"), (Keys{a, b}));
   EXPECT_EQ(with_state("finished"), Keys{});
 
-  ASSERT_EQ(http_.post("/transact", {{"key", a}, {"txKey", "t"}, {"state", "finished"}}).status,
+  ASSERT_EQ(http_->post("/transact", {{"key", a}, {"txKey", "t"}, {"state", "finished"}}).status,
             200);
-  ASSERT_EQ(http_.post("/transact", {{"key", b}, {"txKey", "t"}, {"state", "failed"}}).status,
+  ASSERT_EQ(http_->post("/transact", {{"key", b}, {"txKey", "t"}, {"state", "failed"}}).status,
             200);
   EXPECT_EQ(with_state("processing"), Keys{});
   EXPECT_EQ(with_state("finished"), Keys{a});
@@ -168,10 +171,10 @@ TEST_F(Query, TxStateFollowsTheLifeOfATransaction) {
 }
 
 TEST_F(Query, EventNamesWithDotsMatchExactly) {
-  const auto dotted = http_.emit("user.created");
-  http_.emit("user");
-  http_.emit("user.created.v2");
-  auto page = http_.post("/query", {{"eventName", "user.created"}, {"txKey", "t"}, {"since", 0}});
+  const auto dotted = http_->emit("user.created");
+  http_->emit("user");
+  http_->emit("user.created.v2");
+  auto page = http_->post("/query", {{"eventName", "user.created"}, {"txKey", "t"}, {"since", 0}});
   EXPECT_EQ(keys_of(page.body), std::vector<std::string>{dotted});
 }
 

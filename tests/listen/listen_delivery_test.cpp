@@ -83,6 +83,17 @@ TEST_F(ListenTest, OutputsAndFailuresAreRecorded) {
   EXPECT_EQ(failure["state"], "failed");
   EXPECT_NE(failure["output"].dump().find("card declined"), std::string::npos);
   EXPECT_TRUE(errors_.wait_for_kind(buildable::ListenerError::Kind::handler));
+
+  const buildable::Metrics metrics = client.metrics();
+  EXPECT_EQ(metrics.emits, 2u);
+  EXPECT_EQ(metrics.emit_failures, 0u);
+  EXPECT_EQ(metrics.messages_dispatched, 2u);
+  EXPECT_EQ(metrics.handler_failures, 1u);
+  EXPECT_EQ(metrics.outstanding_messages, 0u);
+  EXPECT_EQ(metrics.records_failed, 0u);
+  EXPECT_GE(metrics.polls, 1u);
+  EXPECT_GT(metrics.handler_time_total.count(), 0);
+  EXPECT_GE(metrics.handler_time_total, metrics.handler_time_max);
 }
 
 TEST_F(ListenTest, SinceInThePastReplaysHistoryAndDefaultSinceDoesNot) {

@@ -1,7 +1,7 @@
-#include <buildable/client_options.hpp>
-#include <buildable/errors.hpp>
 #include <gtest/gtest.h>
 
+#include <buildable/client_options.hpp>
+#include <buildable/errors.hpp>
 #include <cstdlib>
 #include <limits>
 #include <optional>
@@ -30,13 +30,12 @@ std::optional<std::string> rejection(const buildable::ClientOptions& options) {
   return std::nullopt;
 }
 
-#define EXPECT_REJECTED_NAMING(options, field)                                    \
-  do {                                                                            \
-    const auto message_ = rejection(options);                                     \
-    ASSERT_TRUE(message_.has_value()) << "accepted, expected a rejection of " field; \
-    EXPECT_NE(message_->find("ClientOptions::" field ":"), std::string::npos)     \
-        << *message_;                                                             \
-    EXPECT_EQ(message_->find(kCanary), std::string::npos) << *message_;           \
+#define EXPECT_REJECTED_NAMING(options, field)                                              \
+  do {                                                                                      \
+    const auto message_ = rejection(options);                                               \
+    ASSERT_TRUE(message_.has_value()) << "accepted, expected a rejection of " field;        \
+    EXPECT_NE(message_->find("ClientOptions::" field ":"), std::string::npos) << *message_; \
+    EXPECT_EQ(message_->find(kCanary), std::string::npos) << *message_;                     \
   } while (false)
 
 std::string printed(const buildable::ClientOptions& options) {
@@ -95,11 +94,11 @@ TEST(ClientOptionsTest, SecretWithLineBreakIsRejectedWithoutEchoingIt) {
 }
 
 TEST(ClientOptionsTest, MalformedBaseUrlsAreRejected) {
-  for (const char* url : {"", "events.buildable.dev", "ftp://events.buildable.dev", "https://",
-                          "https://user:pw@events.buildable.dev", "https://host/path?x=1",
-                          "https://host#frag", "https://host:0", "https://host:65536",
-                          "https://host:abc", "https://host:", "https://ho st", "https://[::1",
-                          "https://[::1]x"}) {
+  for (const char* url :
+       {"", "events.buildable.dev", "ftp://events.buildable.dev", "https://",
+        "https://user:pw@events.buildable.dev", "https://host/path?x=1", "https://host#frag",
+        "https://host:0", "https://host:65536", "https://host:abc",
+        "https://host:", "https://ho st", "https://[::1", "https://[::1]x"}) {
     auto options = valid_options();
     options.base_url = url;
     SCOPED_TRACE(url);

@@ -1,13 +1,14 @@
+#include <gtest/gtest.h>
+
 #include <buildable/client_options.hpp>
 #include <buildable/errors.hpp>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "detail/emitter.hpp"
+#include "detail/metrics_recorder.hpp"
 #include "detail/retry_policy.hpp"
 #include "detail/sync_transport.hpp"
 #include "detail/transport_config.hpp"
@@ -27,11 +28,13 @@ class EmitterBodyTest : public ::testing::Test {
   explicit EmitterBodyTest(std::size_t max_body_bytes = 1024 * 1024)
       : options_(make_options(max_body_bytes)),
         transport_(buildable::detail::TransportConfig::from_options(options_)),
-        emitter_(options_.secret, options_.max_body_bytes,
-                 buildable::detail::RetryPolicy(options_.retry), transport_,
-                 []() -> buildable::detail::EventLoop& {
-                   throw std::logic_error("make_body must not start the I/O loop");
-                 }) {}
+        emitter_(
+            options_.secret, options_.max_body_bytes,
+            buildable::detail::RetryPolicy(options_.retry), transport_,
+            []() -> buildable::detail::EventLoop& {
+              throw std::logic_error("make_body must not start the I/O loop");
+            },
+            metrics_) {}
 
   static buildable::ClientOptions make_options(std::size_t max_body_bytes) {
     buildable::ClientOptions options;
@@ -58,6 +61,7 @@ class EmitterBodyTest : public ::testing::Test {
 
   buildable::ClientOptions options_;
   buildable::detail::SyncTransport transport_;
+  buildable::detail::MetricsRecorder metrics_;
   Emitter emitter_;
 };
 
@@ -88,8 +92,8 @@ TEST_F(EmitterBodyTest, EmptyEventNameIsRejected) {
 }
 
 TEST_F(EmitterBodyTest, ControlCharactersInEventNameAreRejected) {
-  for (const std::string event : {std::string("a\nb"), std::string("a\rb"), std::string("\tb"),
-                                  std::string("a\x7f"), std::string("a\0b", 3)}) {
+  for (const std::string& event : {std::string("a\nb"), std::string("a\rb"), std::string("\tb"),
+                                   std::string("a\x7f"), std::string("a\0b", 3)}) {
     const std::string message = rejection(event, json::object());
     EXPECT_NE(message.find("control characters"), std::string::npos) << message;
   }
@@ -112,6 +116,14 @@ TEST_F(EmitterBodyTest, InvalidUtf8InPayloadIsInvalidArgument) {
 
 TEST_F(EmitterBodyTest, InvalidUtf8InEventNameIsInvalidArgument) {
   EXPECT_NE(rejection(std::string("e\xff"), json::object()), "");
+}
+
+TEST_F(EmitterBodyTest, MakeBodyCountsNoEmit) {
+  (void)body("e", json::object());
+  (void)rejection("", json::object());
+  EXPECT_EQ(metrics_.emits.load(), 0U);
+  EXPECT_EQ(metrics_.emit_failures.load(), 0U);
+  EXPECT_EQ(metrics_.retries.load(), 0U);
 }
 
 TEST_F(EmitterBodyTest, NoSecretInAnyRejection) {

@@ -1,9 +1,9 @@
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <string>
-
 #include "detail/listen_requests.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace {
 
@@ -64,9 +64,8 @@ TEST(MakeQueryBodyTest, ExactCompactText) {
   spec.event = "a\"b";
   spec.tx_key = "t";
   spec.since_ms = 5;
-  EXPECT_EQ(make_query_body(spec, 10),
-            R"({"eventName":"a\"b","page":1,"pageSize":10,"since":5,)"
-            R"("txKey":"t","txState":"does-not-exist"})");
+  EXPECT_EQ(make_query_body(spec, 10), R"({"eventName":"a\"b","page":1,"pageSize":10,"since":5,)"
+                                       R"("txKey":"t","txState":"does-not-exist"})");
 }
 
 TEST(MakeClaimBodyTest, Fields) {

@@ -1,10 +1,10 @@
+#include "detail/listener_identity.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <string>
-
-#include "detail/listener_identity.hpp"
 
 namespace {
 

@@ -1,11 +1,11 @@
-#include <buildable/errors.hpp>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <chrono>
-#include <string>
-
 #include "detail/message_parsing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <buildable/errors.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
 
 namespace {
 
@@ -170,13 +170,15 @@ TEST(ParseQueryPageTest, EmptyPage) {
 }
 
 TEST(ParseQueryPageTest, RowsWithoutKeyAreSkippedIntoRowErrors) {
-  const json body = {{"rows", {json{{"eventName", "e"}}, full_row(), json{{"key", 7}}, json(3),
-                               json{{"key", ""}}, nullptr}}};
+  const json body = {{"rows",
+                      {json{{"eventName", "e"}}, full_row(), json{{"key", 7}}, json(3),
+                       json{{"key", ""}}, nullptr}}};
   const auto page = parse_query_page(body.dump(), "tx");
   ASSERT_EQ(page.rows.size(), 1U);
   EXPECT_EQ(page.rows[0].message.key, kKey);
   EXPECT_EQ(page.row_errors.size(), 5U);
-  for (const auto& error : page.row_errors) EXPECT_NE(error.find("key"), std::string::npos);
+  for (const auto& error : page.row_errors)
+    EXPECT_NE(error.find("key"), std::string::npos);
 }
 
 TEST(ParseQueryPageTest, RowWithInvalidPayloadIsKeptWithDecodeError) {
@@ -198,9 +200,9 @@ TEST(ParseQueryPageTest, RowWithInvalidPayloadIsKeptWithDecodeError) {
 
 TEST(ParseQueryPageTest, TopLevelGarbageIsProtocolError) {
   for (const char* body :
-       {"", "   ", "not json", "<html>502</html>", R"({"rows":[)", R"({"rows":[{"key":"a"})",
-        "[]", "null", "42", R"("rows")", "{}", R"({"rows":null})", R"({"rows":{}})",
-        R"({"rows":"[]"})", R"({"Rows":[]})", "\xff\xfe"}) {
+       {"", "   ", "not json", "<html>502</html>", R"({"rows":[)", R"({"rows":[{"key":"a"})", "[]",
+        "null", "42", R"("rows")", "{}", R"({"rows":null})", R"({"rows":{}})", R"({"rows":"[]"})",
+        R"({"Rows":[]})", "\xff\xfe"}) {
     SCOPED_TRACE(body);
     EXPECT_THROW(parse_query_page(body, "tx"), ProtocolError);
   }

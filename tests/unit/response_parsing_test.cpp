@@ -1,12 +1,13 @@
-#include <buildable/errors.hpp>
+#include "detail/response_parsing.hpp"
+
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <buildable/errors.hpp>
 #include <exception>
 #include <string>
 
 #include "detail/http_response.hpp"
-#include "detail/response_parsing.hpp"
 
 namespace {
 

@@ -1,16 +1,16 @@
+#include "detail/retry_after.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <optional>
 
-#include "detail/retry_after.hpp"
-
 namespace {
 
+using buildable::detail::parse_retry_after;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::system_clock;
-using buildable::detail::parse_retry_after;
 
 constexpr long long kNov6_1994_084937 = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
 
@@ -39,8 +39,7 @@ TEST(RetryAfterTest, DelaySecondsDoesNotDependOnNow) {
 
 TEST(RetryAfterTest, SurroundingWhitespaceIsIgnored) {
   EXPECT_EQ(parse_retry_after("  30\t", kNow), milliseconds(30'000));
-  EXPECT_EQ(parse_retry_after(" Sun, 06 Nov 1994 08:49:37 GMT \r\n", kNow),
-            milliseconds(120'000));
+  EXPECT_EQ(parse_retry_after(" Sun, 06 Nov 1994 08:49:37 GMT \r\n", kNow), milliseconds(120'000));
 }
 
 TEST(RetryAfterTest, ImfFixdate) {
@@ -81,8 +80,7 @@ TEST(RetryAfterTest, PastOrPresentDateIsZero) {
             milliseconds(0));
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at(kNov6_1994_084937 + 1)),
             milliseconds(0));
-  EXPECT_EQ(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", at(1'700'000'000)),
-            milliseconds(0));
+  EXPECT_EQ(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", at(1'700'000'000)), milliseconds(0));
 }
 
 TEST(RetryAfterTest, FarFutureDateDoesNotOverflow) {
@@ -93,16 +91,33 @@ TEST(RetryAfterTest, FarFutureDateDoesNotOverflow) {
 }
 
 TEST(RetryAfterTest, GarbageIsNullopt) {
-  for (const char* text :
-       {"", "   ", "-1", "+5", "1.5", "12 0", "5s", "soon", "0x10", "99999999999",
-        "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
-        "Sun, 06 Nov 1994 08:49:37 GMT junk", "Sun, 06 Xyz 1994 08:49:37 GMT",
-        "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-        "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 94 08:49:37 GMT",
-        "Sun, 06 Nov 1994 8:49:37 GMT", "Sun, 06 Nov 1969 08:49:37 GMT",
-        "Sunday, 06-Nov-1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49 GMT",
-        "Sun Nov  6 08:49:37", "Sun Nov  6 08:49:37 1994 GMT", "Sun Nov 08:49:37 1994",
-        ", 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT\x01"}) {
+  for (const char* text : {"",
+                           "   ",
+                           "-1",
+                           "+5",
+                           "1.5",
+                           "12 0",
+                           "5s",
+                           "soon",
+                           "0x10",
+                           "99999999999",
+                           "Sun, 06 Nov 1994 08:49:37",
+                           "Sun, 06 Nov 1994 08:49:37 UTC",
+                           "Sun, 06 Nov 1994 08:49:37 GMT junk",
+                           "Sun, 06 Xyz 1994 08:49:37 GMT",
+                           "Sun, 32 Nov 1994 08:49:37 GMT",
+                           "Sun, 06 Nov 1994 24:00:00 GMT",
+                           "Sun, 06 Nov 1994 08:60:00 GMT",
+                           "Sun, 06 Nov 94 08:49:37 GMT",
+                           "Sun, 06 Nov 1994 8:49:37 GMT",
+                           "Sun, 06 Nov 1969 08:49:37 GMT",
+                           "Sunday, 06-Nov-1994 08:49:37 GMT",
+                           "Sunday, 06-Nov-94 08:49 GMT",
+                           "Sun Nov  6 08:49:37",
+                           "Sun Nov  6 08:49:37 1994 GMT",
+                           "Sun Nov 08:49:37 1994",
+                           ", 06 Nov 1994 08:49:37 GMT",
+                           "Sun, 06 Nov 1994 08:49:37 GMT\x01"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(parse_retry_after(text, kNow), std::nullopt);
   }

@@ -1,3 +1,5 @@
+#include "detail/retry_policy.hpp"
+
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 
 #include "detail/backoff.hpp"
 #include "detail/http_response.hpp"
-#include "detail/retry_policy.hpp"
 
 namespace {
 
@@ -40,9 +41,15 @@ HttpResponse transport(CURLcode code, bool maybe_sent) {
   return response;
 }
 
-HttpResponse refused() { return transport(CURLE_COULDNT_CONNECT, false); }
-HttpResponse timed_out() { return transport(CURLE_OPERATION_TIMEDOUT, true); }
-HttpResponse reset() { return transport(CURLE_RECV_ERROR, true); }
+HttpResponse refused() {
+  return transport(CURLE_COULDNT_CONNECT, false);
+}
+HttpResponse timed_out() {
+  return transport(CURLE_OPERATION_TIMEDOUT, true);
+}
+HttpResponse reset() {
+  return transport(CURLE_RECV_ERROR, true);
+}
 
 RetryOptions options() {
   RetryOptions o;
@@ -56,8 +63,7 @@ RetryOptions options() {
 
 RetryPolicy policy(RetryOptions o = options(), double jitter = 1.0) {
   return RetryPolicy(
-      o, [jitter] { return jitter; },
-      [] { return system_clock::time_point(seconds(kWallClock)); });
+      o, [jitter] { return jitter; }, [] { return system_clock::time_point(seconds(kWallClock)); });
 }
 
 constexpr RequestKind kAllKinds[] = {RequestKind::emit, RequestKind::claim, RequestKind::query,
@@ -264,8 +270,7 @@ TEST(RetryPolicyTest, BackoffIsCappedByMaxBackoff) {
   o.max_backoff = milliseconds(1000);
   o.max_total_time = milliseconds(1'000'000);
   const auto p = policy(o);
-  EXPECT_EQ(p.next_delay(RequestKind::query, status(502), 50, milliseconds(0)),
-            milliseconds(1000));
+  EXPECT_EQ(p.next_delay(RequestKind::query, status(502), 50, milliseconds(0)), milliseconds(1000));
 }
 
 TEST(RetryPolicyTest, MaxAttemptsCountsTheFirstAttempt) {

@@ -1,8 +1,8 @@
+#include "detail/url.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "detail/url.hpp"
 
 namespace {
 
@@ -43,7 +43,9 @@ TEST(ParseBaseUrlTest, PortAndPrefixWithoutTrailingSlashes) {
   EXPECT_EQ(url.path, "/api/v1");
 }
 
-TEST(ParseBaseUrlTest, RootPathIsEmpty) { EXPECT_EQ(parsed("https://example.com/").path, ""); }
+TEST(ParseBaseUrlTest, RootPathIsEmpty) {
+  EXPECT_EQ(parsed("https://example.com/").path, "");
+}
 
 TEST(ParseBaseUrlTest, SchemeAndHostAreLowerCased) {
   const auto url = parsed("HTTPS://Events.Buildable.DEV/Prefix");
@@ -77,12 +79,29 @@ TEST(ParseBaseUrlTest, PortBounds) {
 }
 
 TEST(ParseBaseUrlTest, RejectsWhatIsNotABaseUrl) {
-  for (const char* text :
-       {"", "events.buildable.dev", "//host", "://host", "ftp://host", "file:///etc/passwd",
-        "https://", "https:///path", "https://:443", "https://ho st", "https://ho\tst",
-        "https://host\n", "https://[::1", "https://[]", "https://[::1]8080", "https://[::1]x",
-        "https://[not-an-address]", "https://[::1 ]", "https://host?x=1", "https://host/p?x",
-        "https://host#f", "https://user@host", "https://user:pw@host/"}) {
+  for (const char* text : {"",
+                           "events.buildable.dev",
+                           "//host",
+                           "://host",
+                           "ftp://host",
+                           "file:///etc/passwd",
+                           "https://",
+                           "https:///path",
+                           "https://:443",
+                           "https://ho st",
+                           "https://ho\tst",
+                           "https://host\n",
+                           "https://[::1",
+                           "https://[]",
+                           "https://[::1]8080",
+                           "https://[::1]x",
+                           "https://[not-an-address]",
+                           "https://[::1 ]",
+                           "https://host?x=1",
+                           "https://host/p?x",
+                           "https://host#f",
+                           "https://user@host",
+                           "https://user:pw@host/"}) {
     SCOPED_TRACE(text);
     EXPECT_NE(rejection(text), "");
   }
@@ -106,11 +125,29 @@ TEST(IsLoopbackHostTest, LoopbackNames) {
 }
 
 TEST(IsLoopbackHostTest, NotLoopback) {
-  for (const char* host :
-       {"", "example.com", "10.0.0.1", "128.0.0.1", "126.0.0.1", "0.0.0.0", "::", "::2",
-        "[::1]", "localhost.example.com", "mylocalhost", "127.0.0.1.example.com",
-        "127.0.0.1.", "127.0.0", "127.1", "127.0.0.256", "127.0.0.1000", "127.0.0.-1",
-        "127..0.1", "127.0.0.1:80", "127.a.0.1", "127.", "127"}) {
+  for (const char* host : {"",
+                           "example.com",
+                           "10.0.0.1",
+                           "128.0.0.1",
+                           "126.0.0.1",
+                           "0.0.0.0",
+                           "::",
+                           "::2",
+                           "[::1]",
+                           "localhost.example.com",
+                           "mylocalhost",
+                           "127.0.0.1.example.com",
+                           "127.0.0.1.",
+                           "127.0.0",
+                           "127.1",
+                           "127.0.0.256",
+                           "127.0.0.1000",
+                           "127.0.0.-1",
+                           "127..0.1",
+                           "127.0.0.1:80",
+                           "127.a.0.1",
+                           "127.",
+                           "127"}) {
     SCOPED_TRACE(host);
     EXPECT_FALSE(is_loopback_host(host));
   }

@@ -1,0 +1,20 @@
+// The tool's own exceptions: each maps to one exit code (see exit_codes.hpp).
+#pragma once
+
+#include <stdexcept>
+
+namespace buildable::cli {
+
+/// A bad command line: unknown flag, missing or malformed value, invalid payload. Exit 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// No usable configuration: missing secret, unusable base URL. Exit 3.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace buildable::cli

@@ -1,0 +1,92 @@
+// buildable: the command-line tool of the Buildable Events C++ SDK.
+#include <buildable/version.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "config.hpp"
+#include "errors.hpp"
+#include "exit_codes.hpp"
+
+namespace buildable::cli {
+namespace {
+
+std::string main_help() {
+  std::string text =
+      "Usage: buildable [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+      "Command-line client of Buildable Events.\n\n"
+      "Commands:\n"
+      "  emit EVENT [JSON|-]   publish a message; prints its key\n"
+      "  listen EVENT          print messages as JSON lines (see 'buildable listen --help')\n";
+#ifdef BUILDABLE_CLI_HAS_EMULATOR
+  text += "  emulator              run a local emulator of the service in the foreground\n";
+#endif
+  text += "\n" + global_options_help() +
+          "  --version          print the version\n\n"
+          "'buildable COMMAND --help' describes a command.\n\n" +
+          exit_codes_help();
+  return text;
+}
+
+int run(const std::vector<std::string>& args) {
+  GlobalOptions global;
+  std::size_t i = 0;
+  try {
+    // Global options before the command.
+    for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
+      std::string flag = args[i];
+      std::string value;
+      const auto eq = flag.find('=');
+      const bool inline_value = eq != std::string::npos;
+      if (inline_value) {
+        value = flag.substr(eq + 1);
+        flag.resize(eq);
+      }
+      if (flag == "--help" || flag == "-h") {
+        std::cout << main_help();
+        return kExitOk;
+      }
+      if (flag == "--version") {
+        std::cout << "buildable " << kVersion << "\n";
+        return kExitOk;
+      }
+      if (flag != "--secret" && flag != "--base-url") {
+        throw UsageError("unknown option '" + flag + "'");
+      }
+      if (!inline_value) {
+        if (i + 1 >= args.size()) throw UsageError(flag + ": missing value");
+        value = args[++i];
+      }
+      (flag == "--secret" ? global.secret : global.base_url) = value;
+    }
+    if (i == args.size()) throw UsageError("missing COMMAND (emit, listen or emulator)");
+  } catch (...) {
+    return report_current_exception("");
+  }
+
+  const std::string& command = args[i];
+  const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                      args.end());
+  if (command == "emit") return run_emit(rest, global);
+  if (command == "listen") return run_listen(rest, global);
+#ifdef BUILDABLE_CLI_HAS_EMULATOR
+  if (command == "emulator") return run_emulator(rest);
+#endif
+  if (command == "help") {
+    std::cout << main_help();
+    return kExitOk;
+  }
+  try {
+    throw UsageError("unknown command '" + command + "'");
+  } catch (...) {
+    return report_current_exception("");
+  }
+}
+
+}  // namespace
+}  // namespace buildable::cli
+
+int main(int argc, char** argv) {
+  return buildable::cli::run(std::vector<std::string>(argv + 1, argv + argc));
+}
