@@ -43,6 +43,12 @@ double now_seconds() {
 
 double process_cpu_seconds() { return usage_seconds(RUSAGE_SELF); }
 
+double process_context_switches() {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return static_cast<double>(ru.ru_nvcsw + ru.ru_nivcsw);
+}
+
 double thread_cpu_seconds() { return usage_seconds(RUSAGE_THREAD); }
 
 double pid_cpu_seconds(int pid) {

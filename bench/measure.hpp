@@ -16,6 +16,8 @@ double now_seconds();
 
 /// CPU seconds (user + system) used by this whole process so far (getrusage RUSAGE_SELF).
 double process_cpu_seconds();
+/// Voluntary + involuntary context switches of this whole process so far (getrusage).
+double process_context_switches();
 /// CPU seconds used by the calling thread so far (getrusage RUSAGE_THREAD).
 double thread_cpu_seconds();
 /// CPU seconds (user + system) another process used so far, from /proc/<pid>/stat; -1 on error.
@@ -40,17 +42,23 @@ int available_cpus();
 struct Span {
   double wall_s = 0;
   double cpu_s = 0;
+  double switches = 0;  ///< context switches of the process
 };
 
 /// Starts a measurement; stop() returns what elapsed since.
 class Stopwatch {
  public:
-  Stopwatch() : wall0_(now_seconds()), cpu0_(process_cpu_seconds()) {}
-  Span stop() const { return Span{now_seconds() - wall0_, process_cpu_seconds() - cpu0_}; }
+  Stopwatch()
+      : wall0_(now_seconds()), cpu0_(process_cpu_seconds()), csw0_(process_context_switches()) {}
+  Span stop() const {
+    return Span{now_seconds() - wall0_, process_cpu_seconds() - cpu0_,
+                process_context_switches() - csw0_};
+  }
 
  private:
   double wall0_;
   double cpu0_;
+  double csw0_;
 };
 
 /// Median, min and max of repeated samples.

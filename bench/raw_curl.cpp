@@ -55,6 +55,12 @@ void ensure_curl_global() { static CurlGlobal global; }
 
 }  // namespace
 
+void RunResult::set(const Span& span) {
+  wall_s = span.wall_s;
+  cpu_s = span.cpu_s;
+  switches = span.switches;
+}
+
 std::string emit_body(const std::string& event, const nlohmann::json& payload) {
   return nlohmann::json{{"event", event}, {"payload", payload}}.dump();
 }
@@ -83,8 +89,7 @@ RunResult raw_emit_loop(const EmitRequest& request, std::uint64_t n) {
     }
   }
   const Span span = watch.stop();
-  result.wall_s = span.wall_s;
-  result.cpu_s = span.cpu_s;
+  result.set(span);
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
   return result;
@@ -142,8 +147,7 @@ RunResult raw_emit_multi(const EmitRequest& request, std::uint64_t n, int inflig
     if (!any_done) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   }
   const Span span = watch.stop();
-  result.wall_s = span.wall_s;
-  result.cpu_s = span.cpu_s;
+  result.set(span);
   for (Slot& slot : slots) {
     curl_multi_remove_handle(multi, slot.easy);
     curl_easy_cleanup(slot.easy);
@@ -224,8 +228,7 @@ RunResult raw_drain(const RawListenerConfig& config, std::uint64_t expected,
   const auto on_handled = [&] {
     if (++result.ok == expected) {
       const Span span = watch.stop();
-      result.wall_s = span.wall_s;
-      result.cpu_s = span.cpu_s;
+      result.set(span);
       done = true;
     }
   };
@@ -238,8 +241,7 @@ RunResult raw_drain(const RawListenerConfig& config, std::uint64_t expected,
   }
   if (!done) {
     const Span span = watch.stop();
-    result.wall_s = span.wall_s;
-    result.cpu_s = span.cpu_s;
+    result.set(span);
     result.failed = expected - result.ok;
   }
   return result;

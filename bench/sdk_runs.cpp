@@ -60,8 +60,7 @@ RunResult sdk_emit_loop(const SdkTarget& target, const std::string& event,
     }
   }
   const Span span = watch.stop();
-  result.wall_s = span.wall_s;
-  result.cpu_s = span.cpu_s;
+  result.set(span);
   return result;
 }
 
@@ -92,8 +91,7 @@ RunResult sdk_emit_async(const SdkTarget& target, const std::string& event,
   }
   while (!window.empty()) settle_oldest();
   const Span span = watch.stop();
-  result.wall_s = span.wall_s;
-  result.cpu_s = span.cpu_s;
+  result.set(span);
   return result;
 }
 
@@ -130,8 +128,7 @@ RunResult sdk_drain(const SdkTarget& target, const std::string& event, std::int6
     }
   }
   client.close();
-  result.wall_s = span.wall_s;
-  result.cpu_s = span.cpu_s;
+  result.set(span);
   return result;
 }
 

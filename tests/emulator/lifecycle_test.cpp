@@ -152,7 +152,10 @@ TEST(Persistence, MessagesAndTransactionsSurviveARestart) {
   EXPECT_EQ(http.post("/init", {{"key", claimed}, {"txKey", "t"}}).status, 409);
   // New messages sort after the old ones.
   const auto fresh = http.emit("e");
-  EXPECT_GT(second.message(fresh)["createdAt"].get<std::int64_t>(), last_created);
+  EXPECT_GE(second.message(fresh)["createdAt"].get<std::int64_t>(), last_created);
+  auto after = http.post("/query", {{"eventName", "e"}, {"txKey", "other"}, {"since", 0}});
+  ASSERT_EQ(after.body["total"], 3);
+  EXPECT_EQ(after.body["rows"][2]["key"], fresh);
 }
 
 TEST(Persistence, BinaryWithDbKeepsMessagesAcrossRestart) {

@@ -67,12 +67,17 @@ TEST_F(Query, PagesAreOldestFirstAndConsistent) {
   }
   EXPECT_EQ(seen, emitted);
 
-  // createdAt strictly increasing within one emulator.
+  // createdAt never decreases (ties, within a millisecond, keep emission order) and never runs
+  // ahead of the clock.
   auto all = query({{"pageSize", 100}});
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   for (std::size_t i = 1; i < all["rows"].size(); ++i) {
-    EXPECT_LT(all["rows"][i - 1]["createdAt"].get<std::int64_t>(),
+    EXPECT_LE(all["rows"][i - 1]["createdAt"].get<std::int64_t>(),
               all["rows"][i]["createdAt"].get<std::int64_t>());
   }
+  EXPECT_LE(all["rows"].back()["createdAt"].get<std::int64_t>(), now);
 }
 
 TEST_F(Query, PageBeyondTheEndIsEmptyWithTotals) {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -223,6 +224,14 @@ TestServer::TestServer(Options options) : state_(std::make_shared<State>()) {
   // serves with a small pool; lift both so connection counts reflect the client.
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(30);
+  // cpp-httplib writes headers and body with separate send() calls; without TCP_NODELAY,
+  // Nagle's algorithm holds the body until the client's delayed ACK (~40 ms per request).
+  // Accepted sockets inherit the option from the listening socket on Linux.
+  server.set_socket_options([](httplib::socket_t sock) {
+    httplib::default_socket_options(sock);
+    int yes = 1;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  });
   const int threads = std::max(1, options.threads);
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));

@@ -1,0 +1,22 @@
+# cmake -DREADME=<README.md> -DEXAMPLE=<file> -DMARKER=<name> -P CheckReadmeSnippet.cmake
+# Fails unless the fenced code block between <!-- MARKER:begin --> and <!-- MARKER:end --> in
+# the README is exactly the example's text, so the README never shows code that does not build.
+file(READ "${README}" readme)
+file(READ "${EXAMPLE}" example)
+string(FIND "${readme}" "<!-- ${MARKER}:begin -->" begin)
+string(FIND "${readme}" "<!-- ${MARKER}:end -->" end)
+if(begin EQUAL -1 OR end EQUAL -1)
+  message(FATAL_ERROR "README has no <!-- ${MARKER}:begin/end --> markers")
+endif()
+string(SUBSTRING "${readme}" ${begin} -1 tail)
+string(FIND "${tail}" "```cpp\n" fence)
+string(FIND "${tail}" "\n```\n<!-- ${MARKER}:end -->" close)
+if(fence EQUAL -1 OR close EQUAL -1)
+  message(FATAL_ERROR "README's ${MARKER} block is not a ```cpp fenced block")
+endif()
+math(EXPR start "${fence} + 7")
+math(EXPR length "${close} + 1 - ${start}")
+string(SUBSTRING "${tail}" ${start} ${length} snippet)
+if(NOT snippet STREQUAL example)
+  message(FATAL_ERROR "README's ${MARKER} block differs from ${EXAMPLE}; copy the example into it")
+endif()
