@@ -85,8 +85,7 @@ void ForkedChild::write_line(const std::string& line) {
 }
 
 std::string ForkedChild::read_line(int timeout_ms) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     const auto newline = buffer_.find('\n');
     if (newline != std::string::npos) {

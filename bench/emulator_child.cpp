@@ -1,7 +1,6 @@
 #include "emulator_child.hpp"
 
 #include <buildable/emulator/emulator.hpp>
-
 #include <stdexcept>
 
 #include "child_process.hpp"
@@ -48,7 +47,9 @@ EmulatorChild::EmulatorChild(int latency_ms, int cpu) {
 
 EmulatorChild::~EmulatorChild() = default;
 
-int EmulatorChild::pid() const { return child_->pid(); }
+int EmulatorChild::pid() const {
+  return child_->pid();
+}
 
 nlohmann::json EmulatorChild::stats() {
   child_->write_line("stats");

@@ -4,9 +4,8 @@
 /// time is not counted as the client's.
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace bench {
 

@@ -45,21 +45,22 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
 }
 
-void append_response(std::string& out, int status, std::string_view reason,
-                     std::string_view body, bool close) {
+void append_response(std::string& out, int status, std::string_view reason, std::string_view body,
+                     bool close) {
   char head[160];
   const int n = std::snprintf(head, sizeof(head),
                               "HTTP/1.1 %d %.*s\r\nContent-Type: application/json\r\n"
                               "Content-Length: %zu\r\n%s\r\n",
-                              status, static_cast<int>(reason.size()), reason.data(),
-                              body.size(), close ? "Connection: close\r\n" : "");
+                              status, static_cast<int>(reason.size()), reason.data(), body.size(),
+                              close ? "Connection: close\r\n" : "");
   out.append(head, static_cast<std::size_t>(n));
   out.append(body.data(), body.size());
 }
@@ -112,19 +113,18 @@ Parse handle_requests(Connection& c, ServerCounters& counters, std::uint64_t& ne
     const std::size_t total = header_end + 4 + content_length;
     if (buffered.size() < total) return Parse::need_more;
 
-    const bool is_emit = request_line.substr(0, 10) == "POST /emit" &&
-                         (request_line.size() == 10 || request_line[10] == ' ' ||
-                          request_line[10] == '?');
+    const bool is_emit =
+        request_line.substr(0, 10) == "POST /emit" &&
+        (request_line.size() == 10 || request_line[10] == ' ' || request_line[10] == '?');
     if (is_emit) {
       char body[80];
       const int n = std::snprintf(body, sizeof(body), R"({"status":"success","key":"%032llx"})",
                                   static_cast<unsigned long long>(++next_key));
-      append_response(c.out, 200, "OK", std::string_view(body, static_cast<std::size_t>(n)),
-                      close);
+      append_response(c.out, 200, "OK", std::string_view(body, static_cast<std::size_t>(n)), close);
     } else {
-      append_response(c.out, 404, "Not Found",
-                      R"({"status":"error","name":"not-found","message":"unknown path","code":404})",
-                      close);
+      append_response(
+          c.out, 404, "Not Found",
+          R"({"status":"error","name":"not-found","message":"unknown path","code":404})", close);
       counters.bad_requests.fetch_add(1, std::memory_order_relaxed);
     }
     counters.requests.fetch_add(1, std::memory_order_relaxed);
@@ -167,8 +167,8 @@ void run_fast_server(int listen_fd, int stop_fd, ServerCounters& counters) {
   // Writes what is pending; false when the connection was closed.
   auto flush = [&](Connection* c) -> bool {
     while (c->out_pos < c->out.size()) {
-      const ssize_t n = ::send(c->fd, c->out.data() + c->out_pos, c->out.size() - c->out_pos,
-                               MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(c->fd, c->out.data() + c->out_pos, c->out.size() - c->out_pos, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -253,8 +253,7 @@ void run_fast_server(int listen_fd, int stop_fd, ServerCounters& counters) {
           eof = true;
           break;
         }
-        if (!c->close_after_write &&
-            handle_requests(*c, counters, next_key) == Parse::close) {
+        if (!c->close_after_write && handle_requests(*c, counters, next_key) == Parse::close) {
           c->close_after_write = true;
         }
         if (eof) {
@@ -282,8 +281,7 @@ FastServer::FastServer(int cpu) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(fd, 4096) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 4096) != 0) {
     ::close(fd);
     throw std::runtime_error(std::string("bind/listen failed: ") + std::strerror(errno));
   }
@@ -312,10 +310,16 @@ FastServer::~FastServer() {
   }
 }
 
-int FastServer::pid() const { return child_->pid(); }
+int FastServer::pid() const {
+  return child_->pid();
+}
 
-std::string FastServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string FastServer::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
-double FastServer::cpu_seconds() const { return pid_cpu_seconds(child_->pid()); }
+double FastServer::cpu_seconds() const {
+  return pid_cpu_seconds(child_->pid());
+}
 
 }  // namespace bench

@@ -15,9 +15,9 @@ class ForkedChild;
 
 /// Counters the server child updates and the parent reads (shared memory).
 struct ServerCounters {
-  std::atomic<std::uint64_t> connections{0};  ///< TCP connections accepted
-  std::atomic<std::uint64_t> requests{0};     ///< HTTP requests answered
-  std::atomic<std::uint64_t> bad_requests{0}; ///< requests answered with an error status
+  std::atomic<std::uint64_t> connections{0};   ///< TCP connections accepted
+  std::atomic<std::uint64_t> requests{0};      ///< HTTP requests answered
+  std::atomic<std::uint64_t> bad_requests{0};  ///< requests answered with an error status
 };
 
 /// Runs the server loop on `listen_fd` (non-blocking, listening) until `stop_fd` becomes

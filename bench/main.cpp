@@ -124,8 +124,7 @@ Options parse_args(int argc, char** argv) {
       if (used == v.size() && n >= 0) return n;
     } catch (const std::exception&) {
     }
-    std::cerr << "buildable-bench: " << flag << " wants a non-negative number, got '" << v
-              << "'\n";
+    std::cerr << "buildable-bench: " << flag << " wants a non-negative number, got '" << v << "'\n";
     std::exit(2);
   };
   for (const auto& [flag, value] : args) {
@@ -200,15 +199,17 @@ std::string run_command(const std::string& command) {
   std::string out;
   if (FILE* p = popen(command.c_str(), "r")) {
     char buf[256];
-    while (std::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+    while (std::fgets(buf, sizeof(buf), p) != nullptr)
+      out += buf;
     pclose(p);
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
   return out;
 }
 
-void add_row(Report& report, std::string section, std::string metric, std::string unit,
-             Summary sdk, std::string baseline, Summary base, Goal goal, std::string note = "") {
+void add_row(Report& report, std::string section, std::string metric, std::string unit, Summary sdk,
+             std::string baseline, Summary base, Goal goal, std::string note = "") {
   Row row;
   row.section = std::move(section);
   row.metric = std::move(metric);
@@ -226,9 +227,11 @@ struct Series {
   std::vector<double> rate;
   std::vector<double> cpu_us;
   std::vector<double> connections;
+  std::vector<double> switches;
   void add(const RunResult& r) {
     rate.push_back(r.rate());
     cpu_us.push_back(r.cpu_us_per_op());
+    switches.push_back(r.switches_per_op());
   }
 };
 
@@ -247,7 +250,7 @@ struct Context {
   milliseconds default_poll{1000};
   int handler_threads = 4;
   std::function<nlohmann::json()> emu_stats;  // the 0 ms emulator's counters, when available
-  int errors = 0;  // sections that threw
+  int errors = 0;                             // sections that threw
   std::uint64_t failed_ops = 0;
   std::mt19937 rng{12345};
 };
@@ -262,7 +265,9 @@ const nlohmann::json& emit_payload() {
   return payload;
 }
 
-void progress(const std::string& line) { std::cerr << "[bench] " << line << std::endl; }
+void progress(const std::string& line) {
+  std::cerr << "[bench] " << line << std::endl;
+}
 
 // Runs `a` and `b` once per repetition, alternating which goes first.
 void interleave(int reps, const std::function<void(int)>& a, const std::function<void(int)>& b) {
@@ -325,12 +330,14 @@ void section_emit(Context& ctx) {
   const std::string section = "emit 1 thread";
   const std::string base = "raw easy reused";
   add_row(ctx.report, section, "rate", "req/s", summarize(sdk.rate), base, summarize(raw.rate),
-                  Goal::min_ratio("P1", 0.90), "");
+          Goal::min_ratio("P1", 0.90), "");
   add_row(ctx.report, section, "client CPU/req", "us", summarize(sdk.cpu_us), base,
-                  summarize(raw.cpu_us), Goal::max_ratio("P1", 1.15), "");
+          summarize(raw.cpu_us), Goal::max_ratio("P1", 1.15), "");
+  add_row(ctx.report, section, "ctx switches/req", "count", summarize(sdk.switches), base,
+          summarize(raw.switches), Goal::none());
   add_row(ctx.report, section, "TCP connections / " + std::to_string(n), "count",
-                  summarize(sdk.connections), base, summarize(raw.connections),
-                  Goal::sdk_equals("P1", 1), "");
+          summarize(sdk.connections), base, summarize(raw.connections), Goal::sdk_equals("P1", 1),
+          "");
   const Summary server = summarize(server_cpu_us);
   ctx.report.extra["emit_one_thread"] = {{"requests", n},
                                          {"server_cpu_us_per_request", server.median}};
@@ -404,16 +411,18 @@ void section_concurrent(Context& ctx) {
     }
     const std::string section = "emit " + std::to_string(inflight) + " in flight";
     add_row(ctx.report, section, "rate", "req/s", summarize(sdk.rate), "raw multi",
-                    summarize(multi.rate), Goal::min_ratio("P2", 0.90), "");
+            summarize(multi.rate), Goal::min_ratio("P2", 0.90), "");
     add_row(ctx.report, section, "client CPU/req", "us", summarize(sdk.cpu_us), "raw multi",
-                    summarize(multi.cpu_us), Goal::none(), "");
+            summarize(multi.cpu_us), Goal::none(), "");
+    add_row(ctx.report, section, "ctx switches/req", "count", summarize(sdk.switches), "raw multi",
+            summarize(multi.switches), Goal::none());
     add_row(ctx.report, section, "TCP connections", "count", summarize(sdk.connections),
-                    "raw multi", summarize(multi.connections), Goal::none(), "");
+            "raw multi", summarize(multi.connections), Goal::none(), "");
     if (!wrk_rate.empty()) {
       add_row(ctx.report, section, "rate vs ceiling", "req/s", summarize(sdk.rate), "wrk -t1",
-                      summarize(wrk_rate), Goal::none(), "");
+              summarize(wrk_rate), Goal::none(), "");
       add_row(ctx.report, section, "CPU/req vs ceiling", "us", summarize(sdk.cpu_us), "wrk -t1",
-                      summarize(wrk_cpu), Goal::none(), "");
+              summarize(wrk_cpu), Goal::none(), "");
     }
     ConcurrencyPoint point;
     point.inflight = inflight;
@@ -432,9 +441,9 @@ void section_drain(Context& ctx) {
     int latency_ms;
     std::uint64_t n;
   };
-  const std::vector<Variant> variants = {{ctx.emu_url, ctx.emu_secret, 0, ctx.opt.drain_n},
-                                         {ctx.emu_slow_url, ctx.emu_slow_secret, 20,
-                                          ctx.opt.drain_n_slow}};
+  const std::vector<Variant> variants = {
+      {ctx.emu_url, ctx.emu_secret, 0, ctx.opt.drain_n},
+      {ctx.emu_slow_url, ctx.emu_slow_secret, 20, ctx.opt.drain_n_slow}};
   for (const Variant& v : variants) {
     if (v.url.empty()) continue;
     progress("listener drain, " + std::to_string(v.latency_ms) + " ms latency: backlog of " +
@@ -478,13 +487,15 @@ void section_drain(Context& ctx) {
           raw.add(r);
           check_failures(ctx, "drain raw", r);
         });
-    const std::string section = "drain " + std::to_string(v.latency_ms) + "ms x" +
-                                std::to_string(v.n);
+    const std::string section =
+        "drain " + std::to_string(v.latency_ms) + "ms x" + std::to_string(v.n);
     const std::string base = "raw serial cycle";
-    add_row(ctx.report, section, "rate", "msg/s", summarize(sdk.rate), base,
-                               summarize(raw.rate), Goal::min_ratio("P3", 0.80), "");
+    add_row(ctx.report, section, "rate", "msg/s", summarize(sdk.rate), base, summarize(raw.rate),
+            Goal::min_ratio("P3", 0.80), "");
     add_row(ctx.report, section, "client CPU/msg", "us", summarize(sdk.cpu_us), base,
-                               summarize(raw.cpu_us), Goal::none(), "");
+            summarize(raw.cpu_us), Goal::none());
+    add_row(ctx.report, section, "ctx switches/msg", "count", summarize(sdk.switches), base,
+            summarize(raw.switches), Goal::none());
   }
 }
 
@@ -530,10 +541,9 @@ void section_latency(Context& ctx) {
   std::vector<double> rtts;
   {
     RawHttp http(ctx.emu_url, ctx.emu_secret, ctx.user_agent);
-    const std::string body = nlohmann::json{{"eventName", probe.event},
-                                            {"txKey", "default"},
-                                            {"since", probe.since_ms}}
-                                 .dump();
+    const std::string body =
+        nlohmann::json{{"eventName", probe.event}, {"txKey", "default"}, {"since", probe.since_ms}}
+            .dump();
     http.post("/query", body);
     for (int i = 0; i < 20; ++i) {
       const double t0 = now_seconds();
@@ -558,9 +568,9 @@ void section_latency(Context& ctx) {
   std::int64_t next_seq = 0;
   for (const Level& level : levels) {
     const long interval_ms = static_cast<long>(level.interval.count());
-    progress("latency, poll interval " + std::to_string(interval_ms) + " ms: " +
-             std::to_string(level.samples) + " samples x " + std::to_string(ctx.opt.reps) +
-             " reps");
+    progress("latency, poll interval " + std::to_string(interval_ms) +
+             " ms: " + std::to_string(level.samples) + " samples x " +
+             std::to_string(ctx.opt.reps) + " reps");
     std::vector<double> sdk_p50, sdk_p99, raw_p50, raw_p99;
     std::vector<double> sdk_all, raw_all;
     // Emits `samples` messages at random phases and records emit -> handler entered.
@@ -607,8 +617,8 @@ void section_latency(Context& ctx) {
           Arrivals arrivals;
           const std::string event =
               "latency" + std::to_string(interval_ms) + "." + std::to_string(rep) + ".sdk";
-          const auto stop = sdk_start_listener({ctx.emu_url, ctx.emu_secret}, event,
-                                               level.interval, on_payload(arrivals));
+          const auto stop = sdk_start_listener({ctx.emu_url, ctx.emu_secret}, event, level.interval,
+                                               on_payload(arrivals));
           sample_run(event, arrivals, sdk_p50, sdk_p99, sdk_all);
           stop();
 #else
@@ -635,8 +645,8 @@ void section_latency(Context& ctx) {
     const double bound = static_cast<double>(interval_ms) / 2 + 3 * rtt_ms;
     add_row(ctx.report, section, "emit->handler p50", "ms", pooled(sdk_all, sdk_p50, 0.50), base,
             pooled(raw_all, raw_p50, 0.50), Goal::sdk_at_most("P4", bound),
-            std::string("raw loop p50 ") + (percentile(raw_all, 0.5) <= bound ? "meets" : "misses") +
-                " the bound too");
+            std::string("raw loop p50 ") +
+                (percentile(raw_all, 0.5) <= bound ? "meets" : "misses") + " the bound too");
     add_row(ctx.report, section, "emit->handler p99", "ms", pooled(sdk_all, sdk_p99, 0.99), base,
             pooled(raw_all, raw_p99, 0.99), Goal::none());
     ctx.report.extra["latency"]["interval_" + std::to_string(interval_ms) + "ms"] = {
@@ -673,8 +683,8 @@ void section_scale(Context& ctx) {
     progress("scale: " + std::to_string(count) + " idle listeners");
     const ScaleResult r = sdk_scale({ctx.emu_url, ctx.emu_secret}, count, ctx.opt.scale_settle,
                                     ctx.opt.scale_window, ctx.emu_stats ? query_count : nullptr);
-    const std::string section = "scale " + std::to_string(count) + " listener" +
-                                (count == 1 ? "" : "s");
+    const std::string section =
+        "scale " + std::to_string(count) + " listener" + (count == 1 ? "" : "s");
     const bool marginal = single.has_value() && count > 1;
     const std::string vs_one = marginal ? "1 listener" : "";
     const double threads_added = r.threads_after - r.threads_before;
@@ -688,10 +698,9 @@ void section_scale(Context& ctx) {
     if (marginal) {
       // Marginal cost of a listener beyond the first one.
       const double n = count - 1;
-      const double heap_kb =
-          static_cast<double>((r.heap_after - r.heap_before) -
-                              (single->heap_after - single->heap_before)) /
-          1024.0 / n;
+      const double heap_kb = static_cast<double>((r.heap_after - r.heap_before) -
+                                                 (single->heap_after - single->heap_before)) /
+                             1024.0 / n;
       const double rss_kb = static_cast<double>((r.rss_after - r.rss_before) -
                                                 (single->rss_after - single->rss_before)) /
                             1024.0 / n;
@@ -715,24 +724,31 @@ void section_scale(Context& ctx) {
               one(expected_polls_per_s), Goal::none());
     }
     const double polls_for_baseline = polls_per_s >= 0 ? polls_per_s : expected_polls_per_s;
-    add_row(ctx.report, section, "idle CPU", "ms/s", one(r.idle_cpu_per_s * 1e3),
-            "raw, same polls", one(polls_for_baseline * query_cpu_us / 1e3), Goal::none());
+    add_row(ctx.report, section, "idle CPU", "ms/s", one(r.idle_cpu_per_s * 1e3), "raw, same polls",
+            one(polls_for_baseline * query_cpu_us / 1e3), Goal::none());
     add_row(ctx.report, section, "register all", "ms", one(r.register_s * 1e3), "", Summary(),
             Goal::none());
     add_row(ctx.report, section, "close()", "ms", one(r.close_s * 1e3), "", Summary(),
             Goal::none());
-    ctx.report.extra["scale"][std::to_string(count)] = {
-        {"threads_before", r.threads_before}, {"threads_after", r.threads_after},
-        {"rss_before", r.rss_before},         {"rss_after", r.rss_after},
-        {"heap_before", r.heap_before},       {"heap_after", r.heap_after},
-        {"fds_before", r.fds_before},         {"fds_after", r.fds_after},
-        {"register_s", r.register_s},         {"idle_cpu_per_s", r.idle_cpu_per_s},
-        {"window_s", r.window_s},             {"polls", r.polls},
-        {"close_s", r.close_s}};
+    ctx.report.extra["scale"][std::to_string(count)] = {{"threads_before", r.threads_before},
+                                                        {"threads_after", r.threads_after},
+                                                        {"rss_before", r.rss_before},
+                                                        {"rss_after", r.rss_after},
+                                                        {"heap_before", r.heap_before},
+                                                        {"heap_after", r.heap_after},
+                                                        {"fds_before", r.fds_before},
+                                                        {"fds_after", r.fds_after},
+                                                        {"register_s", r.register_s},
+                                                        {"idle_cpu_per_s", r.idle_cpu_per_s},
+                                                        {"window_s", r.window_s},
+                                                        {"polls", r.polls},
+                                                        {"close_s", r.close_s}};
     if (count == 1) single = r;
   }
-  ctx.report.notes.push_back("scale: idle CPU baseline = the polls the server saw x client CPU "
-                             "of one raw empty /query (" + format_number(query_cpu_us) + " us)");
+  ctx.report.notes.push_back(
+      "scale: idle CPU baseline = the polls the server saw x client CPU "
+      "of one raw empty /query (" +
+      format_number(query_cpu_us) + " us)");
 #else
   (void)ctx;
 #endif
@@ -761,8 +777,8 @@ void section_soak(Context& ctx) {
              fds.push_back(f);
              threads.push_back(th);
              progress("soak t=" + format_number(t) + "s emitted=" + std::to_string(emitted) +
-                      " handled=" + std::to_string(handled) + " rss=" +
-                      format_number(static_cast<double>(r) / 1024.0) +
+                      " handled=" + std::to_string(handled) +
+                      " rss=" + format_number(static_cast<double>(r) / 1024.0) +
                       "kB fds=" + std::to_string(f) + " threads=" + std::to_string(th));
            });
   ctx.report.extra["soak"] = samples;
@@ -771,14 +787,13 @@ void section_soak(Context& ctx) {
     const std::size_t first = rss.size() > 2 ? 1 : 0;
     const auto one = [](double v) { return summarize({v}); };
     const std::string section = "soak " + std::to_string(ctx.opt.soak_seconds) + "s";
-    add_row(ctx.report, section, "RSS last (max)", "kB", one(rss.back()),
-                               "first sample", one(rss[first]), Goal::max_ratio("P6", 1.10),
-                               "max " + format_number(*std::max_element(rss.begin(), rss.end())));
+    add_row(ctx.report, section, "RSS last (max)", "kB", one(rss.back()), "first sample",
+            one(rss[first]), Goal::max_ratio("P6", 1.10),
+            "max " + format_number(*std::max_element(rss.begin(), rss.end())));
     add_row(ctx.report, section, "fds last", "count", one(fds.back()), "first sample",
-                               one(fds[first]), Goal::max_ratio("P6", 1.0), "");
-    add_row(ctx.report, section, "threads last", "count", one(threads.back()),
-                               "first sample", one(threads[first]), Goal::max_ratio("P6", 1.0),
-                               "");
+            one(fds[first]), Goal::max_ratio("P6", 1.0), "");
+    add_row(ctx.report, section, "threads last", "count", one(threads.back()), "first sample",
+            one(threads[first]), Goal::max_ratio("P6", 1.0), "");
   }
 #else
   (void)ctx;
@@ -816,8 +831,9 @@ int run(int argc, char** argv) {
   }
 #else
   if (want_emu) {
-    ctx.report.notes.push_back("built without buildable::emulator: drain, latency, scale and "
-                               "soak skipped");
+    ctx.report.notes.push_back(
+        "built without buildable::emulator: drain, latency, scale and "
+        "soak skipped");
   }
 #endif
   if (pin) pin_to_cpu(0);
@@ -835,27 +851,29 @@ int run(int argc, char** argv) {
 #endif
 
   const curl_version_info_data* cv = curl_version_info(CURLVERSION_NOW);
-  ctx.report.meta = {
-      {"tool", "buildable-bench"},
-      {"time_utc", run_command("date -u +%Y-%m-%dT%H:%M:%SZ")},
-      {"git_commit", run_command("git -C '" BENCH_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null")},
-      {"libcurl", cv->version},
-      {"compiler", __VERSION__},
-      {"build_type", BENCH_BUILD_TYPE},
-      {"cpus", available_cpus()},
-      {"pinned", pin},
-      {"reps", opt.reps},
-      {"requests", opt.requests},
-      {"smoke", opt.smoke},
-      {"user_agent", ctx.user_agent},
-      {"sections", std::vector<std::string>(opt.only.begin(), opt.only.end())}};
+  ctx.report.meta = {{"tool", "buildable-bench"},
+                     {"time_utc", run_command("date -u +%Y-%m-%dT%H:%M:%SZ")},
+                     {"git_commit", run_command("git -C '" BENCH_SOURCE_DIR
+                                                "' rev-parse --short HEAD 2>/dev/null")},
+                     {"libcurl", cv->version},
+                     {"compiler", __VERSION__},
+                     {"build_type", BENCH_BUILD_TYPE},
+                     {"cpus", available_cpus()},
+                     {"pinned", pin},
+                     {"reps", opt.reps},
+                     {"requests", opt.requests},
+                     {"smoke", opt.smoke},
+                     {"user_agent", ctx.user_agent},
+                     {"sections", std::vector<std::string>(opt.only.begin(), opt.only.end())}};
   std::cout << "buildable-bench: " << opt.reps << " repetitions, client "
             << (pin ? "pinned to CPU 0, servers to CPU 1" : "not pinned") << ", libcurl "
             << cv->version << "\n";
 
   const std::vector<std::pair<std::string, void (*)(Context&)>> sections = {
-      {"emit", section_emit},       {"concurrent", section_concurrent},
-      {"drain", section_drain},     {"latency", section_latency},
+      {"emit", section_emit},
+      {"concurrent", section_concurrent},
+      {"drain", section_drain},
+      {"latency", section_latency},
       {"scale", section_scale}};
   for (const auto& [name, fn] : sections) {
     if (opt.only.count(name) == 0) continue;

@@ -41,7 +41,9 @@ double now_seconds() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-double process_cpu_seconds() { return usage_seconds(RUSAGE_SELF); }
+double process_cpu_seconds() {
+  return usage_seconds(RUSAGE_SELF);
+}
 
 double process_context_switches() {
   rusage ru{};
@@ -49,7 +51,9 @@ double process_context_switches() {
   return static_cast<double>(ru.ru_nvcsw + ru.ru_nivcsw);
 }
 
-double thread_cpu_seconds() { return usage_seconds(RUSAGE_THREAD); }
+double thread_cpu_seconds() {
+  return usage_seconds(RUSAGE_THREAD);
+}
 
 double pid_cpu_seconds(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -70,9 +74,13 @@ double pid_cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(ticks > 0 ? ticks : 100);
 }
 
-int thread_count() { return count_dir_entries("/proc/self/task"); }
+int thread_count() {
+  return count_dir_entries("/proc/self/task");
+}
 
-int fd_count() { return count_dir_entries("/proc/self/fd"); }
+int fd_count() {
+  return count_dir_entries("/proc/self/fd");
+}
 
 std::int64_t rss_bytes() {
   std::ifstream in("/proc/self/statm");

@@ -51,7 +51,9 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
-void ensure_curl_global() { static CurlGlobal global; }
+void ensure_curl_global() {
+  static CurlGlobal global;
+}
 
 }  // namespace
 
@@ -187,9 +189,12 @@ namespace {
 std::size_t raw_cycle_once(RawHttp& http, const RawListenerConfig& config,
                            const std::function<void(const nlohmann::json&)>& handler,
                            const std::function<void()>& on_handled) {
-  const nlohmann::json query = {{"eventName", config.event}, {"txKey", config.tx_key},
-                                {"since", config.since_ms},  {"txState", "does-not-exist"},
-                                {"page", 1},                 {"pageSize", config.page_size}};
+  const nlohmann::json query = {{"eventName", config.event},
+                                {"txKey", config.tx_key},
+                                {"since", config.since_ms},
+                                {"txState", "does-not-exist"},
+                                {"page", 1},
+                                {"pageSize", config.page_size}};
   if (http.post("/query", query.dump()) != 200) return 0;
   const nlohmann::json page = nlohmann::json::parse(http.response(), nullptr, false);
   if (!page.is_object() || !page.contains("rows") || !page["rows"].is_array()) return 0;
@@ -201,8 +206,8 @@ std::size_t raw_cycle_once(RawHttp& http, const RawListenerConfig& config,
     if (http.post("/init", claim.dump()) != 200) continue;
     nlohmann::json payload = nlohmann::json::object();
     if (auto it = row.find("payload"); it != row.end()) {
-      payload = it->is_string() ? nlohmann::json::parse(it->get<std::string>(), nullptr, false)
-                                : *it;
+      payload =
+          it->is_string() ? nlohmann::json::parse(it->get<std::string>(), nullptr, false) : *it;
     }
     handler(payload);
     on_handled();
@@ -266,7 +271,8 @@ double raw_empty_query_cpu_us(const RawListenerConfig& config, int n) {
   const auto nothing = [](const nlohmann::json&) {};
   raw_cycle_once(http, config, nothing, [] {});  // connect outside the measurement
   const double cpu0 = thread_cpu_seconds();
-  for (int i = 0; i < n; ++i) raw_cycle_once(http, config, nothing, [] {});
+  for (int i = 0; i < n; ++i)
+    raw_cycle_once(http, config, nothing, [] {});
   return (thread_cpu_seconds() - cpu0) * 1e6 / static_cast<double>(n > 0 ? n : 1);
 }
 

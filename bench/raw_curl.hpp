@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace bench {
 
@@ -16,16 +15,14 @@ struct Span;
 
 /// Result of one measured run.
 struct RunResult {
-  double wall_s = 0;           ///< elapsed wall time
-  double cpu_s = 0;            ///< client process CPU time (user + system)
-  std::uint64_t ok = 0;        ///< operations that succeeded
-  std::uint64_t failed = 0;    ///< operations that failed
-  double switches = 0;         ///< context switches of the client process
+  double wall_s = 0;         ///< elapsed wall time
+  double cpu_s = 0;          ///< client process CPU time (user + system)
+  std::uint64_t ok = 0;      ///< operations that succeeded
+  std::uint64_t failed = 0;  ///< operations that failed
+  double switches = 0;       ///< context switches of the client process
   double rate() const { return wall_s > 0 ? static_cast<double>(ok) / wall_s : 0; }
   /// Microseconds of client CPU per successful operation.
-  double cpu_us_per_op() const {
-    return ok > 0 ? cpu_s * 1e6 / static_cast<double>(ok) : 0;
-  }
+  double cpu_us_per_op() const { return ok > 0 ? cpu_s * 1e6 / static_cast<double>(ok) : 0; }
   double switches_per_op() const { return ok > 0 ? switches / static_cast<double>(ok) : 0; }
   void set(const struct Span& span);
 };

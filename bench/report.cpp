@@ -107,9 +107,11 @@ std::optional<bool> Row::meets() const {
 }
 
 void Report::print_table(std::ostream& out) const {
-  const std::vector<std::string> header = {"section", "metric",   "unit",  "SDK median [min-max]",
-                                           "baseline", "baseline median [min-max]", "ratio",
-                                           "goal",    "",        "note"};
+  const std::vector<std::string> header = {"section",  "metric",
+                                           "unit",     "SDK median [min-max]",
+                                           "baseline", "baseline median [min-max]",
+                                           "ratio",    "goal",
+                                           "",         "note"};
   std::vector<std::vector<std::string>> lines;
   lines.push_back(header);
   for (const Row& row : rows) {
@@ -121,14 +123,16 @@ void Report::print_table(std::ostream& out) const {
   }
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& line : lines) {
-    for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+    for (std::size_t i = 0; i < line.size(); ++i)
+      width[i] = std::max(width[i], line[i].size());
   }
   std::string previous_section;
   for (std::size_t l = 0; l < lines.size(); ++l) {
     const auto& line = lines[l];
     if (l == 1 || (l > 1 && line[0] != previous_section)) {
       std::size_t total = 0;
-      for (std::size_t w : width) total += w + 2;
+      for (std::size_t w : width)
+        total += w + 2;
       out << std::string(total, '-') << "\n";
     }
     std::string text;
@@ -136,11 +140,13 @@ void Report::print_table(std::ostream& out) const {
       const std::string cell = (l > 1 && i == 0 && line[0] == previous_section) ? "" : line[i];
       text += pad(cell, width[i] + 2);
     }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
     out << text << "\n";
     if (l > 0) previous_section = line[0];
   }
-  for (const std::string& note : notes) out << "note: " << note << "\n";
+  for (const std::string& note : notes)
+    out << "note: " << note << "\n";
   out.flush();
 }
 
@@ -185,7 +191,9 @@ bool Report::write_json(const std::string& path) const {
   return true;
 }
 
-std::string find_gnuplot() { return find_in_path("gnuplot"); }
+std::string find_gnuplot() {
+  return find_in_path("gnuplot");
+}
 
 bool write_chart(const Report& report, const std::string& png_path, std::string& why) {
   const std::string gnuplot = find_gnuplot();
@@ -236,7 +244,8 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
         << "set key left top\n"
         << "set datafile missing 'NaN'\n"
         << "plot '" << dat << "' using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
-        << "     '' using 1:5:6:7 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / multi)', \\\n"
+        << "     '' using 1:5:6:7 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / multi)', "
+           "\\\n"
         << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)'\n";
   }
   const std::string command = "'" + gnuplot + "' '" + script + "' 2>&1";
@@ -247,7 +256,8 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
   }
   std::string output;
   char buf[256];
-  while (std::fgets(buf, sizeof(buf), pipe) != nullptr) output += buf;
+  while (std::fgets(buf, sizeof(buf), pipe) != nullptr)
+    output += buf;
   const int rc = pclose(pipe);
   if (rc != 0) {
     why = "gnuplot failed: " + output;

@@ -2,12 +2,11 @@
 /// @file report.hpp
 /// The benchmark's output: a table on stdout, a JSON file, a gnuplot chart.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "measure.hpp"
 

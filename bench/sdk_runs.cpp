@@ -1,8 +1,7 @@
 #include "sdk_runs.hpp"
 
-#include <buildable/buildable.hpp>
-
 #include <atomic>
+#include <buildable/buildable.hpp>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -34,8 +33,8 @@ std::chrono::system_clock::time_point from_epoch_ms(std::int64_t ms) {
 SdkDefaults sdk_defaults() {
   const buildable::ClientOptions o;
   SdkDefaults d;
-  d.user_agent = o.user_agent.empty() ? std::string("buildable-cpp/") + buildable::kVersion
-                                      : o.user_agent;
+  d.user_agent =
+      o.user_agent.empty() ? std::string("buildable-cpp/") + buildable::kVersion : o.user_agent;
   d.page_size = o.page_size;
   d.poll_interval = o.poll_interval;
   d.handler_threads = o.handler_threads;
@@ -89,7 +88,8 @@ RunResult sdk_emit_async(const SdkTarget& target, const std::string& event,
     if (window.size() >= static_cast<std::size_t>(inflight)) settle_oldest();
     window.push_back(client.emit_async(event, payload));
   }
-  while (!window.empty()) settle_oldest();
+  while (!window.empty())
+    settle_oldest();
   const Span span = watch.stop();
   result.set(span);
   return result;
@@ -138,9 +138,8 @@ std::function<void()> sdk_start_listener(
   buildable::ClientOptions options = client_options(target);
   options.poll_interval = poll_interval;
   auto client = std::make_shared<buildable::Client>(options);
-  client->on(event, [handler = std::move(handler)](const buildable::Message& m) {
-    handler(m.payload);
-  });
+  client->on(event,
+             [handler = std::move(handler)](const buildable::Message& m) { handler(m.payload); });
   return [client] { client->close(); };
 }
 

@@ -5,9 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "raw_curl.hpp"
 
@@ -68,11 +67,10 @@ struct ScaleResult {
 /// `settle`, samples, then measures CPU over `window`. `query_count` (may be empty) returns how
 /// many /query requests the server has seen so far.
 ScaleResult sdk_scale(const SdkTarget& target, int listeners, std::chrono::milliseconds settle,
-                      std::chrono::milliseconds window,
-                      const std::function<double()>& query_count);
+                      std::chrono::milliseconds window, const std::function<double()>& query_count);
 
-/// Soak: emits continuously (async, 8 in flight, ~200/s) while one listener (50 ms poll) handles the
-/// messages; calls `sample(elapsed_s, emitted, handled)` every `every`.
+/// Soak: emits continuously (async, 8 in flight, ~200/s) while one listener (50 ms poll) handles
+/// the messages; calls `sample(elapsed_s, emitted, handled)` every `every`.
 void sdk_soak(const SdkTarget& target, std::chrono::seconds duration, std::chrono::seconds every,
               const std::function<void(double elapsed_s, std::uint64_t emitted,
                                        std::uint64_t handled)>& sample);

@@ -19,7 +19,8 @@ namespace {
 // A Lua long string whose brackets do not occur in `text`.
 std::string lua_long_string(const std::string& text) {
   std::string eq;
-  while (text.find("]" + eq + "]") != std::string::npos) eq += "=";
+  while (text.find("]" + eq + "]") != std::string::npos)
+    eq += "=";
   return "[" + eq + "[" + text + "]" + eq + "]";
 }
 
@@ -40,8 +41,8 @@ std::string find_wrk() {
   return {};
 }
 
-WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connections,
-                  int seconds, const std::string& script_path) {
+WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connections, int seconds,
+                  const std::string& script_path) {
   WrkResult result;
   {
     std::ofstream lua(script_path);
@@ -75,7 +76,8 @@ WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connec
     return result;
   }
   std::vector<char*> argv;  // built before fork: the child only calls async-signal-safe code
-  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   const double wall0 = now_seconds();
   const pid_t pid = fork();
@@ -119,9 +121,11 @@ WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connec
   if (std::regex_search(result.output, m, std::regex(R"(Non-2xx or 3xx responses:\s*(\d+))"))) {
     result.errors += std::stoull(m[1].str());
   }
-  if (std::regex_search(result.output, m,
-                        std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
-    for (int i = 1; i <= 4; ++i) result.errors += std::stoull(m[static_cast<std::size_t>(i)].str());
+  if (std::regex_search(
+          result.output, m,
+          std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
+    for (int i = 1; i <= 4; ++i)
+      result.errors += std::stoull(m[static_cast<std::size_t>(i)].str());
   }
   return result;
 }

@@ -27,7 +27,7 @@ struct WrkResult {
 
 /// Runs `wrk -t1 -c<connections> -d<seconds>s` POSTing `request` (method, headers and body
 /// set by a generated Lua script written to `script_path`).
-WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connections,
-                  int seconds, const std::string& script_path);
+WrkResult run_wrk(const std::string& wrk, const EmitRequest& request, int connections, int seconds,
+                  const std::string& script_path);
 
 }  // namespace bench

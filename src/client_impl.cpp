@@ -20,7 +20,11 @@ ClientImpl::ClientImpl(ClientOptions options)
       reporter_(options_.on_error, logger_, options_.secret),
       sync_(config_),
       loop_(config_),
-      emitter_(options_.secret, options_.max_body_bytes, RetryPolicy(options_.retry), sync_,
+      emitter_(options_.secret, options_.max_body_bytes,
+               RetryPolicy(options_.retry, default_jitter(),
+                           [] { return std::chrono::system_clock::now(); },
+                           std::make_shared<RetryBudget>()),
+               sync_,
                [this]() -> EventLoop& { return started_loop(); }, metrics_),
       pool_(
           options_.handler_threads,

@@ -1,5 +1,6 @@
 #include "detail/easy_request.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <strings.h>
@@ -28,6 +29,23 @@ bool fails_before_sending(CURLcode code) {
   }
 }
 
+/// Feeds the request body to libcurl, consuming it from the front of `body` (an EasyRequest's
+/// body_). The body is sent through this callback rather than CURLOPT_POSTFIELDS so that
+/// libcurl cannot send it twice: with POSTFIELDS it silently re-sends a request whose reused
+/// connection closed before any answer ("Connection died, retrying a fresh connect"), which
+/// duplicates a non-idempotent request (an emit, a claim) that the server may have acted on.
+/// Such a re-send needs a rewind, which refuse_rewind() denies, so the transfer fails with
+/// CURLE_SEND_FAIL_REWIND and the SDK's own retry policy decides.
+std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* body) {
+  auto& remaining = *static_cast<std::string*>(body);
+  const std::size_t n = std::min(size * count, remaining.size());
+  std::memcpy(buffer, remaining.data(), n);
+  remaining.erase(0, n);
+  return n;
+}
+
+int refuse_rewind(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
+
 }  // namespace
 
 EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
@@ -51,6 +69,9 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_body);
+  curl_easy_setopt(h, CURLOPT_READDATA, &body_);
+  curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &refuse_rewind);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
@@ -68,8 +89,7 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
     const std::string url = config_->base_url + path_;
     curl_easy_setopt(easy_.get(), CURLOPT_URL, url.c_str());  // libcurl copies the string
   }
-  body_ = std::move(body);
-  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_.data());
+  body_ = std::move(body);  // consumed by read_body() as libcurl sends it
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
   response_body_.clear();
   retry_after_.clear();
@@ -90,7 +110,9 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     response.error_detail = error_buffer_;
     long request_bytes = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
-    response.maybe_sent = !fails_before_sending(code) && request_bytes > 0;
+    // A refused rewind means the request already went out once on a connection that died.
+    response.maybe_sent =
+        code == CURLE_SEND_FAIL_REWIND || (!fails_before_sending(code) && request_bytes > 0);
   }
   response_body_ = std::string();
   return response;

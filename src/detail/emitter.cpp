@@ -103,7 +103,10 @@ EmitResult Emitter::send(std::string body) {
     // Keep the body for a possible retry only when one can happen.
     HttpResponse response = transport_.perform(
         "/emit", attempt < policy_.options().max_attempts ? body : std::move(body));
-    if (response.ok()) return EmitResult{parse_emit_key(response.body), attempt};
+    if (response.ok()) {
+      policy_.on_success();
+      return EmitResult{parse_emit_key(response.body), attempt};
+    }
     const auto wait = policy_.next_delay(RequestKind::emit, response, attempt, since(started));
     if (!wait) std::rethrow_exception(failure_exception(response, secret_));
     MetricsRecorder::add(metrics_.retries);
@@ -133,6 +136,7 @@ void Emitter::attempt(const std::shared_ptr<AsyncEmit>& operation) {
 void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response) {
   try {
     if (response.ok()) {
+      policy_.on_success();
       operation->succeed(EmitResult{parse_emit_key(response.body), operation->attempts});
       MetricsRecorder::add(metrics_.emits);
       return;

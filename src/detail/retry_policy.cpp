@@ -36,10 +36,12 @@ bool permanent_transport_failure(int code) {
 
 }  // namespace
 
-RetryPolicy::RetryPolicy(RetryOptions options, JitterSource jitter, WallClock wall_clock)
+RetryPolicy::RetryPolicy(RetryOptions options, JitterSource jitter, WallClock wall_clock,
+                         std::shared_ptr<RetryBudget> budget)
     : options_(options),
       backoff_(options.initial_backoff, options.max_backoff, options.multiplier, std::move(jitter)),
-      wall_clock_(std::move(wall_clock)) {}
+      wall_clock_(std::move(wall_clock)),
+      budget_(std::move(budget)) {}
 
 bool RetryPolicy::retryable(RequestKind kind, const HttpResponse& response) const {
   if (response.ok()) return false;
@@ -74,7 +76,10 @@ bool RetryPolicy::retryable(RequestKind kind, const HttpResponse& response) cons
 std::optional<std::chrono::milliseconds> RetryPolicy::next_delay(
     RequestKind kind, const HttpResponse& response, int attempts,
     std::chrono::milliseconds elapsed) const {
-  if (attempts >= options_.max_attempts || !retryable(kind, response)) return std::nullopt;
+  const bool may_retry = retryable(kind, response);
+  if (budget_ && may_retry) budget_->on_failure();
+  if (attempts >= options_.max_attempts || !may_retry) return std::nullopt;
+  if (budget_ && !budget_->allows_retry()) return std::nullopt;
   auto wait = backoff_.delay(attempts - 1);
   if (!response.retry_after.empty()) {
     if (const auto asked = parse_retry_after(response.retry_after, wall_clock_())) {

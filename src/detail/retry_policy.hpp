@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "detail/backoff.hpp"
 #include "detail/http_response.hpp"
+#include "detail/retry_budget.hpp"
 
 namespace buildable::detail {
 
@@ -24,19 +26,27 @@ class RetryPolicy {
  public:
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
+  /// `budget`, when given, is shared by every policy of a client and throttles retries while
+  /// most attempts fail.
   explicit RetryPolicy(RetryOptions options, JitterSource jitter = default_jitter(),
-                       WallClock wall_clock = [] { return std::chrono::system_clock::now(); });
+                       WallClock wall_clock = [] { return std::chrono::system_clock::now(); },
+                       std::shared_ptr<RetryBudget> budget = nullptr);
 
   /// Whether this kind of request may be repeated after this outcome (ignoring budgets).
   bool retryable(RequestKind kind, const HttpResponse& response) const;
 
   /// The wait before the next attempt, or nullopt to give up: not retryable, attempts
-  /// exhausted, the total time budget would be exceeded, or the server's Retry-After asks for
-  /// longer than max_backoff. `attempts` counts the attempts made so far (>= 1); `elapsed` is
+  /// exhausted, the total time budget would be exceeded, the server's Retry-After asks for
+  /// longer than max_backoff, or the retry budget is spent. Call once per failed attempt. `attempts` counts the attempts made so far (>= 1); `elapsed` is
   /// the time since the first one started.
   std::optional<std::chrono::milliseconds> next_delay(RequestKind kind,
                                                       const HttpResponse& response, int attempts,
                                                       std::chrono::milliseconds elapsed) const;
+
+  /// Tells the retry budget an attempt succeeded.
+  void on_success() const noexcept {
+    if (budget_) budget_->on_success();
+  }
 
   const RetryOptions& options() const noexcept { return options_; }
 
@@ -44,6 +54,7 @@ class RetryPolicy {
   RetryOptions options_;
   Backoff backoff_;
   WallClock wall_clock_;
+  std::shared_ptr<RetryBudget> budget_;
 };
 
 }  // namespace buildable::detail

@@ -1,6 +1,7 @@
 // Every endpoint over real HTTP: happy paths, request validation, auth, error bodies.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <regex>
 
 #include "emulator_test_support.hpp"
@@ -281,7 +282,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{"/update", R"({"txKey":"t","txState":"finished"})", "missing-field"},
         BadBody{"/get-full-event-name", R"({"eventName":""})", "invalid-field"},
         BadBody{"/get-full-event-name", R"({"eventName":"e","label":"a.b"})",
-                "invalid-field"}));
+                "invalid-field"}),
+    [](const ::testing::TestParamInfo<BadBody>& info) {
+      std::string name;
+      for (const char* c = info.param.endpoint; *c; ++c) {
+        if (std::isalnum(static_cast<unsigned char>(*c))) name += *c;
+      }
+      return name + "_" + std::to_string(info.index);
+    });
 
 TEST_F(Conformance, UnknownFieldsAreIgnoredAndCharsetAccepted) {
   Http http(emulator_);

@@ -227,7 +227,7 @@ TestServer::TestServer(Options options) : state_(std::make_shared<State>()) {
   // cpp-httplib writes headers and body with separate send() calls; without TCP_NODELAY,
   // Nagle's algorithm holds the body until the client's delayed ACK (~40 ms per request).
   // Accepted sockets inherit the option from the listening socket on Linux.
-  server.set_socket_options([](httplib::socket_t sock) {
+  server.set_socket_options([](int sock) {
     httplib::default_socket_options(sock);
     int yes = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
