@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,8 +68,79 @@ void append_response(std::string& out, int status, std::string_view reason, std:
 
 enum class Parse { need_more, done, close };
 
+bool is_post(std::string_view request_line, std::string_view path) {
+  const std::string_view prefix = "POST ";
+  if (request_line.substr(0, prefix.size()) != prefix) return false;
+  const std::string_view target = request_line.substr(prefix.size());
+  return target.substr(0, path.size()) == path &&
+         (target.size() == path.size() || target[path.size()] == ' ' || target[path.size()] == '?');
+}
+
+std::uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::int64_t epoch_ms_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+// The message number in a request body's "key":"<hex>" (0 when absent).
+std::uint64_t key_of(std::string_view body) {
+  const std::string_view marker = R"("key":")";
+  auto pos = body.find(marker);
+  if (pos == std::string_view::npos) return 0;
+  pos += marker.size();
+  std::uint64_t value = 0;
+  for (; pos < body.size() && body[pos] != '"'; ++pos) {
+    const char ch = body[pos];
+    const int digit = ch >= '0' && ch <= '9'   ? ch - '0'
+                      : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                      : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                               : -1;
+    if (digit < 0) return 0;
+    value = value * 16 + static_cast<std::uint64_t>(digit);
+  }
+  return value;
+}
+
+// A /query page with one new message.
+std::string query_page(std::uint64_t seq) {
+  char buf[1024];
+  const long long created = epoch_ms_now();
+  const int n = std::snprintf(
+      buf, sizeof(buf),
+      R"({"rows":[{"_id":"%032llx","key":"%032llx","eventName":"%s","environment":"test",)"
+      R"("platform":"custom","label":"bench","payload":"{\"seq\":%llu}","headers":"{}",)"
+      R"("query":"{}","createdAt":%lld,"state":"created","history":[],"ttl":0,"v":1}],)"
+      R"("total":1,"page":1,"pageSize":100,"totalPages":1})",
+      static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq), kFastServerEvent,
+      static_cast<unsigned long long>(seq), created);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+// A transaction object as /init and /transact return it.
+std::string transaction(std::uint64_t seq, const char* state) {
+  char buf[512];
+  const long long now = epoch_ms_now();
+  const int n = std::snprintf(
+      buf, sizeof(buf),
+      R"({"_id":"tx%030llx","key":"%032llx","txn":"%032llx","txKey":"default",)"
+      R"("event":{"_id":"%032llx","eventName":"%s"},"createdAt":%lld,"startedAt":%lld,)"
+      R"("state":"%s","history":[],"ttl":0,"input":"{}"})",
+      static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq),
+      static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq), kFastServerEvent,
+      now, now, state);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
 // Parses and answers every complete request in c.in.
-Parse handle_requests(Connection& c, ServerCounters& counters, std::uint64_t& next_key) {
+Parse handle_requests(Connection& c, ServerCounters& counters, std::uint64_t& next_key,
+                      std::uint64_t& next_message) {
   for (;;) {
     const std::string_view buffered(c.in.data() + c.in_pos, c.in.size() - c.in_pos);
     const auto header_end = buffered.find("\r\n\r\n");
@@ -113,14 +185,22 @@ Parse handle_requests(Connection& c, ServerCounters& counters, std::uint64_t& ne
     const std::size_t total = header_end + 4 + content_length;
     if (buffered.size() < total) return Parse::need_more;
 
-    const bool is_emit =
-        request_line.substr(0, 10) == "POST /emit" &&
-        (request_line.size() == 10 || request_line[10] == ' ' || request_line[10] == '?');
-    if (is_emit) {
-      char body[80];
-      const int n = std::snprintf(body, sizeof(body), R"({"status":"success","key":"%032llx"})",
+    const std::string_view body = buffered.substr(header_end + 4, content_length);
+    if (is_post(request_line, "/emit")) {
+      char answer[80];
+      const int n = std::snprintf(answer, sizeof(answer), R"({"status":"success","key":"%032llx"})",
                                   static_cast<unsigned long long>(++next_key));
-      append_response(c.out, 200, "OK", std::string_view(body, static_cast<std::size_t>(n)), close);
+      append_response(c.out, 200, "OK", std::string_view(answer, static_cast<std::size_t>(n)),
+                      close);
+    } else if (is_post(request_line, "/query")) {
+      append_response(c.out, 200, "OK", query_page(++next_message), close);
+    } else if (is_post(request_line, "/init")) {
+      const std::uint64_t seq = key_of(body);
+      append_response(c.out, 200, "OK", transaction(seq, "processing"), close);
+      counters.claim_answered_ns[seq % ServerCounters::kClaimSlots].store(
+          monotonic_ns(), std::memory_order_relaxed);
+    } else if (is_post(request_line, "/transact")) {
+      append_response(c.out, 200, "OK", transaction(key_of(body), "finished"), close);
     } else {
       append_response(
           c.out, 404, "Not Found",
@@ -155,6 +235,7 @@ void run_fast_server(int listen_fd, int stop_fd, ServerCounters& counters) {
 
   std::vector<Connection*> conns;
   std::uint64_t next_key = 0;
+  std::uint64_t next_message = 0;
   std::vector<epoll_event> events(256);
   char buf[64 * 1024];
 
@@ -253,7 +334,8 @@ void run_fast_server(int listen_fd, int stop_fd, ServerCounters& counters) {
           eof = true;
           break;
         }
-        if (!c->close_after_write && handle_requests(*c, counters, next_key) == Parse::close) {
+        if (!c->close_after_write &&
+            handle_requests(*c, counters, next_key, next_message) == Parse::close) {
           c->close_after_write = true;
         }
         if (eof) {

@@ -18,11 +18,22 @@ struct ServerCounters {
   std::atomic<std::uint64_t> connections{0};   ///< TCP connections accepted
   std::atomic<std::uint64_t> requests{0};      ///< HTTP requests answered
   std::atomic<std::uint64_t> bad_requests{0};  ///< requests answered with an error status
+  /// For the hand-off measurement: CLOCK_MONOTONIC nanoseconds at which the answer to
+  /// `/init` of message number `seq` was handed to the kernel, at [seq % kClaimSlots].
+  static constexpr std::size_t kClaimSlots = 4096;
+  std::atomic<std::uint64_t> claim_answered_ns[kClaimSlots] = {};
 };
+
+/// Event name of the messages the fast server hands out on /query.
+inline constexpr const char* kFastServerEvent = "bench.handoff";
 
 /// Runs the server loop on `listen_fd` (non-blocking, listening) until `stop_fd` becomes
 /// readable or hits end-of-file. Answers `POST /emit` with
-/// `{"status":"success","key":"<32 hex>"}` (a counter), anything else with 404.
+/// `{"status":"success","key":"<32 hex>"}` (a counter). For the hand-off measurement it also
+/// plays a minimal listener service: every `POST /query` returns one new message (event
+/// kFastServerEvent, key = its number in 32 hex digits, payload `{"seq": number}`), `/init`
+/// and `/transact` succeed, and the moment each claim is answered is stored in `counters`.
+/// Anything else gets 404.
 void run_fast_server(int listen_fd, int stop_fd, ServerCounters& counters);
 
 /// The server in a forked child, listening on 127.0.0.1 (ephemeral port).
@@ -43,6 +54,10 @@ class FastServer {
   std::uint64_t bad_requests() const { return counters_->bad_requests.load(); }
   /// CPU seconds the server process used so far.
   double cpu_seconds() const;
+  /// CLOCK_MONOTONIC ns at which the claim of message `seq` was answered; 0 if not yet.
+  std::uint64_t claim_answered_ns(std::uint64_t seq) const {
+    return counters_->claim_answered_ns[seq % ServerCounters::kClaimSlots].load();
+  }
 
  private:
   int port_ = 0;

@@ -99,6 +99,23 @@ std::int64_t heap_in_use_bytes() {
 #endif
 }
 
+double listen_overflows() {
+  std::ifstream in("/proc/net/netstat");
+  std::string names;
+  std::string values;
+  while (std::getline(in, names) && std::getline(in, values)) {
+    if (names.rfind("TcpExt:", 0) != 0) continue;
+    std::istringstream n(names);
+    std::istringstream v(values);
+    std::string name;
+    std::string value;
+    while (n >> name && v >> value) {
+      if (name == "ListenOverflows") return std::stod(value);
+    }
+  }
+  return -1;
+}
+
 bool pin_to_cpu(int cpu) {
   if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
   cpu_set_t set;

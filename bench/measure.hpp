@@ -32,6 +32,10 @@ std::int64_t heap_in_use_bytes();
 /// Open file descriptors of this process (entries of /proc/self/fd).
 int fd_count();
 
+/// The kernel's TcpExt ListenOverflows counter (SYNs dropped because an accept queue was
+/// full), machine-wide for this network namespace; -1 when unavailable.
+double listen_overflows();
+
 /// Pins the calling thread (and what it later creates or forks) to one CPU; false when the
 /// machine has no such CPU or the call failed.
 bool pin_to_cpu(int cpu);

@@ -174,7 +174,10 @@ nlohmann::json Report::to_json() const {
     j["concurrency"].push_back({{"inflight", p.inflight},
                                 {"sdk", summary_json(p.sdk)},
                                 {"raw_multi", summary_json(p.multi)},
-                                {"wrk", summary_json(p.wrk)}});
+                                {"wrk", summary_json(p.wrk)},
+                                {"sdk_cpu_us", summary_json(p.sdk_cpu)},
+                                {"raw_multi_cpu_us", summary_json(p.multi_cpu)},
+                                {"wrk_cpu_us", summary_json(p.wrk_cpu)}});
   }
   j["details"] = extra;
   j["notes"] = notes;
@@ -209,7 +212,8 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
   const std::string script = png_path + ".gp";
   {
     std::ofstream out(dat);
-    out << "# inflight sdk(med min max) raw_multi(med min max) wrk(med min max), requests/s\n";
+    out << "# inflight, then median min max of: sdk raw wrk (requests/s), sdk raw wrk (client "
+           "CPU us/request)\n";
     const auto put = [&out](const Summary& s) {
       if (s.empty()) {
         out << " NaN NaN NaN";
@@ -222,6 +226,9 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
       put(p.sdk);
       put(p.multi);
       put(p.wrk);
+      put(p.sdk_cpu);
+      put(p.multi_cpu);
+      put(p.wrk_cpu);
       out << "\n";
     }
     if (!out) {
@@ -231,22 +238,31 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
   }
   {
     std::ofstream out(script);
-    out << "set terminal pngcairo size 960,600 noenhanced font 'sans,10'\n"
+    out << "set terminal pngcairo size 960,900 noenhanced font 'sans,10'\n"
         << "set output '" << png_path << "'\n"
-        << "set title 'POST /emit throughput vs requests in flight (loopback, epoll server; "
-           "median, bars = min-max)'\n"
-        << "set xlabel 'requests in flight (1 = one thread, blocking)'\n"
-        << "set ylabel 'requests per second'\n"
+        << "set multiplot layout 2,1 title 'POST /emit on loopback against a one-thread epoll "
+           "server (median of repetitions, bars = min-max)'\n"
         << "set logscale x 2\n"
         << "set xrange [0.7:*]\n"
         << "set yrange [0:*]\n"
         << "set grid\n"
         << "set key left top\n"
         << "set datafile missing 'NaN'\n"
+        << "set xlabel 'requests in flight (1 = one thread, blocking emit / easy handle)'\n"
+        << "set title 'throughput'\n"
+        << "set ylabel 'requests per second'\n"
         << "plot '" << dat << "' using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
         << "     '' using 1:5:6:7 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / multi)', "
            "\\\n"
-        << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)'\n";
+        << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)'\n"
+        << "set title 'client CPU per request (the steadier figure on a loaded machine)'\n"
+        << "set ylabel 'microseconds'\n"
+        << "plot '" << dat << "' using 1:11:12:13 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
+        << "     '' using 1:14:15:16 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / "
+           "multi)', "
+           "\\\n"
+        << "     '' using 1:17:18:19 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1'\n"
+        << "unset multiplot\n";
   }
   const std::string command = "'" + gnuplot + "' '" + script + "' 2>&1";
   FILE* pipe = popen(command.c_str(), "r");

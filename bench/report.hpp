@@ -49,9 +49,12 @@ struct Row {
 /// Throughput of one concurrency level, for the chart.
 struct ConcurrencyPoint {
   int inflight = 0;
-  Summary sdk;
+  Summary sdk;  ///< requests/s
   Summary multi;
   Summary wrk;
+  Summary sdk_cpu;  ///< client CPU microseconds per request
+  Summary multi_cpu;
+  Summary wrk_cpu;
 };
 
 /// Everything one run produced.

@@ -196,7 +196,7 @@ void sdk_soak(const SdkTarget& target, std::chrono::seconds duration, std::chron
   std::uint64_t issued = 0;
   constexpr double kRate = 200;  // messages per second: a steady load, not a stress test
   while (now_seconds() - start < static_cast<double>(duration.count())) {
-    if (static_cast<double>(issued) > kRate * (now_seconds() - start)) {
+    while (static_cast<double>(issued) > kRate * (now_seconds() - start)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     if (now_seconds() >= next_sample) {

@@ -1,11 +1,10 @@
 #pragma once
 // Where the examples send their requests: the service configured by BUILDABLE_SECRET_KEY /
-// BLD_EVENTS_BASE_URL when either variable is set (non-empty), otherwise a local emulator started inside
-// the example, so they run with no account and no network.
+// BLD_EVENTS_BASE_URL when either variable is set (non-empty), otherwise a local emulator started
+// inside the example, so they run with no account and no network.
 
 #include <buildable/buildable.hpp>
 #include <buildable/emulator/emulator.hpp>
-
 #include <cstdlib>
 #include <iostream>
 #include <memory>

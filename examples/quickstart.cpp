@@ -1,6 +1,5 @@
 // Quickstart: listen for an event, emit it, and see the handler's result recorded.
 #include <buildable/buildable.hpp>
-
 #include <chrono>
 #include <future>
 #include <iostream>

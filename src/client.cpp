@@ -1,5 +1,4 @@
 #include <buildable/client.hpp>
-
 #include <utility>
 
 #include "client_impl.hpp"
@@ -42,18 +41,32 @@ Subscription Client::on(std::string event, Handler handler, ListenOptions option
   return impl_->on(std::move(event), std::move(handler), std::move(options));
 }
 
-bool Client::off(const Subscription& subscription) { return impl_->off(subscription); }
+bool Client::off(const Subscription& subscription) {
+  return impl_->off(subscription);
+}
 
-std::vector<Subscription> Client::off(const ListenerFilter& filter) { return impl_->off(filter); }
+std::vector<Subscription> Client::off(const ListenerFilter& filter) {
+  return impl_->off(filter);
+}
 
-std::vector<Subscription> Client::off_all() { return impl_->off(ListenerFilter{}); }
+std::vector<Subscription> Client::off_all() {
+  return impl_->off(ListenerFilter{});
+}
 
-std::vector<Subscription> Client::subscriptions() const { return impl_->subscriptions(); }
+std::vector<Subscription> Client::subscriptions() const {
+  return impl_->subscriptions();
+}
 
-void Client::close() { impl_->close(); }
+void Client::close() {
+  impl_->close();
+}
 
-const ClientOptions& Client::options() const { return impl_->options(); }
+const ClientOptions& Client::options() const {
+  return impl_->options();
+}
 
-Metrics Client::metrics() const { return impl_->metrics(); }
+Metrics Client::metrics() const {
+  return impl_->metrics();
+}
 
 }  // namespace buildable

@@ -20,12 +20,12 @@ ClientImpl::ClientImpl(ClientOptions options)
       reporter_(options_.on_error, logger_, options_.secret),
       sync_(config_),
       loop_(config_),
-      emitter_(options_.secret, options_.max_body_bytes,
-               RetryPolicy(options_.retry, default_jitter(),
-                           [] { return std::chrono::system_clock::now(); },
-                           std::make_shared<RetryBudget>()),
-               sync_,
-               [this]() -> EventLoop& { return started_loop(); }, metrics_),
+      emitter_(
+          options_.secret, options_.max_body_bytes,
+          RetryPolicy(
+              options_.retry, default_jitter(), [] { return std::chrono::system_clock::now(); },
+              std::make_shared<RetryBudget>()),
+          sync_, [this]() -> EventLoop& { return started_loop(); }, metrics_),
       pool_(
           options_.handler_threads,
           [this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
@@ -36,10 +36,11 @@ ClientImpl::ClientImpl(ClientOptions options)
             poller_.abandon(listener, std::move(messages));
           }),
       poller_(poller_settings(options_), loop_, pool_, reporter_, metrics_,
-              RetryPolicy(options_.retry),
-              default_jitter()) {}
+              RetryPolicy(options_.retry), default_jitter()) {}
 
-ClientImpl::~ClientImpl() { close(); }
+ClientImpl::~ClientImpl() {
+  close();
+}
 
 EventLoop& ClientImpl::started_loop() {
   loop_.start();  // a no-op once running; refuses after close(), and submissions then fail
@@ -77,7 +78,8 @@ std::vector<Subscription> ClientImpl::remove_all(const std::vector<ListenerPtr>&
   std::vector<Subscription> removed;
   removed.reserve(listeners.size());
   // Mark all first so none of them starts another handler while we wait for the others.
-  for (const auto& listener : listeners) listener->removed = true;
+  for (const auto& listener : listeners)
+    listener->removed = true;
   for (const auto& listener : listeners) {
     pool_.remove(listener);
     removed.push_back(listener->subscription);
@@ -97,7 +99,8 @@ void ClientImpl::close() {
   const auto now = std::chrono::steady_clock::now();
   // Claimed messages may still start until the deadline; running handlers are waited for.
   pool_.close(now + options_.shutdown_timeout);
-  for (const auto& listener : listeners) listener->removed = true;
+  for (const auto& listener : listeners)
+    listener->removed = true;
   // Results of finished handlers get a request timeout to reach the service.
   poller_.wait_for_records(std::chrono::steady_clock::now() + options_.request_timeout);
   config_->aborting = true;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <buildable/client.hpp>
-
 #include <memory>
 #include <mutex>
 #include <vector>

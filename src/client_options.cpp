@@ -1,6 +1,5 @@
 #include <buildable/client_options.hpp>
 #include <buildable/errors.hpp>
-
 #include <cstdlib>
 #include <ostream>
 #include <string>
@@ -64,7 +63,8 @@ void ClientOptions::validate() const {
   validate_retry(retry);
   require_positive(poll_interval, "poll_interval");
   if (!(poll_jitter >= 0.0 && poll_jitter < 1.0)) reject("poll_jitter", "must be in [0, 1)");
-  if (max_poll_backoff < poll_interval) reject("max_poll_backoff", "must be at least poll_interval");
+  if (max_poll_backoff < poll_interval)
+    reject("max_poll_backoff", "must be at least poll_interval");
   if (page_size < 1 || page_size > 100) reject("page_size", "must be from 1 to 100");
   if (handler_threads < 1) reject("handler_threads", "must be at least 1");
   if (max_outstanding_messages < 1) reject("max_outstanding_messages", "must be at least 1");

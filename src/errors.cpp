@@ -1,7 +1,6 @@
-#include <buildable/errors.hpp>
-
 #include <curl/curl.h>
 
+#include <buildable/errors.hpp>
 #include <string>
 #include <utility>
 
@@ -31,9 +30,13 @@ HttpError::HttpError(int status, std::string name, std::string server_message)
       server_message_(std::move(server_message)) {}
 
 TransportError::TransportError(int curl_code, std::string detail, bool maybe_sent)
-    : Error(describe_transport(curl_code, detail)), curl_code_(curl_code), maybe_sent_(maybe_sent) {}
+    : Error(describe_transport(curl_code, detail)),
+      curl_code_(curl_code),
+      maybe_sent_(maybe_sent) {}
 
-bool TransportError::timed_out() const noexcept { return curl_code_ == CURLE_OPERATION_TIMEDOUT; }
+bool TransportError::timed_out() const noexcept {
+  return curl_code_ == CURLE_OPERATION_TIMEDOUT;
+}
 
 ClosedError::ClosedError() : Error("the buildable::Client is closed") {}
 

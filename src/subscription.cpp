@@ -1,6 +1,5 @@
 #include <buildable/client.hpp>
 #include <buildable/subscription.hpp>
-
 #include <utility>
 
 #include "client_impl.hpp"
@@ -32,7 +31,9 @@ ScopedSubscription& ScopedSubscription::operator=(ScopedSubscription&& other) no
   return *this;
 }
 
-ScopedSubscription::~ScopedSubscription() { reset(); }
+ScopedSubscription::~ScopedSubscription() {
+  reset();
+}
 
 Subscription ScopedSubscription::release() noexcept {
   client_.reset();

@@ -10,8 +10,8 @@ KeyRing::KeyRing(std::vector<SecretKey> keys) : keys_(std::move(keys)) {
   if (keys_.empty()) keys_.push_back(SecretKey{"demo", "sk_test_" + random_hex(32), "test"});
   for (std::size_t i = 0; i < keys_.size(); ++i) {
     const auto& key = keys_[i];
-    if (key.name.empty()) throw std::invalid_argument("secret key #" + std::to_string(i + 1) +
-                                                      " has an empty name");
+    if (key.name.empty())
+      throw std::invalid_argument("secret key #" + std::to_string(i + 1) + " has an empty name");
     if (key.name.find('.') != std::string::npos) {
       throw std::invalid_argument("secret key name '" + key.name +
                                   "' must not contain a dot (it is used as a label)");

@@ -45,7 +45,7 @@ Options:
                          NAME) in the test (default) or live environment; repeatable.
                          Default: one test key "demo" with a random secret, printed at start
   --threads N            HTTP worker threads; each open keep-alive connection holds one
-                         (default 32)
+                         (default 128)
   --keep-alive-timeout S idle keep-alive connections are closed after S seconds (default 10)
   --latency-ms MS        delay every protocol request by MS milliseconds (default 0)
   --fault SPEC           inject a fault, repeatable: KIND:PROBABILITY[:OPTION]...
@@ -119,6 +119,8 @@ EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& h
   return std::move(line.options);
 }
 
-std::string command_line_usage() { return detail::usage(); }
+std::string command_line_usage() {
+  return detail::usage();
+}
 
 }  // namespace buildable::emulator

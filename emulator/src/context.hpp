@@ -49,7 +49,9 @@ struct ServerContext {
   Protocol protocol;
   FaultInjector& faults;
   StatsCollector& stats;
-  std::atomic<int> port{0};  ///< our bound port, to find our sockets
+  std::atomic<int> port{0};  ///< our bound port
+  /// The listening socket, captured when httplib creates it (see configure_server).
+  std::atomic<int> listen_socket{-1};
   ShutdownSignal shutdown;
 };
 

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "auth.hpp"
-#include "connections.hpp"
 #include "context.hpp"
 #include "faults.hpp"
+#include "http_server.hpp"
 #include "server.hpp"
 #include "stats.hpp"
 #include "store.hpp"
@@ -17,7 +17,8 @@
 namespace buildable::emulator {
 
 struct Emulator::Impl {
-  explicit Impl(EmulatorOptions o) : options(std::move(o)), keys(options.keys), faults(options.faults) {
+  explicit Impl(EmulatorOptions o)
+      : options(std::move(o)), keys(options.keys), faults(options.faults) {
     if (options.threads < 1) throw std::invalid_argument("EmulatorOptions::threads must be >= 1");
     if (options.port < 0 || options.port > 65535) {
       throw std::invalid_argument("EmulatorOptions::port must be in 0..65535");
@@ -47,7 +48,7 @@ struct Emulator::Impl {
   std::unique_ptr<detail::ServerContext> context;
 
   std::mutex lifecycle_mutex;
-  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<detail::HttpServer> server;
   std::thread listener;
   std::future<void> listener_done;
   std::atomic<bool> running{false};
@@ -56,14 +57,16 @@ struct Emulator::Impl {
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Emulator::~Emulator() { stop(); }
+Emulator::~Emulator() {
+  stop();
+}
 
 void Emulator::start() {
   std::lock_guard lock(impl_->lifecycle_mutex);
   if (impl_->running) return;
   impl_->store();
   auto& context = *impl_->context;
-  auto server = std::make_unique<httplib::Server>();
+  auto server = std::make_unique<detail::HttpServer>();
   detail::configure_server(*server, context, impl_->options);
   detail::install_protocol_routes(*server, context);
 
@@ -79,6 +82,10 @@ void Emulator::start() {
                              std::to_string(impl_->options.port) +
                              " (address in use or not available)");
   }
+  // Debian's compiled httplib listens with a backlog of 5: a burst of new connections (a
+  // client opening its pool) overflows it and the kernel drops SYNs, stalling them for the
+  // 1 s SYN retransmit. Calling listen() again on the bound socket raises the backlog.
+  if (const int sock = context.listen_socket.load(); sock >= 0) ::listen(sock, SOMAXCONN);
   context.port = port;
   context.shutdown.reset();
   impl_->port = port;
@@ -109,21 +116,24 @@ void Emulator::stop() {
   impl_->context->shutdown.trigger();
   impl_->server->stop();
   // Worker threads wait on idle keep-alive connections for up to keep_alive_timeout; shutting
-  // down the read side of our accepted sockets ends those waits at once while a response being
-  // written still goes out.
-  const int port = impl_->port;
+  // down the read side of the open connections ends those waits at once while a response being
+  // written still goes out. (Connections registered later see the stopped server and close.)
   do {
-    detail::shutdown_all_connections(port, /*read_only=*/true);
-  } while (impl_->listener_done.wait_for(std::chrono::milliseconds(10)) !=
+    impl_->server->shutdown_connections();
+  } while (impl_->listener_done.wait_for(std::chrono::milliseconds(50)) !=
            std::future_status::ready);
   impl_->listener.join();
   impl_->server.reset();
   impl_->running = false;
 }
 
-bool Emulator::running() const { return impl_->running; }
+bool Emulator::running() const {
+  return impl_->running;
+}
 
-int Emulator::port() const { return impl_->port; }
+int Emulator::port() const {
+  return impl_->port;
+}
 
 std::string Emulator::base_url() const {
   const auto& host = impl_->options.host;
@@ -132,15 +142,25 @@ std::string Emulator::base_url() const {
   return "http://" + (v6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port());
 }
 
-const std::vector<SecretKey>& Emulator::keys() const { return impl_->keys.keys(); }
+const std::vector<SecretKey>& Emulator::keys() const {
+  return impl_->keys.keys();
+}
 
-const std::string& Emulator::default_secret() const { return impl_->keys.keys().front().secret; }
+const std::string& Emulator::default_secret() const {
+  return impl_->keys.keys().front().secret;
+}
 
-void Emulator::set_faults(FaultOptions faults) { impl_->faults.set(std::move(faults)); }
+void Emulator::set_faults(FaultOptions faults) {
+  impl_->faults.set(std::move(faults));
+}
 
-EmulatorStats Emulator::stats() const { return impl_->stats.snapshot(); }
+EmulatorStats Emulator::stats() const {
+  return impl_->stats.snapshot();
+}
 
-void Emulator::reset_stats() { impl_->stats.reset(); }
+void Emulator::reset_stats() {
+  impl_->stats.reset();
+}
 
 std::string Emulator::inject_message(const std::string& environment, const std::string& platform,
                                      const std::string& label, const std::string& event,
@@ -173,6 +193,8 @@ nlohmann::json Emulator::transaction(const std::string& key, const std::string& 
   return record ? detail::to_json(*record) : nlohmann::json(nullptr);
 }
 
-std::int64_t Emulator::message_count() const { return impl_->store().message_count(); }
+std::int64_t Emulator::message_count() const {
+  return impl_->store().message_count();
+}
 
 }  // namespace buildable::emulator

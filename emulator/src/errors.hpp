@@ -2,10 +2,9 @@
 // {"status":"error","name":"<kebab-case>","message":"<human text>","code":<status>}.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace buildable::emulator::detail {
 

@@ -51,7 +51,9 @@ long long parse_non_negative(std::string_view text, const std::string& what) {
 
 }  // namespace
 
-FaultInjector::FaultInjector(FaultOptions options) { set(std::move(options)); }
+FaultInjector::FaultInjector(FaultOptions options) {
+  set(std::move(options));
+}
 
 void FaultInjector::set(FaultOptions options) {
   std::lock_guard lock(mutex_);

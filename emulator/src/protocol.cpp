@@ -11,8 +11,8 @@ namespace buildable::emulator::detail {
 namespace {
 
 [[noreturn]] void missing(const char* field, const char* what) {
-  throw RequestError(400, "missing-field", std::string("`") + field + "` is required (" + what +
-                                               ")");
+  throw RequestError(400, "missing-field",
+                     std::string("`") + field + "` is required (" + what + ")");
 }
 
 [[noreturn]] void invalid(const char* field, const std::string& what) {
@@ -54,7 +54,8 @@ class Fields {
   std::string required_enum(const char* name, std::initializer_list<const char*> allowed,
                             std::optional<std::string> fallback = std::nullopt) const {
     std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    for (const char* a : allowed)
+      list += (list.empty() ? "" : ", ") + std::string(a);
     const auto* value = find(name);
     if (!value) {
       if (fallback) return *fallback;
@@ -93,10 +94,10 @@ class Fields {
                             std::int64_t max) const {
     const auto* value = find(name);
     if (!value) return fallback;
-    const std::string what = "an integer from " + std::to_string(min) +
-                             (max == std::numeric_limits<std::int64_t>::max()
-                                  ? std::string(" up")
-                                  : " to " + std::to_string(max));
+    const std::string what =
+        "an integer from " + std::to_string(min) +
+        (max == std::numeric_limits<std::int64_t>::max() ? std::string(" up")
+                                                         : " to " + std::to_string(max));
     double number = 0;
     if (value->is_number_integer() || value->is_number_float()) {
       number = value->get<double>();
@@ -114,7 +115,9 @@ class Fields {
   const nlohmann::json& body_;
 };
 
-ApiResponse ok(nlohmann::json body) { return ApiResponse{200, std::move(body)}; }
+ApiResponse ok(nlohmann::json body) {
+  return ApiResponse{200, std::move(body)};
+}
 
 ApiResponse fail(int status, const std::string& name, const std::string& message) {
   return ApiResponse{status, error_body(status, name, message)};
@@ -131,7 +134,8 @@ const std::vector<std::string>& Protocol::endpoints() {
 ApiResponse Protocol::handle(const std::string& endpoint, const SecretKey& caller,
                              const nlohmann::json& body) {
   try {
-    if (!body.is_object()) throw RequestError(400, "invalid-body", "the body must be a JSON object");
+    if (!body.is_object())
+      throw RequestError(400, "invalid-body", "the body must be a JSON object");
     if (endpoint == "/emit") return emit(caller, body);
     if (endpoint == "/query") return query(caller, body);
     if (endpoint == "/init") return init(caller, body);
@@ -175,7 +179,8 @@ ApiResponse Protocol::query(const SecretKey& caller, const nlohmann::json& body)
   filter.page_size = fields.optional_int("pageSize", 10, 1, kMaxPageSize);
   const auto result = store_.query(filter);
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& row : result.rows) rows.push_back(to_json(row));
+  for (const auto& row : result.rows)
+    rows.push_back(to_json(row));
   const std::int64_t total_pages = (result.total + filter.page_size - 1) / filter.page_size;
   return ok({{"rows", std::move(rows)},
              {"total", result.total},
@@ -191,11 +196,13 @@ ApiResponse Protocol::init(const SecretKey& caller, const nlohmann::json& body) 
   fields.optional_string("eventName");
   const auto result = store_.claim(caller.environment, key, tx_key, caller.name);
   switch (result.status) {
-    case ClaimStatus::claimed: return ok(to_json(result.transaction));
+    case ClaimStatus::claimed:
+      return ok(to_json(result.transaction));
     case ClaimStatus::exists:
       return fail(409, "transaction-exists",
                   "a transaction for message " + key + " and txKey '" + tx_key + "' exists");
-    case ClaimStatus::no_message: break;
+    case ClaimStatus::no_message:
+      break;
   }
   return fail(404, "message-not-found", "no message with key " + key);
 }
@@ -210,12 +217,14 @@ ApiResponse Protocol::transact(const SecretKey& caller, const nlohmann::json& bo
   const std::string output = it == body.end() ? "null" : it->dump();
   const auto result = store_.finish(caller.environment, key, tx_key, state, output, caller.name);
   switch (result.status) {
-    case FinishStatus::finished: return ok(to_json(result.transaction));
+    case FinishStatus::finished:
+      return ok(to_json(result.transaction));
     case FinishStatus::already_ended:
       return fail(409, "transaction-ended",
-                  "the transaction for message " + key + " and txKey '" + tx_key +
-                      "' is already " + result.transaction.state);
-    case FinishStatus::no_transaction: break;
+                  "the transaction for message " + key + " and txKey '" + tx_key + "' is already " +
+                      result.transaction.state);
+    case FinishStatus::no_transaction:
+      break;
   }
   return fail(404, "transaction-not-found",
               "no transaction for message " + key + " and txKey '" + tx_key + "'");

@@ -2,10 +2,9 @@
 // calls and response shapes. No HTTP here (see server.cpp).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "buildable/emulator/emulator.hpp"
 #include "store.hpp"

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <memory>
 
-#include "connections.hpp"
 #include "errors.hpp"
+#include "http_server.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -36,17 +36,16 @@ bool is_json_media_type(const std::string& content_type) {
   return type == kJson;
 }
 
-// Closes the connection of `req` without a response byte. If the socket cannot be found
-// (should not happen) the response is replaced by a body that fails right after the headers.
-void break_connection(ServerContext& context, const httplib::Request& req,
-                      httplib::Response& res) {
-  if (shutdown_connection(context.port.load(), req.remote_addr, req.remote_port)) {
+// Closes the handler's connection without a response byte. Off a connection thread (should not
+// happen) the response is replaced by a body that fails right after the headers.
+void break_connection(httplib::Response& res) {
+  if (HttpServer::shutdown_current_connection()) {
     res.status = 500;  // never reaches the client
     return;
   }
   res.status = 500;
-  res.set_content_provider(
-      1, kJson, [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+  res.set_content_provider(1, kJson,
+                           [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
 }
 
 // Sends the status and headers of `body`, then only its first half, then closes.
@@ -70,8 +69,8 @@ ApiResponse process(ServerContext& context, const std::string& endpoint,
   const SecretKey* key = context.keys.find(req.get_header_value("X-Buildable-Secret"));
   if (!key) return {401, error_body(401, "invalid-secret", "unknown secret key")};
   if (!is_json_media_type(req.get_header_value("Content-Type"))) {
-    return {415, error_body(415, "unsupported-media-type",
-                            "Content-Type must be application/json")};
+    return {415,
+            error_body(415, "unsupported-media-type", "Content-Type must be application/json")};
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
@@ -108,14 +107,14 @@ void serve(ServerContext& context, const std::string& endpoint, const httplib::R
     return;
   }
   if (fault_is(FaultKind::close_before_acting)) {
-    break_connection(context, req, res);
+    break_connection(res);
     return;
   }
 
   ApiResponse response = process(context, endpoint, req);
 
   if (fault_is(FaultKind::close_after_acting)) {
-    break_connection(context, req, res);
+    break_connection(res);
     return;
   }
   if (fault_is(FaultKind::truncate_after_acting)) {
@@ -137,9 +136,10 @@ void configure_server(httplib::Server& server, ServerContext& context,
   server.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second emulator bind the same
   // port and silently share its traffic. SO_REUSEADDR alone still allows quick restarts.
-  server.set_socket_options([](socket_t sock) {
+  server.set_socket_options([&context](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    context.listen_socket = static_cast<int>(sock);
   });
 
   server.set_pre_routing_handler([&context](const httplib::Request& req, httplib::Response&) {
@@ -148,19 +148,20 @@ void configure_server(httplib::Server& server, ServerContext& context,
   });
   // Every error status gets the JSON error body, also those produced by httplib itself
   // (unknown path 404, body too large 413, malformed request 400).
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.content_provider_) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    std::string message = "HTTP " + std::to_string(res.status);
-    if (res.status == 404) message = "no endpoint " + req.method + " " + req.path;
-    if (res.status == 413) {
-      message = "the body exceeds " + std::to_string(kMaxBodyBytes) + " bytes";
-    }
-    send_error(res, res.status, error_name(res.status), message);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.content_provider_) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        std::string message = "HTTP " + std::to_string(res.status);
+        if (res.status == 404) message = "no endpoint " + req.method + " " + req.path;
+        if (res.status == 400) message = "malformed HTTP request (a POST needs a Content-Length)";
+        if (res.status == 413) {
+          message = "the body exceeds " + std::to_string(kMaxBodyBytes) + " bytes";
+        }
+        send_error(res, res.status, error_name(res.status), message);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string message = "unexpected error";
@@ -176,10 +177,10 @@ void configure_server(httplib::Server& server, ServerContext& context,
 
 void install_protocol_routes(httplib::Server& server, ServerContext& context) {
   for (const auto& endpoint : Protocol::endpoints()) {
-    server.Post(endpoint, [&context, endpoint](const httplib::Request& req,
-                                               httplib::Response& res) {
-      serve(context, endpoint, req, res);
-    });
+    server.Post(endpoint,
+                [&context, endpoint](const httplib::Request& req, httplib::Response& res) {
+                  serve(context, endpoint, req, res);
+                });
     auto not_allowed = [endpoint](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", "POST");
       send_error(res, 405, "method-not-allowed", req.method + " " + endpoint + ": use POST");

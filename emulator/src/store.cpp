@@ -42,11 +42,11 @@ CREATE TABLE IF NOT EXISTS transactions(
   UNIQUE(message_key, tx_key));
 )sql";
 
-#define MESSAGE_COLUMNS                                                                        \
+#define MESSAGE_COLUMNS                                                                         \
   "m.seq, m.id, m.key, m.environment, m.platform, m.label, m.event_name, m.payload, m.headers," \
   " m.query, m.created_at,"                                                                     \
-  " (SELECT count(*) FROM transactions t WHERE t.message_key = m.key),"                        \
-  " (SELECT count(*) FROM transactions t WHERE t.message_key = m.key AND"                      \
+  " (SELECT count(*) FROM transactions t WHERE t.message_key = m.key),"                         \
+  " (SELECT count(*) FROM transactions t WHERE t.message_key = m.key AND"                       \
   " t.state = 'processing')"
 
 // ?1 environment, ?2 event, ?3 since, ?4 platform|NULL, ?5 label|NULL, ?6 txKey,
@@ -240,7 +240,8 @@ Store::Store(const std::string& path) {
     Statement max(db_, prepare(kMaxCreatedAt));
     if (max.step()) last_created_at_ = sqlite3_column_int64(max.get(), 0);
   } catch (...) {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, stmt] : statements_)
+      sqlite3_finalize(stmt);
     statements_.clear();
     sqlite3_close(db_);
     db_ = nullptr;
@@ -249,7 +250,8 @@ Store::Store(const std::string& path) {
 }
 
 Store::~Store() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : statements_)
+    sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -365,7 +367,8 @@ QueryResult Store::query(const QueryFilter& filter) {
     Statement page(db_, prepare(kPage));
     bind_filter(page);
     page.bind(8, filter.page_size).bind(9, offset);
-    while (page.step()) result.rows.push_back(read_message(page.get()));
+    while (page.step())
+      result.rows.push_back(read_message(page.get()));
   }
   tx.commit();
   return result;
@@ -474,11 +477,9 @@ std::optional<MessageRecord> Store::set_state(const std::string& environment,
     insert.run();
   } else {
     Statement update(db_, prepare(kSetState));
-    update.bind(1, key)
-        .bind(2, tx_key)
-        .bind(3, state)
-        .bind(4, append_history(existing->history,
-                                history_entry(state, existing->state, now, updated_by)));
+    update.bind(1, key).bind(2, tx_key).bind(3, state).bind(
+        4,
+        append_history(existing->history, history_entry(state, existing->state, now, updated_by)));
     ended ? update.bind(5, now) : update.bind_null(5);
     update.run();
   }

@@ -10,10 +10,9 @@
 #include <buildable/message.hpp>
 #include <buildable/metrics.hpp>
 #include <buildable/subscription.hpp>
-#include <nlohmann/json.hpp>
-
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -72,7 +71,8 @@ class Client {
 
   /// Same as emit(event, json) for any type nlohmann::json converts from (a struct with
   /// `to_json`, a map, ...). The converted value must be a JSON object.
-  template <class T, class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  template <class T,
+            class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
   EmitResult emit(std::string_view event, const T& payload) {
     return emit(event, nlohmann::json(payload));
   }
@@ -82,7 +82,8 @@ class Client {
   /// share the client's I/O thread; no thread is created per call.
   std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
 
-  template <class T, class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  template <class T,
+            class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
   std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
     return emit_async(event, nlohmann::json(payload));
   }

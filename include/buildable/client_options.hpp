@@ -5,7 +5,6 @@
 #include <buildable/listener_error.hpp>
 #include <buildable/log.hpp>
 #include <buildable/retry_options.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <iosfwd>

@@ -2,9 +2,8 @@
 /// @file handler.hpp
 
 #include <buildable/message.hpp>
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
 

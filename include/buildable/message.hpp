@@ -1,9 +1,8 @@
 #pragma once
 /// @file message.hpp
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace buildable {

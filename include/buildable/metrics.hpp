@@ -15,10 +15,10 @@ struct Metrics {
   std::uint64_t polls = 0;          ///< /query requests that succeeded
   std::uint64_t poll_failures = 0;  ///< /query requests that failed (the poller backed off)
   std::uint64_t claims_lost = 0;    ///< messages another consumer with the same txKey claimed
-  std::uint64_t messages_dispatched = 0;  ///< handler calls made
-  std::uint64_t handler_failures = 0;     ///< handler calls that threw (recorded `failed`)
-  std::uint64_t records_failed = 0;  ///< results that could not be recorded after retries
-  std::uint64_t abandoned = 0;       ///< claimed messages not handled (off()/close())
+  std::uint64_t messages_dispatched = 0;   ///< handler calls made
+  std::uint64_t handler_failures = 0;      ///< handler calls that threw (recorded `failed`)
+  std::uint64_t records_failed = 0;        ///< results that could not be recorded after retries
+  std::uint64_t abandoned = 0;             ///< claimed messages not handled (off()/close())
   std::uint64_t outstanding_messages = 0;  ///< claimed and not yet recorded, right now
   std::chrono::nanoseconds handler_time_total{0};  ///< summed duration of handler calls
   std::chrono::nanoseconds handler_time_max{0};    ///< longest handler call

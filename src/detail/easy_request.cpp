@@ -1,9 +1,10 @@
 #include "detail/easy_request.hpp"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
-#include <strings.h>
 #include <utility>
 
 #include "detail/curl_global.hpp"
@@ -44,7 +45,9 @@ std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* b
   return n;
 }
 
-int refuse_rewind(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
+int refuse_rewind(void*, curl_off_t, int) {
+  return CURL_SEEKFUNC_CANTSEEK;
+}
 
 }  // namespace
 
@@ -96,7 +99,9 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
   error_buffer_[0] = '\0';
 }
 
-HttpResponse EasyRequest::perform() { return finish(curl_easy_perform(easy_.get())); }
+HttpResponse EasyRequest::perform() {
+  return finish(curl_easy_perform(easy_.get()));
+}
 
 HttpResponse EasyRequest::finish(CURLcode code) {
   HttpResponse response;
@@ -129,7 +134,8 @@ std::size_t EasyRequest::on_header(char* data, std::size_t size, std::size_t cou
   constexpr std::string_view kName = "retry-after:";
   if (length > kName.size() && strncasecmp(data, kName.data(), kName.size()) == 0) {
     std::string_view value(data + kName.size(), length - kName.size());
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     static_cast<EasyRequest*>(self)->retry_after_.assign(value);
@@ -140,7 +146,7 @@ std::size_t EasyRequest::on_header(char* data, std::size_t size, std::size_t cou
 int EasyRequest::on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   // Non-zero makes libcurl abort the transfer with CURLE_ABORTED_BY_CALLBACK.
   return static_cast<const TransportConfig*>(config)->aborting.load(std::memory_order_relaxed) ? 1
-                                                                                                : 0;
+                                                                                               : 0;
 }
 
 }  // namespace buildable::detail

@@ -1,8 +1,7 @@
 #include "detail/emitter.hpp"
 
-#include <buildable/errors.hpp>
-
 #include <algorithm>
+#include <buildable/errors.hpp>
 #include <chrono>
 #include <utility>
 
@@ -22,7 +21,8 @@ void validate_event_name(std::string_view event) {
   const bool has_control = std::any_of(event.begin(), event.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
   });
-  if (has_control) throw InvalidArgument("emit: the event name must not contain control characters");
+  if (has_control)
+    throw InvalidArgument("emit: the event name must not contain control characters");
 }
 
 }  // namespace
@@ -115,8 +115,7 @@ EmitResult Emitter::send(std::string body) {
   }
 }
 
-std::future<EmitResult> Emitter::emit_async(std::string_view event,
-                                            const nlohmann::json& payload) {
+std::future<EmitResult> Emitter::emit_async(std::string_view event, const nlohmann::json& payload) {
   auto operation = std::make_shared<AsyncEmit>(metrics_);
   operation->body = make_body(event, payload);
   auto future = operation->promise.get_future();
@@ -129,8 +128,9 @@ void Emitter::attempt(const std::shared_ptr<AsyncEmit>& operation) {
   std::string body = operation->attempts < policy_.options().max_attempts
                          ? operation->body
                          : std::move(operation->body);
-  loop_().submit("/emit", std::move(body),
-                 [this, operation](HttpResponse&& response) { complete(operation, std::move(response)); });
+  loop_().submit("/emit", std::move(body), [this, operation](HttpResponse&& response) {
+    complete(operation, std::move(response));
+  });
 }
 
 void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response) {

@@ -2,13 +2,12 @@
 
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
-#include <nlohmann/json.hpp>
-
 #include <condition_variable>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 

@@ -10,6 +10,10 @@ namespace buildable::detail {
 ErrorReporter::ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret)
     : on_error_(std::move(on_error)), logger_(logger), secret_(std::move(secret)) {}
 
+std::string ErrorReporter::redact_secret(std::string text) const {
+  return redact(std::move(text), secret_);
+}
+
 void ErrorReporter::report(ListenerError error) noexcept {
   try {
     error.message = redact(std::move(error.message), secret_);
@@ -33,8 +37,8 @@ void ErrorReporter::report(ListenerError error) noexcept {
       return;
     }
     ++lines_in_window_;
-    std::string line = std::string("listener ") + error.listener + ": " + to_string(error.kind) +
-                       " error";
+    std::string line =
+        std::string("listener ") + error.listener + ": " + to_string(error.kind) + " error";
     if (!error.message_key.empty()) line += " on message " + error.message_key;
     line += ": " + error.message;
     logger_.log(LogLevel::error, line);

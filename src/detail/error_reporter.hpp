@@ -1,10 +1,10 @@
 #pragma once
 
 #include <buildable/listener_error.hpp>
-
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "detail/logger.hpp"
 
@@ -18,6 +18,8 @@ class ErrorReporter {
   ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret);
 
   void report(ListenerError error) noexcept;
+  /// `text` with every occurrence of the client's secret replaced by "<redacted>".
+  std::string redact_secret(std::string text) const;
 
  private:
   static constexpr int kLinesPerWindow = 5;

@@ -34,7 +34,9 @@ EventLoop::EventLoop(std::shared_ptr<const TransportConfig> config) : config_(st
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, limit);
 }
 
-EventLoop::~EventLoop() { stop(); }
+EventLoop::~EventLoop() {
+  stop();
+}
 
 bool EventLoop::start() {
   std::lock_guard lock(mutex_);
@@ -42,6 +44,7 @@ bool EventLoop::start() {
   if (!started_) {
     started_ = true;
     thread_ = std::thread([this] { run(); });
+    name_thread(thread_, "buildable-io");
     thread_id_ = thread_.get_id();
   }
   return true;
@@ -93,10 +96,11 @@ bool EventLoop::post_at(Clock::time_point when, Task task) {
   return true;
 }
 
-void EventLoop::wake() { curl_multi_wakeup(multi_.get()); }
+void EventLoop::wake() {
+  curl_multi_wakeup(multi_.get());
+}
 
 void EventLoop::run() {
-  name_this_thread("buildable-io");
   for (;;) {
     std::vector<PendingRequest> requests;
     std::vector<Task> tasks;
@@ -107,8 +111,10 @@ void EventLoop::run() {
       tasks.swap(incoming_tasks_);
       timers_.merge(incoming_timers_);
     }
-    for (auto& task : tasks) call_guarded(task);
-    for (auto& pending : requests) waiting_requests_.push_back(std::move(pending));
+    for (auto& task : tasks)
+      call_guarded(task);
+    for (auto& pending : requests)
+      waiting_requests_.push_back(std::move(pending));
     run_due_timers();
     start_transfers();
 
@@ -204,9 +210,9 @@ int EventLoop::poll_timeout_ms() {
   curl_multi_timeout(multi_.get(), &curl_timeout);
   long wait = curl_timeout < 0 ? kMaxWaitMs : std::min<long>(curl_timeout, kMaxWaitMs);
   if (!timers_.empty()) {
-    const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           timers_.begin()->first - Clock::now())
-                           .count();
+    const auto until =
+        std::chrono::duration_cast<std::chrono::milliseconds>(timers_.begin()->first - Clock::now())
+            .count();
     wait = std::min<long>(wait, std::max<long>(0, static_cast<long>(until) + 1));
   }
   return static_cast<int>(wait);

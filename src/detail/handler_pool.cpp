@@ -41,14 +41,14 @@ struct HandlerPool::State {
   std::mutex mutex;
   std::condition_variable work_ready;
   std::condition_variable handler_finished;
-  std::deque<ListenerPtr> ready;  // listeners with queued messages and a free slot
+  std::deque<ListenerPtr> ready;                  // listeners with queued messages and a free slot
   std::map<const Listener*, ListenerPtr> queued;  // listeners whose queue is not empty
   std::size_t queued_total = 0;
   std::deque<std::function<void()>> tasks;
   std::vector<std::thread> threads;
   std::vector<std::thread::id> thread_ids;
   int running_total = 0;
-  bool closing = false;  // no new messages accepted
+  bool closing = false;   // no new messages accepted
   bool stopping = false;  // threads exit once tasks are done
 
   bool can_start(const Listener& listener) const {
@@ -79,12 +79,15 @@ HandlerPool::HandlerPool(int threads, HandledCallback on_handled, AbandonedCallb
   state_->on_abandoned = std::move(on_abandoned);
 }
 
-HandlerPool::~HandlerPool() { close(std::chrono::steady_clock::now()); }
+HandlerPool::~HandlerPool() {
+  close(std::chrono::steady_clock::now());
+}
 
 void HandlerPool::start_locked() {
   if (!state_->threads.empty() || state_->stopping) return;
   for (int i = 0; i < state_->thread_count; ++i) {
     state_->threads.emplace_back([state = state_] { work(state); });
+    name_thread(state_->threads.back(), "buildable-hdl");
     state_->thread_ids.push_back(state_->threads.back().get_id());
   }
 }
@@ -134,14 +137,14 @@ void HandlerPool::close(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(state_->mutex);
     state_->closing = true;
     // Let already-claimed messages start until the deadline.
-    state_->handler_finished.wait_until(lock, deadline, [&] {
-      return state_->queued_total == 0 && state_->running_total <= own;
-    });
+    state_->handler_finished.wait_until(
+        lock, deadline, [&] { return state_->queued_total == 0 && state_->running_total <= own; });
     while (!state_->queued.empty()) {
       ListenerPtr listener = state_->queued.begin()->second;
       abandoned.emplace_back(listener, state_->take_queue(*listener));
     }
-    for (auto& listener : state_->ready) listener->in_ready_list = false;
+    for (auto& listener : state_->ready)
+      listener->in_ready_list = false;
     state_->ready.clear();
     // Running handlers cannot be interrupted: wait for them.
     state_->handler_finished.wait(lock, [&] { return state_->running_total <= own; });
@@ -149,7 +152,8 @@ void HandlerPool::close(std::chrono::steady_clock::time_point deadline) {
     state_->work_ready.notify_all();
     threads.swap(state_->threads);
   }
-  for (auto& [listener, messages] : abandoned) state_->on_abandoned(listener, std::move(messages));
+  for (auto& [listener, messages] : abandoned)
+    state_->on_abandoned(listener, std::move(messages));
   for (auto& thread : threads) {
     if (thread.get_id() == std::this_thread::get_id()) {
       thread.detach();  // closing from inside a handler: this thread ends on its own
@@ -171,12 +175,10 @@ bool HandlerPool::on_pool_thread() const noexcept {
 }
 
 void HandlerPool::work(const std::shared_ptr<State>& state) {
-  name_this_thread("buildable-hdl");
   std::unique_lock lock(state->mutex);
   for (;;) {
-    state->work_ready.wait(lock, [&] {
-      return state->stopping || !state->tasks.empty() || !state->ready.empty();
-    });
+    state->work_ready.wait(
+        lock, [&] { return state->stopping || !state->tasks.empty() || !state->ready.empty(); });
     if (!state->tasks.empty()) {
       auto task = std::move(state->tasks.front());
       state->tasks.pop_front();

@@ -1,14 +1,13 @@
 #pragma once
 
 #include <buildable/message.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>

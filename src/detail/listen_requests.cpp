@@ -20,8 +20,7 @@ std::string make_claim_body(const std::string& key, const std::string& tx_key,
 }
 
 std::string make_record_body(const std::string& key, const std::string& tx_key,
-                             const std::string& event, const nlohmann::json& output,
-                             bool failed) {
+                             const std::string& event, const nlohmann::json& output, bool failed) {
   return nlohmann::json{{"key", key},
                         {"txKey", tx_key},
                         {"eventName", event},

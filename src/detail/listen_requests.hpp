@@ -1,9 +1,8 @@
 #pragma once
 // Request bodies of the listening path: /query, /init (claim) and /transact (record).
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace buildable::detail {
@@ -26,7 +25,6 @@ std::string make_claim_body(const std::string& key, const std::string& tx_key,
 /// Records the result of a handled message: state `finished` or `failed`. Throws
 /// nlohmann::json::type_error when `output` cannot be serialised (invalid UTF-8).
 std::string make_record_body(const std::string& key, const std::string& tx_key,
-                             const std::string& event, const nlohmann::json& output,
-                             bool failed);
+                             const std::string& event, const nlohmann::json& output, bool failed);
 
 }  // namespace buildable::detail

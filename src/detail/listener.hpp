@@ -1,11 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/message.hpp>
 #include <buildable/subscription.hpp>
-
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -34,10 +33,10 @@ struct Listener {
   bool in_ready_list = false;
 
   // Owned by the I/O thread (the Poller).
-  int backlog = 0;            ///< claimed and not yet recorded or abandoned
-  bool polling = false;       ///< a query or the claims of its page are in flight
+  int backlog = 0;       ///< claimed and not yet recorded or abandoned
+  bool polling = false;  ///< a query or the claims of its page are in flight
   bool waiting_for_budget = false;
-  int failures = 0;           ///< consecutive failed polls
+  int failures = 0;  ///< consecutive failed polls
   std::uint64_t schedule_generation = 0;
 };
 

@@ -7,7 +7,9 @@ namespace {
 
 constexpr std::string_view kAny = "*";
 
-std::string shown(const std::string& field) { return field.empty() ? std::string(kAny) : field; }
+std::string shown(const std::string& field) {
+  return field.empty() ? std::string(kAny) : field;
+}
 
 std::string from_shown(std::string_view field) {
   return field == kAny ? std::string() : std::string(field);
@@ -25,8 +27,7 @@ std::string format_identity(const ListenerIdentity& identity) {
          listener_separator() + identity.tx_key;
 }
 
-std::optional<ListenerIdentity> parse_identity(std::string_view text,
-                                               std::string_view separator) {
+std::optional<ListenerIdentity> parse_identity(std::string_view text, std::string_view separator) {
   if (separator.empty()) return std::nullopt;
   const auto split = text.find(separator);
   if (split == std::string_view::npos) return std::nullopt;

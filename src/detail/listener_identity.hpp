@@ -23,7 +23,6 @@ std::string format_identity(const ListenerIdentity& identity);
 
 /// Parses a formatted identity (platform and label contain no dot; the event may). Returns
 /// nullopt for text that is not an identity. Never throws.
-std::optional<ListenerIdentity> parse_identity(std::string_view text,
-                                               std::string_view separator);
+std::optional<ListenerIdentity> parse_identity(std::string_view text, std::string_view separator);
 
 }  // namespace buildable::detail

@@ -1,7 +1,6 @@
 #include "detail/listener_registry.hpp"
 
 #include <buildable/errors.hpp>
-
 #include <chrono>
 #include <utility>
 
@@ -40,8 +39,7 @@ ListenerPtr ListenerRegistry::add(std::string event, Handler handler, ListenOpti
   const auto since = options.since.value_or(std::chrono::system_clock::now());
 
   auto listener = std::make_shared<Listener>();
-  listener->identity =
-      format_identity({options.platform, options.label, event, options.tx_key});
+  listener->identity = format_identity({options.platform, options.label, event, options.tx_key});
   listener->handler = std::move(handler);
   listener->max_concurrency = options.max_concurrency;
   listener->query.event = event;
@@ -59,8 +57,8 @@ ListenerPtr ListenerRegistry::add(std::string event, Handler handler, ListenOpti
                           "the first one");
   }
   const auto id = next_id_++;
-  listener->subscription = Subscription(id, options.platform, options.label, std::move(event),
-                                        options.tx_key);
+  listener->subscription =
+      Subscription(id, options.platform, options.label, std::move(event), options.tx_key);
   listeners_.emplace(id, listener);
   return listener;
 }
@@ -94,7 +92,8 @@ std::vector<Subscription> ListenerRegistry::subscriptions() const {
   std::lock_guard lock(mutex_);
   std::vector<Subscription> result;
   result.reserve(listeners_.size());
-  for (const auto& [id, listener] : listeners_) result.push_back(listener->subscription);
+  for (const auto& [id, listener] : listeners_)
+    result.push_back(listener->subscription);
   return result;
 }
 
@@ -102,7 +101,8 @@ std::vector<ListenerPtr> ListenerRegistry::close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
   std::vector<ListenerPtr> remaining;
-  for (auto& [id, listener] : listeners_) remaining.push_back(std::move(listener));
+  for (auto& [id, listener] : listeners_)
+    remaining.push_back(std::move(listener));
   listeners_.clear();
   identities_.clear();
   return remaining;

@@ -3,7 +3,6 @@
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/subscription.hpp>
-
 #include <cstdint>
 #include <map>
 #include <mutex>

@@ -13,8 +13,8 @@ void Logger::log(LogLevel level, std::string_view line) const noexcept {
     if (handler_) {
       handler_(level, line);
     } else if (level >= LogLevel::warning) {
-      const std::string text = std::string("[buildable] ") + to_string(level) + ": " +
-                               std::string(line) + "\n";
+      const std::string text =
+          std::string("[buildable] ") + to_string(level) + ": " + std::string(line) + "\n";
       std::fputs(text.c_str(), stderr);
     }
   } catch (...) {

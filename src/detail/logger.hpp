@@ -1,7 +1,6 @@
 #pragma once
 
 #include <buildable/log.hpp>
-
 #include <string_view>
 
 namespace buildable::detail {

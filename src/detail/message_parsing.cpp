@@ -1,8 +1,9 @@
 #include "detail/message_parsing.hpp"
 
+#include <algorithm>
 #include <buildable/errors.hpp>
-
 #include <chrono>
+#include <string>
 #include <utility>
 
 namespace buildable::detail {
@@ -13,6 +14,33 @@ std::string string_or_empty(const nlohmann::json& row, const char* name) {
   return found != row.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
+/// How deeply arrays and objects nest in JSON text (brackets inside strings do not count).
+/// Exact for valid JSON; the parser rejects the rest anyway.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 /// The Node SDK JSON.parse()s these fields; the service may also send them as plain JSON.
 nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
   const auto found = row.find(name);
@@ -20,6 +48,10 @@ nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
   if (!found->is_string()) return *found;
   const auto& text = found->get_ref<const std::string&>();
   if (text.empty()) return nlohmann::json::object();
+  if (nesting_depth(text) > kMaxJsonDepth) {
+    throw ProtocolError(std::string("message field '") + name + "' is nested deeper than " +
+                        std::to_string(kMaxJsonDepth) + " levels");
+  }
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     throw ProtocolError(std::string("message field '") + name + "' is not valid JSON");
@@ -57,6 +89,10 @@ Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) 
 }
 
 QueryPage parse_query_page(std::string_view body, const std::string& tx_key) {
+  if (nesting_depth(body) > kMaxJsonDepth) {
+    throw ProtocolError("the /query answer is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                        " levels");
+  }
   auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) throw ProtocolError("the /query answer is not a JSON object");
   const auto rows = parsed.find("rows");

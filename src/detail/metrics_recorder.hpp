@@ -1,8 +1,7 @@
 #pragma once
 
-#include <buildable/metrics.hpp>
-
 #include <atomic>
+#include <buildable/metrics.hpp>
 #include <chrono>
 #include <cstdint>
 

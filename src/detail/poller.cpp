@@ -1,8 +1,7 @@
 #include "detail/poller.hpp"
 
-#include <buildable/errors.hpp>
-
 #include <algorithm>
+#include <buildable/errors.hpp>
 #include <optional>
 #include <utility>
 
@@ -35,7 +34,7 @@ bool claim_outcome_unknown(const HttpResponse& response) {
 struct Poller::Page {
   ListenerPtr listener;
   std::vector<QueryRow> rows;
-  std::vector<bool> claimed;   // resolved claim succeeded
+  std::vector<bool> claimed;  // resolved claim succeeded
   std::vector<bool> resolved;
   std::size_t next_release = 0;
   std::size_t unresolved = 0;
@@ -66,7 +65,9 @@ void Poller::add(const ListenerPtr& listener) {
   loop_.post([this, listener] { poll(listener); });
 }
 
-void Poller::stop() { stopped_ = true; }
+void Poller::stop() {
+  stopped_ = true;
+}
 
 // --- Polling ---------------------------------------------------------------------------
 
@@ -75,9 +76,9 @@ int Poller::room_for(const Listener& listener) const {
   const auto client_room = settings_.max_outstanding > outstanding_
                                ? settings_.max_outstanding - outstanding_
                                : std::size_t{0};
-  return static_cast<int>(std::min<std::size_t>(
-      {static_cast<std::size_t>(std::max(own_room, 0)), client_room,
-       static_cast<std::size_t>(settings_.page_size)}));
+  return static_cast<int>(
+      std::min<std::size_t>({static_cast<std::size_t>(std::max(own_room, 0)), client_room,
+                             static_cast<std::size_t>(settings_.page_size)}));
 }
 
 void Poller::poll(const ListenerPtr& listener) {
@@ -92,11 +93,10 @@ void Poller::poll(const ListenerPtr& listener) {
   }
   listener->polling = true;
   ++listener->schedule_generation;  // a pending timer for this listener is now stale
-  const bool sent =
-      loop_.submit("/query", make_query_body(listener->query, asked),
-                   [this, listener, asked](HttpResponse&& response) {
-                     on_query(listener, asked, std::move(response));
-                   });
+  const bool sent = loop_.submit("/query", make_query_body(listener->query, asked),
+                                 [this, listener, asked](HttpResponse&& response) {
+                                   on_query(listener, asked, std::move(response));
+                                 });
   if (!sent) listener->polling = false;
 }
 
@@ -164,7 +164,9 @@ void Poller::on_poll_failed(const ListenerPtr& listener, const std::string& why,
       wait = std::clamp(*asked, wait, settings_.max_poll_backoff);
     }
   }
-  report({ListenerError::Kind::poll, listener->identity, {},
+  report({ListenerError::Kind::poll,
+          listener->identity,
+          {},
           why + " (next poll in " + std::to_string(wait.count()) + " ms)"});
   schedule(listener, wait);
 }
@@ -244,8 +246,14 @@ void Poller::free_room(const ListenerPtr& listener, int messages) {
 
 void Poller::record(const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
   if (outcome.failed) {
-    report({ListenerError::Kind::handler, listener->identity, message.key,
-            outcome.output.is_string() ? outcome.output.get<std::string>() : outcome.output.dump()});
+    // The failure text becomes the transaction's stored output: a handler exception quoting
+    // the secret must not put it there (X1), just as it must not reach on_error.
+    if (outcome.output.is_string()) {
+      outcome.output = reporter_.redact_secret(outcome.output.get<std::string>());
+    }
+    report(
+        {ListenerError::Kind::handler, listener->identity, message.key,
+         outcome.output.is_string() ? outcome.output.get<std::string>() : outcome.output.dump()});
   }
   auto job = std::make_shared<Record>();
   job->listener = listener;
@@ -284,10 +292,10 @@ void Poller::on_record(const std::shared_ptr<Record>& job, HttpResponse&& respon
   // 409: already finished or failed, e.g. our earlier attempt landed but its answer was lost.
   const bool done = response.ok() || (!response.transport_failed() && response.status == 409);
   if (!done) {
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                              job->started);
-    if (auto wait = record_policy_.next_delay(RequestKind::record, response, job->attempts,
-                                              elapsed)) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job->started);
+    if (auto wait =
+            record_policy_.next_delay(RequestKind::record, response, job->attempts, elapsed)) {
       MetricsRecorder::add(metrics_.retries);
       loop_.post_at(Clock::now() + *wait, [this, job] { send_record(job); });
       return;

@@ -84,8 +84,8 @@ class Poller {
   Backoff poll_backoff_;
 
   std::atomic<bool> stopped_{false};
-  std::size_t outstanding_ = 0;        // I/O thread
-  std::deque<ListenerPtr> waiting_;    // I/O thread: listeners waiting for room
+  std::size_t outstanding_ = 0;      // I/O thread
+  std::deque<ListenerPtr> waiting_;  // I/O thread: listeners waiting for room
 
   std::mutex records_mutex_;
   std::condition_variable records_changed_;

@@ -1,7 +1,8 @@
 #include "detail/response_parsing.hpp"
 
-#include <buildable/errors.hpp>
 #include <curl/curl.h>
+
+#include <buildable/errors.hpp>
 #include <nlohmann/json.hpp>
 
 namespace buildable::detail {
@@ -54,7 +55,8 @@ std::string redact(std::string text, std::string_view secret) {
 }
 
 std::exception_ptr failure_exception(const HttpResponse& response, std::string_view secret) {
-  if (response.curl_code == CURLE_ABORTED_BY_CALLBACK) return std::make_exception_ptr(ClosedError());
+  if (response.curl_code == CURLE_ABORTED_BY_CALLBACK)
+    return std::make_exception_ptr(ClosedError());
   if (response.transport_failed()) {
     return std::make_exception_ptr(TransportError(
         response.curl_code, redact(response.error_detail, secret), response.maybe_sent));

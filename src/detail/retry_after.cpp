@@ -13,8 +13,10 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -34,7 +36,8 @@ struct Cursor {
   std::string_view rest;
 
   void skip_spaces() {
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() == ' ')
+      rest.remove_prefix(1);
   }
   bool literal(char c) {
     if (rest.empty() || rest.front() != c) return false;
@@ -65,7 +68,8 @@ struct Cursor {
   }
   bool word() {  // the weekday: letters only, its value is not needed
     std::size_t n = 0;
-    while (n < rest.size() && std::isalpha(static_cast<unsigned char>(rest[n]))) ++n;
+    while (n < rest.size() && std::isalpha(static_cast<unsigned char>(rest[n])))
+      ++n;
     if (n == 0) return false;
     rest.remove_prefix(n);
     return true;

@@ -18,9 +18,13 @@ void RetryBudget::adjust(std::int64_t delta) noexcept {
   } while (!tokens_.compare_exchange_weak(current, next, std::memory_order_relaxed));
 }
 
-void RetryBudget::on_failure() noexcept { adjust(-kScale); }
+void RetryBudget::on_failure() noexcept {
+  adjust(-kScale);
+}
 
-void RetryBudget::on_success() noexcept { adjust(refund_); }
+void RetryBudget::on_success() noexcept {
+  adjust(refund_);
+}
 
 bool RetryBudget::allows_retry() const noexcept {
   return tokens_.load(std::memory_order_relaxed) > capacity_ / 2;

@@ -11,7 +11,9 @@ namespace buildable::detail {
 namespace {
 
 /// Statuses that say the service did not act on the request and asks to come back later.
-bool refused_for_now(long status) { return status == 429 || status == 503; }
+bool refused_for_now(long status) {
+  return status == 429 || status == 503;
+}
 
 /// Statuses of transient server trouble after which the request may or may not have acted.
 bool transient_server_failure(long status) {

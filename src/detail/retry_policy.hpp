@@ -1,7 +1,6 @@
 #pragma once
 
 #include <buildable/retry_options.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -28,17 +27,19 @@ class RetryPolicy {
 
   /// `budget`, when given, is shared by every policy of a client and throttles retries while
   /// most attempts fail.
-  explicit RetryPolicy(RetryOptions options, JitterSource jitter = default_jitter(),
-                       WallClock wall_clock = [] { return std::chrono::system_clock::now(); },
-                       std::shared_ptr<RetryBudget> budget = nullptr);
+  explicit RetryPolicy(
+      RetryOptions options, JitterSource jitter = default_jitter(),
+      WallClock wall_clock = [] { return std::chrono::system_clock::now(); },
+      std::shared_ptr<RetryBudget> budget = nullptr);
 
   /// Whether this kind of request may be repeated after this outcome (ignoring budgets).
   bool retryable(RequestKind kind, const HttpResponse& response) const;
 
   /// The wait before the next attempt, or nullopt to give up: not retryable, attempts
   /// exhausted, the total time budget would be exceeded, the server's Retry-After asks for
-  /// longer than max_backoff, or the retry budget is spent. Call once per failed attempt. `attempts` counts the attempts made so far (>= 1); `elapsed` is
-  /// the time since the first one started.
+  /// longer than max_backoff, or the retry budget is spent. Call once per failed attempt.
+  /// `attempts` counts the attempts made so far (>= 1); `elapsed` is the time since the first one
+  /// started.
   std::optional<std::chrono::milliseconds> next_delay(RequestKind kind,
                                                       const HttpResponse& response, int attempts,
                                                       std::chrono::milliseconds elapsed) const;

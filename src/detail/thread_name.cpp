@@ -6,10 +6,11 @@
 
 namespace buildable::detail {
 
-void name_this_thread(const char* name) noexcept {
+void name_thread(std::thread& thread, const char* name) noexcept {
 #if defined(__linux__)
-  pthread_setname_np(pthread_self(), name);
+  pthread_setname_np(thread.native_handle(), name);
 #else
+  (void)thread;
   (void)name;
 #endif
 }

@@ -1,7 +1,6 @@
 #include "detail/transport_config.hpp"
 
 #include <buildable/version.hpp>
-
 #include <stdexcept>
 
 #include "detail/url.hpp"
@@ -21,14 +20,15 @@ void append_header(HeaderList& list, const std::string& line) {
 std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptions& options) {
   auto config = std::make_shared<TransportConfig>();
   config->base_url = options.base_url;
-  while (!config->base_url.empty() && config->base_url.back() == '/') config->base_url.pop_back();
+  while (!config->base_url.empty() && config->base_url.back() == '/')
+    config->base_url.pop_back();
   append_header(config->headers, "Content-Type: application/json");
   append_header(config->headers, "Accept: application/json");
   // libcurl would otherwise wait for "100 Continue" before sending larger bodies.
   append_header(config->headers, "Expect:");
   append_header(config->headers, "X-Buildable-Secret: " + options.secret);
-  config->user_agent = options.user_agent.empty() ? std::string("buildable-cpp/") + kVersion
-                                                  : options.user_agent;
+  config->user_agent =
+      options.user_agent.empty() ? std::string("buildable-cpp/") + kVersion : options.user_agent;
   config->connect_timeout_ms = static_cast<long>(options.connect_timeout.count());
   config->request_timeout_ms = static_cast<long>(options.request_timeout.count());
   config->ca_bundle = options.ca_bundle;

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <buildable/client_options.hpp>
-
 #include <atomic>
+#include <buildable/client_options.hpp>
 #include <memory>
 #include <string>
 

@@ -14,12 +14,13 @@ std::string lower(std::string_view text) {
 }
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-bool valid_host_char(unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_'; }
+bool valid_host_char(unsigned char c) {
+  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
+}
 
 /// An IPv6 literal as written between brackets: hex digits, colons and (for an embedded IPv4
 /// address) dots, at least one colon, optionally a zone id after '%'.
@@ -107,8 +108,16 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
     url.port = std::stoi(std::string(port_text));
   }
   if (path_start != std::string_view::npos) {
-    url.path = std::string(rest.substr(path_start));
-    while (!url.path.empty() && url.path.back() == '/') url.path.pop_back();
+    const std::string_view path = rest.substr(path_start);
+    // libcurl refuses such a URL on every request; say so now, while validating options.
+    if (std::any_of(path.begin(), path.end(),
+                    [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
+      why = "the path contains a space or control character; percent-encode it (%20)";
+      return std::nullopt;
+    }
+    url.path = std::string(path);
+    while (!url.path.empty() && url.path.back() == '/')
+      url.path.pop_back();
   }
   return url;
 }

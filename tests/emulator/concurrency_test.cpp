@@ -38,7 +38,8 @@ void race(const std::vector<std::string>& keys, const std::vector<Target>& targe
       racers.emplace_back([&, port = target.port, seed = index] {
         Http http("127.0.0.1", port, kSecret);
         std::vector<std::size_t> order(keys.size());
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        for (std::size_t i = 0; i < order.size(); ++i)
+          order[i] = i;
         std::shuffle(order.begin(), order.end(), std::mt19937(static_cast<unsigned>(seed)));
         for (auto i : order) {
           auto reply = http.post("/init", {{"key", keys[i]}, {"txKey", "racers"}});
@@ -53,7 +54,8 @@ void race(const std::vector<std::string>& keys, const std::vector<Target>& targe
       });
     }
   }
-  for (auto& t : racers) t.join();
+  for (auto& t : racers)
+    t.join();
   const int racer_count = index;
   int once = 0;
   int twice = 0;
@@ -81,7 +83,8 @@ EmulatorOptions options_for(const std::string& db_path) {
 std::vector<std::string> emit_all(int port) {
   Http http("127.0.0.1", port, kSecret);
   std::vector<std::string> keys;
-  for (int i = 0; i < kMessages; ++i) keys.push_back(http.emit("race", {{"i", i}}));
+  for (int i = 0; i < kMessages; ++i)
+    keys.push_back(http.emit("race", {{"i", i}}));
   return keys;
 }
 
@@ -117,8 +120,8 @@ TEST(ClaimRace, EmulatorInstancesSharingOneDatabaseFile) {
 TEST(ClaimRace, EmulatorProcessesSharingOneDatabaseFile) {
   TempDir dir;
   const auto db = dir.file("shared.db");
-  const std::vector<std::string> args = {"--db", db, "--secret", "demo=" + kSecret, "--threads",
-                                         "8"};
+  const std::vector<std::string> args = {"--db",      db, "--secret", "demo=" + kSecret,
+                                         "--threads", "8"};
   EmulatorProcess p1(args), p2(args), p3(args);
   const auto keys = emit_all(p1.port());
   race(keys, {{p1.port()}, {p2.port()}, {p3.port()}}, 2);

@@ -29,7 +29,8 @@ class Conformance : public ::testing::Test {
   Conformance() : emulator_(make_options()) { emulator_.start(); }
   static EmulatorOptions make_options() {
     EmulatorOptions options;
-    options.keys = {{"demo", "test-secret", "test"}, {"prod", "live-secret", "live"},
+    options.keys = {{"demo", "test-secret", "test"},
+                    {"prod", "live-secret", "live"},
                     {"other", "other-secret", "test"}};
     options.threads = 4;
     return options;
@@ -39,14 +40,13 @@ class Conformance : public ::testing::Test {
 
 TEST_F(Conformance, EmitReturnsA32HexKeyAndStoresTheMessage) {
   Http http(emulator_);
-  auto reply = http.post("/emit", {{"event", "my-first-event"},
-                                   {"payload", {{"salutation", "Hello World!"}}}});
+  auto reply = http.post(
+      "/emit", {{"event", "my-first-event"}, {"payload", {{"salutation", "Hello World!"}}}});
   ASSERT_EQ(reply.status, 200) << reply.raw;
   EXPECT_EQ(reply.body["status"], "success");
   const auto key = reply.body["key"].get<std::string>();
   EXPECT_TRUE(std::regex_match(key, std::regex("[0-9a-f]{32}"))) << key;
-  EXPECT_NE(reply.headers.find("Content-Type")->second.find("application/json"),
-            std::string::npos);
+  EXPECT_NE(reply.headers.find("Content-Type")->second.find("application/json"), std::string::npos);
 
   auto row = emulator_.message(key);
   ASSERT_TRUE(row.is_object());
@@ -71,9 +71,9 @@ TEST_F(Conformance, QueryRowsCarryEverySpecField) {
   EXPECT_EQ(reply.body["totalPages"], 1);
   ASSERT_EQ(reply.body["rows"].size(), 1u);
   const auto& row = reply.body["rows"][0];
-  for (const char* field : {"_id", "key", "eventName", "environment", "payload", "query",
-                            "headers", "createdAt", "state", "history", "ttl", "v", "ownership",
-                            "processing", "platform", "label"}) {
+  for (const char* field :
+       {"_id", "key", "eventName", "environment", "payload", "query", "headers", "createdAt",
+        "state", "history", "ttl", "v", "ownership", "processing", "platform", "label"}) {
     EXPECT_TRUE(row.contains(field)) << field;
   }
   EXPECT_EQ(row["key"], key);
@@ -141,8 +141,8 @@ TEST_F(Conformance, TransactAcceptsAStringOutputAndFailedState) {
   Http http(emulator_);
   const auto key = http.emit("e", {});
   ASSERT_EQ(http.post("/init", {{"key", key}, {"txKey", "t"}}).status, 200);
-  auto failed = http.post(
-      "/transact", {{"key", key}, {"txKey", "t"}, {"state", "failed"}, {"output", "boom"}});
+  auto failed = http.post("/transact",
+                          {{"key", key}, {"txKey", "t"}, {"state", "failed"}, {"output", "boom"}});
   ASSERT_EQ(failed.status, 200) << failed.raw;
   EXPECT_EQ(failed.body["state"], "failed");
   EXPECT_EQ(failed.body["output"], "boom");
@@ -164,9 +164,8 @@ TEST_F(Conformance, TransactWithoutTransactionIs404AndTwiceIs409) {
   const auto key = http.emit("e", {});
   expect_error(http.post("/transact", {{"key", key}, {"txKey", "t"}, {"state", "finished"}}), 404,
                "transaction-not-found");
-  expect_error(http.post("/transact", {{"key", std::string(32, 'b')},
-                                       {"txKey", "t"},
-                                       {"state", "finished"}}),
+  expect_error(http.post("/transact",
+                         {{"key", std::string(32, 'b')}, {"txKey", "t"}, {"state", "finished"}}),
                404, "transaction-not-found");
   ASSERT_EQ(http.post("/init", {{"key", key}, {"txKey", "t"}}).status, 200);
   ASSERT_EQ(http.post("/transact", {{"key", key}, {"txKey", "t"}, {"state", "finished"}}).status,
@@ -180,10 +179,8 @@ TEST_F(Conformance, TransactWithoutTransactionIs404AndTwiceIs409) {
 TEST_F(Conformance, UpdateSetsStateAndReturnsTheMessage) {
   Http http(emulator_);
   const auto key = http.emit("e", {});
-  auto created = http.post("/update", {{"key", key},
-                                       {"eventName", "e"},
-                                       {"txKey", "t"},
-                                       {"txState", "processing"}});
+  auto created = http.post(
+      "/update", {{"key", key}, {"eventName", "e"}, {"txKey", "t"}, {"txState", "processing"}});
   ASSERT_EQ(created.status, 200) << created.raw;
   EXPECT_EQ(created.body["key"], key);
   EXPECT_EQ(created.body["processing"]["totalTransactions"], 1);
@@ -198,9 +195,8 @@ TEST_F(Conformance, UpdateSetsStateAndReturnsTheMessage) {
   EXPECT_EQ(emulator_.transaction(key, "t")["state"], "finished");
   EXPECT_EQ(emulator_.transaction(key, "t")["history"].size(), 2u);
 
-  expect_error(http.post("/update", {{"key", std::string(32, 'c')},
-                                     {"txKey", "t"},
-                                     {"txState", "finished"}}),
+  expect_error(http.post("/update",
+                         {{"key", std::string(32, 'c')}, {"txKey", "t"}, {"txState", "finished"}}),
                404, "message-not-found");
   expect_error(http.post("/update", {{"key", key}, {"txKey", "t"}, {"txState", "pending"}}), 400,
                "invalid-field");
@@ -232,8 +228,8 @@ class Validation : public Conformance, public ::testing::WithParamInterface<BadB
 TEST_P(Validation, IsRejectedWith400) {
   Http http(emulator_);
   const auto& bad = GetParam();
-  auto reply = http.raw(bad.endpoint, bad.body, {{"X-Buildable-Secret", "test-secret"}},
-                        "application/json");
+  auto reply =
+      http.raw(bad.endpoint, bad.body, {{"X-Buildable-Secret", "test-secret"}}, "application/json");
   expect_error(reply, 400, bad.name);
   EXPECT_EQ(emulator_.message_count(), 0);
 }
@@ -257,8 +253,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"txState":"done"})",
                 "invalid-field"},
         BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"page":0})", "invalid-field"},
-        BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"page":1.5})",
-                "invalid-field"},
+        BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"page":1.5})", "invalid-field"},
         BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"pageSize":0})",
                 "invalid-field"},
         BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"pageSize":101})",
@@ -267,8 +262,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "invalid-field"},
         BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"platform":3})",
                 "invalid-field"},
-        BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"label":""})",
-                "invalid-field"},
+        BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"label":""})", "invalid-field"},
         BadBody{"/init", R"({"txKey":"t"})", "missing-field"},
         BadBody{"/init", R"({"key":"k"})", "missing-field"},
         BadBody{"/init", R"({"key":1,"txKey":"t"})", "invalid-field"},
@@ -281,21 +275,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{"/update", R"({"key":"k","txKey":"t","txState":"done"})", "invalid-field"},
         BadBody{"/update", R"({"txKey":"t","txState":"finished"})", "missing-field"},
         BadBody{"/get-full-event-name", R"({"eventName":""})", "invalid-field"},
-        BadBody{"/get-full-event-name", R"({"eventName":"e","label":"a.b"})",
-                "invalid-field"}),
-    [](const ::testing::TestParamInfo<BadBody>& info) {
+        BadBody{"/get-full-event-name", R"({"eventName":"e","label":"a.b"})", "invalid-field"}),
+    [](const ::testing::TestParamInfo<BadBody>& param_info) {
       std::string name;
-      for (const char* c = info.param.endpoint; *c; ++c) {
+      for (const char* c = param_info.param.endpoint; *c; ++c) {
         if (std::isalnum(static_cast<unsigned char>(*c))) name += *c;
       }
-      return name + "_" + std::to_string(info.index);
+      return name + "_" + std::to_string(param_info.index);
     });
 
 TEST_F(Conformance, UnknownFieldsAreIgnoredAndCharsetAccepted) {
   Http http(emulator_);
   auto reply = http.raw("/emit", R"({"event":"e","payload":{},"extra":{"x":1},"v":2})",
-                        {{"X-Buildable-Secret", "test-secret"}},
-                        "application/json; charset=utf-8");
+                        {{"X-Buildable-Secret", "test-secret"}}, "application/json; charset=utf-8");
   EXPECT_EQ(reply.status, 200) << reply.raw;
   reply = http.raw("/emit", R"({"event":"e","payload":{}})",
                    {{"X-Buildable-Secret", "test-secret"}}, "Application/JSON;charset=UTF-8");
@@ -315,16 +307,17 @@ TEST_F(Conformance, BodyOver1MiBIs413AndExactly1MiBIsAccepted) {
   const std::string prefix = R"({"event":"big","payload":{"blob":")";
   const std::string suffix = R"("}})";
   const std::size_t limit = 1024 * 1024;
-  const std::string fits = prefix + std::string(limit - prefix.size() - suffix.size(), 'x') + suffix;
+  const std::string fits =
+      prefix + std::string(limit - prefix.size() - suffix.size(), 'x') + suffix;
   ASSERT_EQ(fits.size(), limit);
-  EXPECT_EQ(http.raw("/emit", fits, {{"X-Buildable-Secret", "test-secret"}}, "application/json")
-                .status,
-            200);
+  EXPECT_EQ(
+      http.raw("/emit", fits, {{"X-Buildable-Secret", "test-secret"}}, "application/json").status,
+      200);
   const std::string too_big = prefix + std::string(limit, 'x') + suffix;
   Http fresh(emulator_);  // the server closes a connection after a 413
   expect_error(
-      fresh.raw("/emit", too_big, {{"X-Buildable-Secret", "test-secret"}}, "application/json"),
-      413, "payload-too-large");
+      fresh.raw("/emit", too_big, {{"X-Buildable-Secret", "test-secret"}}, "application/json"), 413,
+      "payload-too-large");
   EXPECT_EQ(emulator_.message_count(), 1);
 }
 
@@ -366,8 +359,8 @@ TEST_F(Conformance, UnknownOrEmptySecretIs401) {
 
 TEST_F(Conformance, SecretHeaderNameIsCaseInsensitive) {
   Http http(emulator_);
-  for (const char* header : {"X-Buildable-Secret", "x-buildable-secret", "X-BUILDABLE-SECRET",
-                             "x-BuIlDaBlE-sEcReT"}) {
+  for (const char* header :
+       {"X-Buildable-Secret", "x-buildable-secret", "X-BUILDABLE-SECRET", "x-BuIlDaBlE-sEcReT"}) {
     auto reply = http.raw("/emit", R"({"event":"e","payload":{}})", {{header, "test-secret"}},
                           "application/json");
     EXPECT_EQ(reply.status, 200) << header << ": " << reply.raw;
@@ -384,14 +377,15 @@ TEST_F(Conformance, EachKeyLabelsItsMessagesWithItsName) {
   ASSERT_EQ(all.body["total"], 2);
   EXPECT_EQ(all.body["rows"][0]["label"], "demo");
   EXPECT_EQ(all.body["rows"][1]["label"], "other");
-  auto only_other = demo.post(
-      "/query",
-      {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"platform", "custom"}, {"label", "other"}});
+  auto only_other = demo.post("/query", {{"eventName", "e"},
+                                         {"txKey", "t"},
+                                         {"since", 0},
+                                         {"platform", "custom"},
+                                         {"label", "other"}});
   ASSERT_EQ(only_other.body["total"], 1);
-  EXPECT_EQ(json::parse(only_other.body["rows"][0]["payload"].get<std::string>())["from"],
-            "other");
-  auto stripe = demo.post("/query",
-                          {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"platform", "stripe"}});
+  EXPECT_EQ(json::parse(only_other.body["rows"][0]["payload"].get<std::string>())["from"], "other");
+  auto stripe = demo.post(
+      "/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"platform", "stripe"}});
   EXPECT_EQ(stripe.body["total"], 0);
 }
 
@@ -437,8 +431,9 @@ TEST_F(Conformance, InjectedWebhookMessagesKeepHeadersAndQuery) {
   EXPECT_EQ(row["createdAt"], 12345);
   EXPECT_EQ(json::parse(row["headers"].get<std::string>())["stripe-signature"], "t=1,v1=abc");
   EXPECT_EQ(json::parse(row["query"].get<std::string>())["mode"], "test");
-  auto full = http.post("/get-full-event-name",
-                        {{"eventName", "charge.succeeded"}, {"platform", "stripe"}, {"label", "shop"}});
+  auto full =
+      http.post("/get-full-event-name",
+                {{"eventName", "charge.succeeded"}, {"platform", "stripe"}, {"label", "shop"}});
   EXPECT_EQ(full.body["fullEventName"], "stripe.shop.charge.succeeded");
 }
 

@@ -11,13 +11,12 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "buildable/emulator/emulator.hpp"
 
@@ -72,8 +71,8 @@ class Http {
   /// Emits and returns the key (expects success).
   std::string emit(const std::string& event, const json& payload = json::object()) {
     // `{}` converts to null: treat it as the empty object it was meant to be.
-    auto reply = post("/emit", {{"event", event},
-                                {"payload", payload.is_null() ? json::object() : payload}});
+    auto reply = post(
+        "/emit", {{"event", event}, {"payload", payload.is_null() ? json::object() : payload}});
     if (reply.status != 200) throw std::runtime_error("emit failed: " + reply.raw);
     return reply.body.at("key").get<std::string>();
   }
@@ -107,7 +106,8 @@ class EmulatorProcess {
     std::vector<std::string> argv_strings{BUILDABLE_EMULATOR_BINARY};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& a : argv_strings) argv.push_back(a.data());
+    for (auto& a : argv_strings)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -151,7 +151,8 @@ class EmulatorProcess {
     exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (out_) {
       char line[4096];
-      while (fgets(line, sizeof line, out_)) output_ += line;
+      while (fgets(line, sizeof line, out_))
+        output_ += line;
       fclose(out_);
       out_ = nullptr;
     }

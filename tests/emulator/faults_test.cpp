@@ -1,5 +1,7 @@
 // Fault injection: each kind, before/after acting, Retry-After forms, per-endpoint rules,
 // seeded reproducibility, latency.
+#include "faults.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,7 +11,6 @@
 #include <regex>
 
 #include "emulator_test_support.hpp"
-#include "faults.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -74,7 +75,8 @@ class Faults : public ::testing::Test {
 
 TEST_F(Faults, OffByDefault) {
   Http http(emulator_);
-  for (int i = 0; i < 50; ++i) ASSERT_EQ(http.post("/emit", emit_body()).status, 200);
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(http.post("/emit", emit_body()).status, 200);
 }
 
 TEST_F(Faults, StatusFaultsStrikeBeforeActing) {
@@ -112,7 +114,8 @@ TEST_F(Faults, RetryAfterInSecondsAndHttpDateForm) {
   ASSERT_EQ(dated.status, 429);
   const auto value = dated.headers.find("Retry-After")->second;
   EXPECT_TRUE(std::regex_match(
-      value, std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
+      value,
+      std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
       << value;
   std::tm tm{};
   ASSERT_NE(strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm), nullptr);
@@ -188,7 +191,8 @@ TEST_F(Faults, ProbabilityIsSeededAndReproducible) {
     faults.seed = seed;
     emulator_.set_faults(faults);
     std::vector<int> statuses;
-    for (int i = 0; i < 200; ++i) statuses.push_back(http.post("/emit", emit_body()).status);
+    for (int i = 0; i < 200; ++i)
+      statuses.push_back(http.post("/emit", emit_body()).status);
     return statuses;
   };
   const auto first = run(42);

@@ -102,7 +102,8 @@ TEST(Lifecycle, StatsCountRequestsPathsAndConnections) {
   emulator.start();
   {
     Http http(emulator);
-    for (int i = 0; i < 20; ++i) http.emit("e");
+    for (int i = 0; i < 20; ++i)
+      http.emit("e");
     http.post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}});
   }
   Http other(emulator);
@@ -131,12 +132,11 @@ TEST(Persistence, MessagesAndTransactionsSurviveARestart) {
     kept = http.emit("e", {{"n", 1}});
     claimed = http.emit("e", {{"n", 2}});
     ASSERT_EQ(http.post("/init", {{"key", claimed}, {"txKey", "t"}}).status, 200);
-    ASSERT_EQ(http.post("/transact", {{"key", claimed},
-                                      {"txKey", "t"},
-                                      {"state", "finished"},
-                                      {"output", "done"}})
-                  .status,
-              200);
+    ASSERT_EQ(
+        http.post("/transact",
+                  {{"key", claimed}, {"txKey", "t"}, {"state", "finished"}, {"output", "done"}})
+            .status,
+        200);
     last_created = first.message(claimed)["createdAt"];
   }
   Emulator second(options);
@@ -145,8 +145,8 @@ TEST(Persistence, MessagesAndTransactionsSurviveARestart) {
   auto open = http.post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}});
   ASSERT_EQ(open.body["total"], 1);
   EXPECT_EQ(open.body["rows"][0]["key"], kept);
-  auto done = http.post("/query",
-                        {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"txState", "finished"}});
+  auto done = http.post(
+      "/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"txState", "finished"}});
   ASSERT_EQ(done.body["total"], 1);
   EXPECT_EQ(second.transaction(claimed, "t")["output"], "done");
   EXPECT_EQ(http.post("/init", {{"key", claimed}, {"txKey", "t"}}).status, 409);
@@ -176,9 +176,9 @@ TEST(Persistence, BinaryWithDbKeepsMessagesAcrossRestart) {
 
 TEST(CommandLine, ParsesEveryFlag) {
   auto line = detail::parse_command_line(
-      {"--host", "0.0.0.0", "--port=8080", "--db", "/tmp/x.db", "--secret", "demo=abc",
-       "--secret", "prod=k:e:y:live", "--latency-ms", "25", "--fault", "503:0.1:/emit",
-       "--fault-seed=9", "--threads", "8", "--keep-alive-timeout", "3"});
+      {"--host", "0.0.0.0", "--port=8080", "--db", "/tmp/x.db", "--secret", "demo=abc", "--secret",
+       "prod=k:e:y:live", "--latency-ms", "25", "--fault", "503:0.1:/emit", "--fault-seed=9",
+       "--threads", "8", "--keep-alive-timeout", "3"});
   const auto& o = line.options;
   EXPECT_EQ(o.host, "0.0.0.0");
   EXPECT_EQ(o.port, 8080);

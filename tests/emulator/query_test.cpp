@@ -34,7 +34,8 @@ class Query : public ::testing::Test {
   }
   std::vector<std::string> keys_of(const json& page) {
     std::vector<std::string> keys;
-    for (const auto& row : page["rows"]) keys.push_back(row["key"]);
+    for (const auto& row : page["rows"])
+      keys.push_back(row["key"]);
     return keys;
   }
 
@@ -52,7 +53,8 @@ TEST_F(Query, EmptyResult) {
 
 TEST_F(Query, PagesAreOldestFirstAndConsistent) {
   std::vector<std::string> emitted;
-  for (int i = 0; i < 25; ++i) emitted.push_back(http_->emit("e", {{"i", i}}));
+  for (int i = 0; i < 25; ++i)
+    emitted.push_back(http_->emit("e", {{"i", i}}));
   http_->emit("other-event", {});
 
   std::vector<std::string> seen;
@@ -63,7 +65,8 @@ TEST_F(Query, PagesAreOldestFirstAndConsistent) {
     EXPECT_EQ(page["page"], p);
     EXPECT_EQ(page["pageSize"], 10);
     EXPECT_EQ(page["rows"].size(), p < 3 ? 10u : 5u);
-    for (const auto& key : keys_of(page)) seen.push_back(key);
+    for (const auto& key : keys_of(page))
+      seen.push_back(key);
   }
   EXPECT_EQ(seen, emitted);
 
@@ -81,7 +84,8 @@ TEST_F(Query, PagesAreOldestFirstAndConsistent) {
 }
 
 TEST_F(Query, PageBeyondTheEndIsEmptyWithTotals) {
-  for (int i = 0; i < 3; ++i) http_->emit("e");
+  for (int i = 0; i < 3; ++i)
+    http_->emit("e");
   auto page = query({{"page", 5}, {"pageSize", 2}});
   EXPECT_EQ(page["rows"], json::array());
   EXPECT_EQ(page["total"], 3);
@@ -90,7 +94,8 @@ TEST_F(Query, PageBeyondTheEndIsEmptyWithTotals) {
 }
 
 TEST_F(Query, DefaultPageSizeIs10AndMaxIs100) {
-  for (int i = 0; i < 105; ++i) http_->emit("e");
+  for (int i = 0; i < 105; ++i)
+    http_->emit("e");
   auto defaults = query(json::object());
   EXPECT_EQ(defaults["pageSize"], 10);
   EXPECT_EQ(defaults["rows"].size(), 10u);
@@ -101,8 +106,8 @@ TEST_F(Query, DefaultPageSizeIs10AndMaxIs100) {
   auto rest = query({{"pageSize", 100}, {"page", 2}});
   EXPECT_EQ(rest["rows"].size(), 5u);
   // 101 is rejected, not clamped (see emulator/README.md).
-  auto too_big = http_->post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0},
-                                       {"pageSize", 101}});
+  auto too_big =
+      http_->post("/query", {{"eventName", "e"}, {"txKey", "t"}, {"since", 0}, {"pageSize", 101}});
   EXPECT_EQ(too_big.status, 400);
   // Integral floats are accepted.
   auto floaty = query({{"pageSize", 5.0}, {"page", 2.0}});
@@ -110,12 +115,12 @@ TEST_F(Query, DefaultPageSizeIs10AndMaxIs100) {
 }
 
 TEST_F(Query, SinceIsInclusiveEpochMilliseconds) {
-  const auto early = emulator_.inject_message("test", "custom", "demo", "e", {{"n", 1}}, {}, {},
-                                              1000);
-  const auto exact = emulator_.inject_message("test", "custom", "demo", "e", {{"n", 2}}, {}, {},
-                                              2000);
-  const auto late = emulator_.inject_message("test", "custom", "demo", "e", {{"n", 3}}, {}, {},
-                                             3000);
+  const auto early =
+      emulator_.inject_message("test", "custom", "demo", "e", {{"n", 1}}, {}, {}, 1000);
+  const auto exact =
+      emulator_.inject_message("test", "custom", "demo", "e", {{"n", 2}}, {}, {}, 2000);
+  const auto late =
+      emulator_.inject_message("test", "custom", "demo", "e", {{"n", 3}}, {}, {}, 3000);
   EXPECT_EQ(keys_of(query({{"since", 2000}})), (std::vector<std::string>{exact, late}));
   EXPECT_EQ(keys_of(query({{"since", 1999.5}})), (std::vector<std::string>{exact, late}));
   EXPECT_EQ(keys_of(query({{"since", 3001}})), std::vector<std::string>{});

@@ -1,18 +1,19 @@
 // A fresh temporary directory, removed with its files at destruction.
 #pragma once
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-
-#include <stdlib.h>
 
 namespace buildable::emulator::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "buildable-emu-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "buildable-emu-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

@@ -1,7 +1,7 @@
 // Caller mistakes, close(), and the secret never leaking through errors or logs.
-#include <buildable/client.hpp>
 #include <gtest/gtest.h>
 
+#include <buildable/client.hpp>
 #include <future>
 #include <sstream>
 #include <string>
@@ -19,7 +19,9 @@ using nlohmann::json;
 struct ListPayload {
   std::vector<int> values;
 };
-void to_json(json& j, const ListPayload& p) { j = p.values; }  // an array: not a valid payload
+void to_json(json& j, const ListPayload& p) {
+  j = p.values;
+}  // an array: not a valid payload
 
 class EmitValidationTest : public ::testing::Test {
  protected:
@@ -37,15 +39,17 @@ TEST_F(EmitValidationTest, CallerMistakesThrowInvalidArgumentAndSendNothing) {
   EXPECT_TRUE(capture<InvalidArgument>([&] { client.emit("e", json(nullptr)); }));
   EXPECT_TRUE(capture<InvalidArgument>([&] { client.emit("e", json(42)); }));
   EXPECT_TRUE(capture<InvalidArgument>([&] { client.emit("e", ListPayload{{1, 2}}); }));
-  EXPECT_TRUE(capture<InvalidArgument>(
-      [&] { client.emit("e", {{"data", std::string(300, 'x')}}); }));
+  EXPECT_TRUE(capture<InvalidArgument>([&] {
+    client.emit("e", {{"data", std::string(300, 'x')}});
+  }));
   EXPECT_TRUE(capture<InvalidArgument>([&] { client.emit("bad\nname", json::object()); }));
 
   // emit_async reports caller mistakes by throwing right away, not through the future.
   EXPECT_TRUE(capture<InvalidArgument>([&] { (void)client.emit_async("", json::object()); }));
   EXPECT_TRUE(capture<InvalidArgument>([&] { (void)client.emit_async("e", json::array()); }));
-  EXPECT_TRUE(capture<InvalidArgument>(
-      [&] { (void)client.emit_async("e", {{"data", std::string(300, 'x')}}); }));
+  EXPECT_TRUE(capture<InvalidArgument>([&] {
+    (void)client.emit_async("e", {{"data", std::string(300, 'x')}});
+  }));
 
   // A valid emit afterwards is the only request the server ever sees.
   client.emit("e", {{"data", "small"}});
@@ -95,14 +99,15 @@ TEST_F(EmitCloseTest, CloseWithoutAnyEmitIsPrompt) {
 }
 
 TEST_F(EmitCloseTest, PendingAsyncEmitFailsAndCloseIsPromptWhileServerHangs) {
-  server.set_default("/emit", ScriptedResponse::delayed(60s, ScriptedResponse::emit_success(
-                                                                 TestServer::make_key())));
+  server.set_default("/emit", ScriptedResponse::delayed(
+                                  60s, ScriptedResponse::emit_success(TestServer::make_key())));
   ClientOptions options = options_for(server);
   options.request_timeout = 30s;  // close() must not wait for it
   Client client(options);
 
   std::vector<std::future<EmitResult>> futures;
-  for (int i = 0; i < 5; ++i) futures.push_back(client.emit_async("e", {{"i", i}}));
+  for (int i = 0; i < 5; ++i)
+    futures.push_back(client.emit_async("e", {{"i", i}}));
   ASSERT_TRUE(server.wait_for_requests(5, 10s));
 
   Stopwatch stopwatch;
@@ -124,8 +129,8 @@ TEST_F(EmitCloseTest, PendingAsyncEmitFailsAndCloseIsPromptWhileServerHangs) {
 }
 
 TEST_F(EmitCloseTest, BlockingEmitInFlightIsAbortedByClose) {
-  server.set_default("/emit", ScriptedResponse::delayed(60s, ScriptedResponse::emit_success(
-                                                                 TestServer::make_key())));
+  server.set_default("/emit", ScriptedResponse::delayed(
+                                  60s, ScriptedResponse::emit_success(TestServer::make_key())));
   ClientOptions options = options_for(server);
   options.request_timeout = 30s;
   Client client(options);
@@ -148,8 +153,9 @@ TEST_F(EmitCloseTest, BlockingEmitInFlightIsAbortedByClose) {
 
 TEST_F(EmitCloseTest, EmitWaitingToRetryIsWokenByClose) {
   // 503 asking to come back in 3 s: the emit sleeps, close() must end that sleep.
-  server.set_default("/emit", ScriptedResponse::error(503, "unavailable", "later")
-                                  .with_header("Retry-After", "3"));
+  server.set_default(
+      "/emit",
+      ScriptedResponse::error(503, "unavailable", "later").with_header("Retry-After", "3"));
   ClientOptions options = options_for(server);
   options.retry.max_backoff = 10s;
   Client client(options);
@@ -169,8 +175,8 @@ TEST_F(EmitCloseTest, EmitWaitingToRetryIsWokenByClose) {
 }
 
 TEST_F(EmitCloseTest, DestroyingClientWithPendingAsyncEmitsSettlesThem) {
-  server.set_default("/emit", ScriptedResponse::delayed(60s, ScriptedResponse::emit_success(
-                                                                 TestServer::make_key())));
+  server.set_default("/emit", ScriptedResponse::delayed(
+                                  60s, ScriptedResponse::emit_success(TestServer::make_key())));
   std::future<EmitResult> future;
   Stopwatch stopwatch;
   {
@@ -188,7 +194,9 @@ TEST_F(EmitCloseTest, DestroyingClientWithPendingAsyncEmitsSettlesThem) {
 
 constexpr const char* kCanary = "CANARY-5ecret-9f8e7d6c5b4a";
 
-bool contains_canary(const std::string& text) { return text.find(kCanary) != std::string::npos; }
+bool contains_canary(const std::string& text) {
+  return text.find(kCanary) != std::string::npos;
+}
 
 class EmitSecretTest : public ::testing::Test {
  protected:
@@ -246,21 +254,22 @@ TEST_F(EmitSecretTest, ServerEchoingTheSecretDoesNotLeakIt) {
     Client client(canary_options());
     expect_emit_fails_cleanly(client);
   }
-  server.set_default("/emit", ScriptedResponse::raw(502, std::string("proxy saw ") + kCanary,
-                                                    "text/plain"));
+  server.set_default("/emit",
+                     ScriptedResponse::raw(502, std::string("proxy saw ") + kCanary, "text/plain"));
   {
     ClientOptions options = canary_options();
     options.retry.retry_emit_when_unsure = true;  // also through the retry path
     Client client(options);
     expect_emit_fails_cleanly(client);
   }
-  server.set_default("/emit", ScriptedResponse::raw(200, std::string("{\"oops\":\"") + kCanary +
-                                                             "\"}"));
+  server.set_default("/emit",
+                     ScriptedResponse::raw(200, std::string("{\"oops\":\"") + kCanary + "\"}"));
   {
     Client client(canary_options());
     expect_emit_fails_cleanly(client);
   }
-  for (const auto& line : log.lines()) EXPECT_FALSE(contains_canary(line)) << line;
+  for (const auto& line : log.lines())
+    EXPECT_FALSE(contains_canary(line)) << line;
 }
 
 TEST_F(EmitSecretTest, FailingTransportDoesNotLeakTheSecret) {
@@ -287,7 +296,8 @@ TEST_F(EmitSecretTest, FailingTransportDoesNotLeakTheSecret) {
     client.close();
     expect_emit_fails_cleanly(client);
   }
-  for (const auto& line : log.lines()) EXPECT_FALSE(contains_canary(line)) << line;
+  for (const auto& line : log.lines())
+    EXPECT_FALSE(contains_canary(line)) << line;
 
   std::ostringstream printed;
   printed << canary_options();

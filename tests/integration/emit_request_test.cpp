@@ -1,8 +1,8 @@
 // What emit() puts on the wire, what it returns, async emits, and connection reuse.
-#include <buildable/client.hpp>
-#include <buildable/version.hpp>
 #include <gtest/gtest.h>
 
+#include <buildable/client.hpp>
+#include <buildable/version.hpp>
 #include <future>
 #include <set>
 #include <string>
@@ -22,7 +22,9 @@ struct UserCreated {
   int age = 0;
 };
 
-void to_json(json& j, const UserCreated& u) { j = json{{"id", u.id}, {"age", u.age}}; }
+void to_json(json& j, const UserCreated& u) {
+  j = json{{"id", u.id}, {"age", u.age}};
+}
 
 class EmitRequestTest : public ::testing::Test {
  protected:
@@ -162,7 +164,8 @@ TEST(EmitAsyncManyTest, TwoHundredInFlightAllSucceedWithDistinctKeys) {
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), static_cast<std::size_t>(kCount));
   std::set<int> sent;
-  for (const auto& request : requests) sent.insert(request.json()["payload"]["i"].get<int>());
+  for (const auto& request : requests)
+    sent.insert(request.json()["payload"]["i"].get<int>());
   EXPECT_EQ(sent.size(), static_cast<std::size_t>(kCount));  // each emit sent exactly once
   // They share the client's pool: never more connections than max_connections.
   EXPECT_LE(server.remote_ports().size(), static_cast<std::size_t>(options.max_connections));
@@ -192,6 +195,54 @@ TEST_F(EmitRequestTest, SequentialEmitsFromSeveralClientsUseOneConnectionEach) {
   }
   EXPECT_EQ(first_ports.size(), 1u);
   EXPECT_EQ(second_ports.size(), 1u);
+}
+
+TEST_F(EmitRequestTest, LargeBodyJustUnderTheLimitArrivesIntact) {
+  ClientOptions options = options_for(server);
+  Client client(options);
+  std::string text(options.max_body_bytes - 200, 'a');
+  for (std::size_t i = 0; i < text.size(); i += 7)
+    text[i] = static_cast<char>('a' + i % 26);
+  const json payload = {{"blob", text}};
+
+  EXPECT_EQ(client.emit("big", payload).attempts, 1);
+  auto future = client.emit_async("big", payload);
+  ASSERT_TRUE(ready_within(future, 10s));
+  EXPECT_EQ(future.get().attempts, 1);
+  client.emit("small", json::object());  // the handle is reusable after a large body
+
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  const json expected = {{"event", "big"}, {"payload", payload}};
+  EXPECT_EQ(requests[0].body.size(), expected.dump().size());
+  EXPECT_EQ(requests[0].json(), expected);
+  EXPECT_EQ(requests[1].json(), expected);
+  EXPECT_EQ(requests[2].json(), (json{{"event", "small"}, {"payload", json::object()}}));
+}
+
+// The server closes an idle keep-alive connection; the next emit must notice before sending and
+// open a new connection, not fail (and not be sent twice).
+TEST(EmitStaleConnectionTest, EmitAfterServerClosedIdleConnectionSucceeds) {
+  TestServer::Options server_options;
+  server_options.keep_alive_timeout_s = 1;
+  TestServer server(server_options);
+  Client client(options_for(server));
+
+  client.emit("first", json::object());
+  ASSERT_TRUE(wait_until([&] { return server.open_connections() == 0; }, 10s))
+      << "the server never closed the idle connection";
+  EXPECT_EQ(client.emit("second", json::object()).attempts, 1);
+
+  auto warm = client.emit_async("third", json::object());
+  ASSERT_TRUE(ready_within(warm, 10s));
+  warm.get();
+  ASSERT_TRUE(wait_until([&] { return server.open_connections() == 0; }, 10s));
+  auto future = client.emit_async("fourth", json::object());
+  ASSERT_TRUE(ready_within(future, 10s));
+  EXPECT_EQ(future.get().attempts, 1);
+
+  EXPECT_EQ(server.request_count(), 4u);
+  EXPECT_EQ(server.remote_ports().size(), 4u);
 }
 
 }  // namespace

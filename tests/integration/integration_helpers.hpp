@@ -2,9 +2,9 @@
 // thread-safe log capture, exception capture with useful failure messages, a stopwatch.
 #pragma once
 
-#include <buildable/client.hpp>
 #include <gtest/gtest.h>
 
+#include <buildable/client.hpp>
 #include <chrono>
 #include <exception>
 #include <future>
@@ -61,8 +61,7 @@ template <class E, class F>
 std::optional<E> capture(F&& f) {
   try {
     std::forward<F>(f)();
-    ADD_FAILURE() << "expected an exception of type " << typeid(E).name()
-                  << ", nothing was thrown";
+    ADD_FAILURE() << "expected an exception of type " << typeid(E).name() << ", nothing was thrown";
   } catch (const E& e) {
     return e;
   } catch (const std::exception& e) {
@@ -75,7 +74,7 @@ std::optional<E> capture(F&& f) {
   return std::nullopt;
 }
 
-/// The future's value, or a test failure when it is not ready within `timeout`.
+/// Whether the future became ready within `timeout`.
 template <class T>
 bool ready_within(std::future<T>& future, std::chrono::milliseconds timeout) {
   return future.wait_for(timeout) == std::future_status::ready;
@@ -84,8 +83,8 @@ bool ready_within(std::future<T>& future, std::chrono::milliseconds timeout) {
 class Stopwatch {
  public:
   std::chrono::milliseconds elapsed() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start_);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start_);
   }
 
  private:

@@ -18,8 +18,11 @@ using nlohmann::json;
 json query(buildable::emulator::Emulator& emulator, const std::string& event,
            const std::string& tx_key, const std::string& tx_state) {
   httplib::Client http("127.0.0.1", emulator.port());
-  const json body = {{"eventName", event}, {"txKey", tx_key}, {"since", 0},
-                     {"txState", tx_state}, {"pageSize", 100}};
+  const json body = {{"eventName", event},
+                     {"txKey", tx_key},
+                     {"since", 0},
+                     {"txState", tx_state},
+                     {"pageSize", 100}};
   auto response = http.Post("/query", {{"X-Buildable-Secret", emulator.default_secret()}},
                             body.dump(), "application/json");
   if (!response || response->status != 200) return json();
@@ -102,7 +105,8 @@ TEST_F(ListenTest, SinceInThePastReplaysHistoryAndDefaultSinceDoesNot) {
   // `since` has millisecond resolution: start listening in a later millisecond than the
   // emits, or a message of the same millisecond would count as new.
   const auto emitted = std::chrono::system_clock::now();
-  while (std::chrono::system_clock::now() - emitted < 2ms) std::this_thread::yield();
+  while (std::chrono::system_clock::now() - emitted < 2ms)
+    std::this_thread::yield();
 
   Client client(options());
   Tally replayed;
@@ -110,27 +114,30 @@ TEST_F(ListenTest, SinceInThePastReplaysHistoryAndDefaultSinceDoesNot) {
   ListenOptions replay;
   replay.since = long_ago();
   replay.tx_key = "replayer";
-  client.on("history.event", [&](const Message& m) { replayed.add(m.key); }, replay);
+  client.on(
+      "history.event", [&](const Message& m) { replayed.add(m.key); }, replay);
   ListenOptions now;
   now.tx_key = "fresh";
-  client.on("history.event", [&](const Message& m) { fresh_only.add(m.key); }, now);
+  client.on(
+      "history.event", [&](const Message& m) { fresh_only.add(m.key); }, now);
 
   ASSERT_TRUE(replayed.wait_for_total(5));
   const auto new_key = producer.emit("history.event", {{"i", 99}}).key;
   ASSERT_TRUE(replayed.wait_for_total(6));
   ASSERT_TRUE(fresh_only.wait_for_total(1));
   client.close();
-  for (const auto& key : old_keys) EXPECT_EQ(replayed.counts()[key], 1) << key;
+  for (const auto& key : old_keys)
+    EXPECT_EQ(replayed.counts()[key], 1) << key;
   EXPECT_EQ(fresh_only.counts(), (std::map<std::string, int>{{new_key, 1}}));
 }
 
 TEST_F(ListenTest, PlatformLabelAndTxKeyFilterMessages) {
   const auto since = std::chrono::system_clock::now() - 1s;
-  const auto stripe = emulator_.inject_message("test", "stripe", "shop", "charge.succeeded",
-                                               {{"amount", 1}}, {{"stripe-signature", "t=1"}},
-                                               {{"debug", "1"}});
-  const auto paypal = emulator_.inject_message("test", "paypal", "shop", "charge.succeeded",
-                                               {{"amount", 2}});
+  const auto stripe =
+      emulator_.inject_message("test", "stripe", "shop", "charge.succeeded", {{"amount", 1}},
+                               {{"stripe-signature", "t=1"}}, {{"debug", "1"}});
+  const auto paypal =
+      emulator_.inject_message("test", "paypal", "shop", "charge.succeeded", {{"amount", 2}});
   const auto other_label =
       emulator_.inject_message("test", "stripe", "other", "charge.succeeded", {{"amount", 3}});
 
@@ -144,22 +151,27 @@ TEST_F(ListenTest, PlatformLabelAndTxKeyFilterMessages) {
   o1.platform = "stripe";
   o1.label = "shop";
   o1.since = since;
-  client.on("charge.succeeded", [&](const Message& m) {
-    {
-      std::lock_guard lock(mutex);
-      stripe_message = m;
-    }
-    stripe_shop.add(m.key);
-  }, o1);
+  client.on(
+      "charge.succeeded",
+      [&](const Message& m) {
+        {
+          std::lock_guard lock(mutex);
+          stripe_message = m;
+        }
+        stripe_shop.add(m.key);
+      },
+      o1);
   ListenOptions o2;
   o2.platform = "stripe";
   o2.since = since;
   o2.tx_key = "all-stripe";
-  client.on("charge.succeeded", [&](const Message& m) { any_stripe.add(m.key); }, o2);
+  client.on(
+      "charge.succeeded", [&](const Message& m) { any_stripe.add(m.key); }, o2);
   ListenOptions o3;
   o3.since = since;
   o3.tx_key = "everything";
-  client.on("charge.succeeded", [&](const Message& m) { anything.add(m.key); }, o3);
+  client.on(
+      "charge.succeeded", [&](const Message& m) { anything.add(m.key); }, o3);
 
   ASSERT_TRUE(stripe_shop.wait_for_total(1));
   ASSERT_TRUE(any_stripe.wait_for_total(2));
@@ -184,7 +196,9 @@ void from_json(const json& j, Signup& s) {
   j.at("email").get_to(s.email);
   j.at("plan").get_to(s.plan);
 }
-void to_json(json& j, const Signup& s) { j = {{"email", s.email}, {"plan", s.plan}}; }
+void to_json(json& j, const Signup& s) {
+  j = {{"email", s.email}, {"plan", s.plan}};
+}
 
 TEST_F(ListenTest, TypedHandlerConvertsPayloadAndBadPayloadIsAFailedTransaction) {
   Client client(options());
@@ -237,21 +251,26 @@ TEST_F(ListenTest, DefaultListenerRunsOneAtATimeInMessageOrder) {
   ListenOptions o;
   o.since = long_ago();
   Client producer(options());
-  for (int i = 0; i < 40; ++i) producer.emit("ordered", {{"i", i}});
-  client.on("ordered", [&](const Message& m) {
-    if (running.fetch_add(1) != 0) overlaps.fetch_add(1);
-    {
-      std::lock_guard lock(mutex);
-      order.push_back(m.payload.at("i").get<int>());
-    }
-    running.fetch_sub(1);
-    tally.add(m.key);
-  }, o);
+  for (int i = 0; i < 40; ++i)
+    producer.emit("ordered", {{"i", i}});
+  client.on(
+      "ordered",
+      [&](const Message& m) {
+        if (running.fetch_add(1) != 0) overlaps.fetch_add(1);
+        {
+          std::lock_guard lock(mutex);
+          order.push_back(m.payload.at("i").get<int>());
+        }
+        running.fetch_sub(1);
+        tally.add(m.key);
+      },
+      o);
   ASSERT_TRUE(tally.wait_for_total(40));
   client.close();
   EXPECT_EQ(overlaps.load(), 0);
   std::vector<int> expected(40);
-  for (int i = 0; i < 40; ++i) expected[static_cast<std::size_t>(i)] = i;
+  for (int i = 0; i < 40; ++i)
+    expected[static_cast<std::size_t>(i)] = i;
   EXPECT_EQ(order, expected);
 }
 
@@ -265,16 +284,19 @@ TEST_F(ListenTest, MaxConcurrencyLetsHandlersOverlap) {
   Tally tally;
   ListenOptions lo;
   lo.max_concurrency = 3;
-  client.on("parallel", [&](const Message& m) {
-    const int now = running.fetch_add(1) + 1;
-    int seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
-    if (now >= 3) all_in.open();
-    all_in.wait(5s);  // hold until three run together (or give up)
-    running.fetch_sub(1);
-    tally.add(m.key);
-  }, lo);
+  client.on(
+      "parallel",
+      [&](const Message& m) {
+        const int now = running.fetch_add(1) + 1;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
+        if (now >= 3) all_in.open();
+        all_in.wait(5s);  // hold until three run together (or give up)
+        running.fetch_sub(1);
+        tally.add(m.key);
+      },
+      lo);
   emit_many(client, "parallel", 6);
   ASSERT_TRUE(tally.wait_for_total(6));
   client.close();

@@ -2,10 +2,10 @@
 // Shared pieces of the listening tests: an emulator per test, a client factory, and
 // condition-based waiting (no fixed sleeps).
 
-#include <buildable/buildable.hpp>
-#include <buildable/emulator/emulator.hpp>
 #include <gtest/gtest.h>
 
+#include <buildable/buildable.hpp>
+#include <buildable/emulator/emulator.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -123,9 +123,11 @@ class ListenTest : public ::testing::Test {
   std::vector<std::string> emit_many(buildable::Client& client, const std::string& event, int n) {
     std::vector<std::future<buildable::EmitResult>> pending;
     pending.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) pending.push_back(client.emit_async(event, {{"i", i}}));
+    for (int i = 0; i < n; ++i)
+      pending.push_back(client.emit_async(event, {{"i", i}}));
     std::vector<std::string> keys;
-    for (auto& f : pending) keys.push_back(f.get().key);
+    for (auto& f : pending)
+      keys.push_back(f.get().key);
     return keys;
   }
 

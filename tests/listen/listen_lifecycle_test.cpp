@@ -37,17 +37,25 @@ TEST_F(ListenTest, SameIdentityTwiceIsRejected) {
   ListenOptions o;
   o.platform = "custom";
   o.label = "demo";
-  client.on("dup", [](const Message&) {}, o);
-  EXPECT_THROW(client.on("dup", [](const Message&) {}, o), buildable::InvalidArgument);
+  client.on(
+      "dup", [](const Message&) {}, o);
+  EXPECT_THROW(client.on(
+                   "dup", [](const Message&) {}, o),
+               buildable::InvalidArgument);
   o.tx_key = "another";
-  EXPECT_NO_THROW(client.on("dup", [](const Message&) {}, o));
+  EXPECT_NO_THROW(client.on(
+      "dup", [](const Message&) {}, o));
   EXPECT_THROW(client.on("", [](const Message&) {}), buildable::InvalidArgument);
   ListenOptions dotted;
   dotted.platform = "a.b";
-  EXPECT_THROW(client.on("x", [](const Message&) {}, dotted), buildable::InvalidArgument);
+  EXPECT_THROW(client.on(
+                   "x", [](const Message&) {}, dotted),
+               buildable::InvalidArgument);
   ListenOptions zero;
   zero.max_concurrency = 0;
-  EXPECT_THROW(client.on("x", [](const Message&) {}, zero), buildable::InvalidArgument);
+  EXPECT_THROW(client.on(
+                   "x", [](const Message&) {}, zero),
+               buildable::InvalidArgument);
   client.close();
   EXPECT_THROW(client.on("late", [](const Message&) {}), buildable::ClosedError);
 }
@@ -62,12 +70,15 @@ TEST_F(ListenTest, OffFromInsideTheHandlerStopsFurtherCalls) {
   ListenOptions o;
   o.since = long_ago();
   emit_many(producer, "once", 20);
-  self = client.on("once", [&](const Message& m) {
-    tally.add(m.key);
-    std::lock_guard lock(mutex);
-    EXPECT_TRUE(client.off(self));  // must not deadlock on itself
-    removed.open();
-  }, o);
+  self = client.on(
+      "once",
+      [&](const Message& m) {
+        tally.add(m.key);
+        std::lock_guard lock(mutex);
+        EXPECT_TRUE(client.off(self));  // must not deadlock on itself
+        removed.open();
+      },
+      o);
   ASSERT_TRUE(removed.wait());
   client.close();
   EXPECT_EQ(tally.total(), 1u);
@@ -120,10 +131,13 @@ TEST_F(ListenTest, CloseDuringABurstLeavesNoHandlerRunningAfterwards) {
   lo.since = long_ago();
   lo.max_concurrency = 4;
   emit_many(producer, "burst", 300);
-  client->on("burst", [&](const Message& m) {
-    if (closed) calls_after_close.fetch_add(1);
-    tally.add(m.key);
-  }, lo);
+  client->on(
+      "burst",
+      [&](const Message& m) {
+        if (closed) calls_after_close.fetch_add(1);
+        tally.add(m.key);
+      },
+      lo);
   ASSERT_TRUE(tally.wait_for_total(20));
   client->close();
   closed = true;
@@ -149,14 +163,18 @@ TEST_F(ListenTest, OffByFilterAndOffAllReturnWhatWasRemoved) {
   a.tx_key = "a";
   ListenOptions b;
   b.tx_key = "b";
-  client.on("e1", [](const Message&) {}, a);
-  client.on("e1", [](const Message&) {}, b);
-  client.on("e2", [](const Message&) {}, a);
+  client.on(
+      "e1", [](const Message&) {}, a);
+  client.on(
+      "e1", [](const Message&) {}, b);
+  client.on(
+      "e2", [](const Message&) {}, a);
   buildable::ListenerFilter by_tx;
   by_tx.tx_key = "a";
   const auto removed = client.off(by_tx);
   ASSERT_EQ(removed.size(), 2u);
-  for (const auto& s : removed) EXPECT_EQ(s.tx_key(), "a");
+  for (const auto& s : removed)
+    EXPECT_EQ(s.tx_key(), "a");
   EXPECT_EQ(client.subscriptions().size(), 1u);
   EXPECT_EQ(client.off_all().size(), 1u);
   EXPECT_TRUE(client.subscriptions().empty());
@@ -175,8 +193,8 @@ TEST_F(ListenTest, ScopedSubscriptionRemovesItsListener) {
   buildable::ScopedSubscription outlives;
   {
     Client short_lived(options());
-    outlives = buildable::ScopedSubscription(short_lived,
-                                             short_lived.on("x", [](const Message&) {}));
+    outlives =
+        buildable::ScopedSubscription(short_lived, short_lived.on("x", [](const Message&) {}));
   }
   outlives.reset();
 }

@@ -20,14 +20,20 @@ TEST_F(ListenTest, TwoClientsWithOneTxKeySplitTheStreamWithoutDuplicates) {
   o.since = std::chrono::system_clock::now() - 1s;
   Client first(options());
   Client second(options());
-  first.on("job.created", [&](const Message& m) {
-    first_client.add(m.key);
-    tally.add(m.key);
-  }, o);
-  second.on("job.created", [&](const Message& m) {
-    second_client.add(m.key);
-    tally.add(m.key);
-  }, o);
+  first.on(
+      "job.created",
+      [&](const Message& m) {
+        first_client.add(m.key);
+        tally.add(m.key);
+      },
+      o);
+  second.on(
+      "job.created",
+      [&](const Message& m) {
+        second_client.add(m.key);
+        tally.add(m.key);
+      },
+      o);
 
   const auto keys = emit_many(producer, "job.created", kMessages);
   ASSERT_TRUE(tally.wait_for_total(kMessages, 60s)) << tally.total();
@@ -36,7 +42,8 @@ TEST_F(ListenTest, TwoClientsWithOneTxKeySplitTheStreamWithoutDuplicates) {
 
   const auto counts = tally.counts();
   EXPECT_EQ(counts.size(), static_cast<std::size_t>(kMessages));
-  for (const auto& key : keys) EXPECT_EQ(counts.count(key) ? counts.at(key) : 0, 1) << key;
+  for (const auto& key : keys)
+    EXPECT_EQ(counts.count(key) ? counts.at(key) : 0, 1) << key;
   EXPECT_EQ(tally.total(), static_cast<std::size_t>(kMessages));
   // Both took part (each polls and claims; with 1,000 messages both win some claims).
   EXPECT_GT(first_client.total(), 0u);
@@ -53,8 +60,10 @@ TEST_F(ListenTest, DifferentTxKeysEachSeeEveryMessage) {
   a.since = std::chrono::system_clock::now() - 1s;
   ListenOptions b = a;
   b.tx_key = "billing";
-  client.on("invoice.paid", [&](const Message& m) { audit.add(m.key); }, a);
-  client.on("invoice.paid", [&](const Message& m) { billing.add(m.key); }, b);
+  client.on(
+      "invoice.paid", [&](const Message& m) { audit.add(m.key); }, a);
+  client.on(
+      "invoice.paid", [&](const Message& m) { billing.add(m.key); }, b);
 
   const auto keys = emit_many(producer, "invoice.paid", kMessages);
   ASSERT_TRUE(audit.wait_for_total(kMessages, 60s)) << audit.total();
@@ -63,7 +72,8 @@ TEST_F(ListenTest, DifferentTxKeysEachSeeEveryMessage) {
   for (auto* tally : {&audit, &billing}) {
     const auto counts = tally->counts();
     EXPECT_EQ(counts.size(), static_cast<std::size_t>(kMessages));
-    for (const auto& key : keys) EXPECT_EQ(counts.count(key) ? counts.at(key) : 0, 1);
+    for (const auto& key : keys)
+      EXPECT_EQ(counts.count(key) ? counts.at(key) : 0, 1);
   }
 }
 

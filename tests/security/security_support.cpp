@@ -54,7 +54,8 @@ TempDir::~TempDir() {
 LocalServer::LocalServer() : tls_(false), server_(std::make_unique<httplib::Server>()) {}
 
 LocalServer::LocalServer(const std::string& cert_file, const std::string& key_file)
-    : tls_(true), server_(std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str())) {
+    : tls_(true),
+      server_(std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str())) {
   if (!server_->is_valid()) throw std::runtime_error("the TLS server rejected its certificate/key");
 }
 
@@ -64,12 +65,18 @@ LocalServer::~LocalServer() {
 }
 
 void LocalServer::on_post(const std::string& path, Handler handler) {
-  server_->Post(path, std::move(handler));
+  routes_.insert(path);
+  server_->Post(path, [this, handler = std::move(handler)](const httplib::Request& request,
+                                                           httplib::Response& response) {
+    record(request);  // here, not before routing: only now has the body been read
+    handler(request, response);
+  });
 }
 
 void LocalServer::start() {
+  // Requests to paths without a handler are recorded too (with their headers, without body).
   server_->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
-    record(request);
+    if (request.method != "POST" || routes_.count(request.path) == 0) record(request);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   port_ = server_->bind_to_any_port("127.0.0.1");
@@ -93,8 +100,8 @@ std::string LocalServer::base_url() const {
 void LocalServer::record(const httplib::Request& request) {
   {
     std::lock_guard lock(mutex_);
-    requests_.push_back({request.method, request.path,
-                         request.get_header_value(kSecretHeader), request.body});
+    requests_.push_back(
+        {request.method, request.path, request.get_header_value(kSecretHeader), request.body});
   }
   changed_.notify_all();
 }
@@ -112,7 +119,8 @@ std::size_t LocalServer::request_count() const {
 std::size_t LocalServer::count(const std::string& path) const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
-  for (const auto& r : requests_) n += r.path == path ? 1 : 0;
+  for (const auto& r : requests_)
+    n += r.path == path ? 1 : 0;
   return n;
 }
 
@@ -121,7 +129,8 @@ bool LocalServer::wait_for(const std::string& path, std::size_t n,
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] {
     std::size_t seen = 0;
-    for (const auto& r : requests_) seen += r.path == path ? 1 : 0;
+    for (const auto& r : requests_)
+      seen += r.path == path ? 1 : 0;
     return seen >= n;
   });
 }
@@ -144,7 +153,9 @@ SilentPort::SilentPort() {
   }
 }
 
-SilentPort::~SilentPort() { ::close(fd_); }
+SilentPort::~SilentPort() {
+  ::close(fd_);
+}
 
 // --- Witness ---------------------------------------------------------------------------
 
@@ -153,8 +164,8 @@ buildable::LogHandler Witness::logger() {
     {
       std::lock_guard lock(mutex_);
       log_lines_.emplace_back(line);
-      texts_.push_back({std::string("log line (") + buildable::to_string(level) + ")",
-                        std::string(line)});
+      texts_.push_back(
+          {std::string("log line (") + buildable::to_string(level) + ")", std::string(line)});
     }
     changed_.notify_all();
   };

@@ -3,10 +3,10 @@
 // PKI generated with the OpenSSL C API, a recording loopback HTTP(S) server, ports that refuse
 // or never answer, and a witness that collects every text the SDK shows a user.
 
-#include <buildable/buildable.hpp>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <buildable/buildable.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,12 +43,12 @@ class TempDir {
 
 /// PEM files of a test PKI, generated in a directory at test time.
 struct TestPki {
-  std::string ca_cert;           ///< the self-signed CA that signs both server certificates
-  std::string server_cert;       ///< SAN IP:127.0.0.1, DNS:localhost
+  std::string ca_cert;      ///< the self-signed CA that signs both server certificates
+  std::string server_cert;  ///< SAN IP:127.0.0.1, DNS:localhost
   std::string server_key;
-  std::string wrong_host_cert;   ///< SAN DNS:wrong-host.invalid only (same CA)
+  std::string wrong_host_cert;  ///< SAN DNS:wrong-host.invalid only (same CA)
   std::string wrong_host_key;
-  std::string other_ca_cert;     ///< an unrelated self-signed CA that signed nothing here
+  std::string other_ca_cert;  ///< an unrelated self-signed CA that signed nothing here
 };
 
 /// Generates the TestPki into `dir` (EC P-256 keys, one-day validity). Throws on failure.
@@ -62,7 +63,7 @@ struct SeenRequest {
 };
 
 /// A cpp-httplib server on 127.0.0.1 and an ephemeral port, plain or TLS, that records every
-/// request it receives (whatever the path) before routing it.
+/// request it receives, whatever the path (the body only for paths with a handler).
 class LocalServer {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
@@ -96,6 +97,7 @@ class LocalServer {
 
   bool tls_;
   std::unique_ptr<httplib::Server> server_;
+  std::set<std::string> routes_;  // POST paths with a handler; fixed once started
   std::thread thread_;
   int port_ = -1;
   mutable std::mutex mutex_;

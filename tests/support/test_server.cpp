@@ -23,8 +23,35 @@
 #include <stdexcept>
 #include <thread>
 
+#if defined(__SANITIZE_THREAD__)
+#define BUILDABLE_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BUILDABLE_TEST_TSAN 1
+#endif
+#endif
+
+#ifdef BUILDABLE_TEST_TSAN
+// ThreadSanitizer's dynamic annotations (part of its runtime).
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+#endif
+
 namespace buildable::testing {
 namespace {
+
+/// Inspecting descriptors that other threads own (and may be closing) is deliberate in
+/// for_each_connected_socket(); ThreadSanitizer would report each fstat() racing a close().
+struct IgnoreDescriptorRaces {
+#ifdef BUILDABLE_TEST_TSAN
+  IgnoreDescriptorRaces() {
+    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+  }
+  ~IgnoreDescriptorRaces() {
+    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+  }
+#endif
+};
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -44,14 +71,13 @@ int port_of(const sockaddr_storage& address) {
   return -1;
 }
 
-/// Shuts down (both directions) this process's server-side socket of the connection between
-/// `local_port` and `remote_port`, so the client sees the connection closed without an answer.
-/// cpp-httplib does not expose the socket to handlers, hence the search through
-/// /proc/self/fd. The descriptor is only shut down, not closed, so cpp-httplib still owns it.
-bool shutdown_connection(int local_port, int remote_port) {
+/// Calls `f(fd, local port, peer port)` for every connected IPv4/IPv6 socket of this process.
+/// cpp-httplib does not expose its sockets, hence the walk through /proc/self/fd.
+template <class F>
+void for_each_connected_socket(F&& f) {
+  [[maybe_unused]] const IgnoreDescriptorRaces ignore;
   DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return false;
-  bool found = false;
+  if (dir == nullptr) return;
   while (dirent* entry = readdir(dir)) {
     char* end = nullptr;
     const long number = std::strtol(entry->d_name, &end, 10);
@@ -65,12 +91,22 @@ bool shutdown_connection(int local_port, int remote_port) {
     socklen_t peer_size = sizeof peer;
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) continue;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) continue;
-    if (port_of(local) == local_port && port_of(peer) == remote_port) {
+    f(fd, port_of(local), port_of(peer));
+  }
+  closedir(dir);
+}
+
+/// Shuts down (both directions) this process's server-side socket of the connection between
+/// `local_port` and `remote_port`, so the client sees the connection closed without an answer.
+/// The descriptor is only shut down, not closed, so cpp-httplib still owns it.
+bool shutdown_connection(int local_port, int remote_port) {
+  bool found = false;
+  for_each_connected_socket([&](int fd, int local, int peer) {
+    if (local == local_port && peer == remote_port) {
       ::shutdown(fd, SHUT_RDWR);
       found = true;
     }
-  }
-  closedir(dir);
+  });
   return found;
 }
 
@@ -80,8 +116,8 @@ bool is_httplib_pseudo_header(const std::string& name) {
 }
 
 ScriptedResponse builtin_fallback(const RecordedRequest& request) {
-  if (request.path == "/emit" || (request.path.size() > 5 &&
-                                  request.path.compare(request.path.size() - 5, 5, "/emit") == 0)) {
+  if (request.path == "/emit" ||
+      (request.path.size() > 5 && request.path.compare(request.path.size() - 5, 5, "/emit") == 0)) {
     return ScriptedResponse::emit_success(TestServer::make_key());
   }
   return ScriptedResponse::error(404, "not-found", "no scripted response for " + request.path);
@@ -133,8 +169,7 @@ ScriptedResponse ScriptedResponse::drop(std::chrono::milliseconds delay) {
   return response;
 }
 
-ScriptedResponse ScriptedResponse::delayed(std::chrono::milliseconds delay,
-                                           ScriptedResponse then) {
+ScriptedResponse ScriptedResponse::delayed(std::chrono::milliseconds delay, ScriptedResponse then) {
   then.delay = delay;
   return then;
 }
@@ -150,6 +185,7 @@ struct TestServer::State {
   std::map<std::string, Handler> handlers;
   Handler fallback;
   std::uint64_t release_generation = 0;
+  int listening_socket = -1;  // set while binding
   bool stopping = false;
 
   ScriptedResponse next_response(const RecordedRequest& request) {
@@ -209,7 +245,8 @@ struct TestServer::State {
       return;
     }
     res.status = response.status;
-    for (const auto& [name, value] : response.headers) res.set_header(name, value);
+    for (const auto& [name, value] : response.headers)
+      res.set_header(name, value);
     res.set_content(response.body, response.content_type.c_str());
   }
 };
@@ -223,20 +260,21 @@ TestServer::TestServer(Options options) : state_(std::make_shared<State>()) {
   // The Debian build of cpp-httplib closes a keep-alive connection after 5 requests and
   // serves with a small pool; lift both so connection counts reflect the client.
   server.set_keep_alive_max_count(100000);
-  server.set_keep_alive_timeout(30);
+  server.set_keep_alive_timeout(std::max(1, options.keep_alive_timeout_s));
   // cpp-httplib writes headers and body with separate send() calls; without TCP_NODELAY,
   // Nagle's algorithm holds the body until the client's delayed ACK (~40 ms per request).
   // Accepted sockets inherit the option from the listening socket on Linux.
-  server.set_socket_options([](int sock) {
+  State* const state = state_.get();
+  server.set_socket_options([state](int sock) {
     httplib::default_socket_options(sock);
     int yes = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    state->listening_socket = sock;
   });
   const int threads = std::max(1, options.threads);
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
   };
-  State* state = state_.get();
   const auto handler = [state](const httplib::Request& req, httplib::Response& res) {
     state->serve(req, res);
   };
@@ -249,6 +287,9 @@ TestServer::TestServer(Options options) : state_(std::make_shared<State>()) {
 
   port_ = server.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test_server: cannot bind 127.0.0.1");
+  // cpp-httplib 0.11 listens with a backlog of 5: a client opening many connections at once
+  // overflows it and sees resets and 1 s SYN retransmits. Listening again raises the backlog.
+  if (state->listening_socket >= 0) ::listen(state->listening_socket, 1024);
   state_->thread = std::thread([state] { state->server.listen_after_bind(); });
   if (!wait_until([state] { return state->server.is_running(); }, std::chrono::seconds(10))) {
     state_->server.stop();
@@ -267,7 +308,9 @@ TestServer::~TestServer() {
   if (state_->thread.joinable()) state_->thread.join();
 }
 
-std::string TestServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string TestServer::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
 void TestServer::enqueue(const std::string& path, ScriptedResponse response) {
   std::lock_guard lock(state_->mutex);
@@ -276,7 +319,8 @@ void TestServer::enqueue(const std::string& path, ScriptedResponse response) {
 
 void TestServer::enqueue(const std::string& path, const ScriptedResponse& response, int count) {
   std::lock_guard lock(state_->mutex);
-  for (int i = 0; i < count; ++i) state_->queues[path].push_back(response);
+  for (int i = 0; i < count; ++i)
+    state_->queues[path].push_back(response);
 }
 
 void TestServer::set_default(const std::string& path, ScriptedResponse response) {
@@ -335,13 +379,23 @@ bool TestServer::wait_for_requests(std::size_t count, std::chrono::milliseconds 
 std::set<int> TestServer::remote_ports() const {
   std::lock_guard lock(state_->mutex);
   std::set<int> ports;
-  for (const auto& record : state_->records) ports.insert(record.remote_port);
+  for (const auto& record : state_->records)
+    ports.insert(record.remote_port);
   return ports;
 }
 
 void TestServer::clear_requests() {
   std::lock_guard lock(state_->mutex);
   state_->records.clear();
+}
+
+std::size_t TestServer::open_connections() const {
+  std::size_t count = 0;
+  const int port = port_;
+  for_each_connected_socket([&](int, int local, int) {
+    if (local == port) ++count;
+  });
+  return count;
 }
 
 std::string TestServer::make_key() {

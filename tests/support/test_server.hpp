@@ -14,14 +14,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace buildable::testing {
 
@@ -80,6 +79,8 @@ class TestServer {
   struct Options {
     /// Worker threads of the server: the number of connections served at once.
     int threads = 16;
+    /// Seconds an idle keep-alive connection stays open before the server closes it.
+    int keep_alive_timeout_s = 30;
   };
 
   /// Binds 127.0.0.1 on an ephemeral port and starts serving; returns once it accepts.
@@ -122,6 +123,9 @@ class TestServer {
   /// Distinct client ports seen: the number of TCP connections that carried requests.
   std::set<int> remote_ports() const;
   void clear_requests();
+  /// Connections to the server that are open right now (accepted and not yet closed by the
+  /// server).
+  std::size_t open_connections() const;
 
   /// A fresh 32-lowercase-hex key, distinct for the lifetime of the process.
   static std::string make_key();

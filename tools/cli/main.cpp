@@ -73,7 +73,13 @@ int run(const std::vector<std::string>& args) {
 #ifdef BUILDABLE_CLI_HAS_EMULATOR
   if (command == "emulator") return run_emulator(rest);
 #endif
-  if (command == "help") {
+  if (command == "help") {  // `buildable help [COMMAND]`
+    const std::string topic = rest.empty() ? "" : rest.front();
+    if (topic == "emit") return run_emit({"--help"}, global);
+    if (topic == "listen") return run_listen({"--help"}, global);
+#ifdef BUILDABLE_CLI_HAS_EMULATOR
+    if (topic == "emulator") return run_emulator({"--help"});
+#endif
     std::cout << main_help();
     return kExitOk;
   }

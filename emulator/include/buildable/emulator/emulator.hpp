@@ -9,11 +9,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace buildable::emulator {
 
@@ -39,15 +38,16 @@ enum class FaultKind {
   delay,                  ///< request delayed by FaultRule::delay, then handled normally
 };
 
-/// One fault rule. Each protocol request draws once per matching rule, in order; the first rule
-/// that fires decides the request's fault.
+/// One fault rule. Each protocol request draws once per matching rule, in order: a `delay` rule
+/// that fires adds its delay and drawing goes on; the first other rule that fires is the
+/// request's fault (at most one per request).
 struct FaultRule {
   std::string endpoint;  ///< "/emit", "/query", ...; empty = every protocol endpoint
   FaultKind kind = FaultKind::status_500;
-  double probability = 0.0;             ///< 0..1
-  int retry_after_seconds = 1;          ///< status_429: value of Retry-After
-  bool retry_after_http_date = false;   ///< status_429: HTTP-date form instead of seconds
-  std::chrono::milliseconds delay{0};   ///< FaultKind::delay: how long
+  double probability = 0.0;            ///< 0..1
+  int retry_after_seconds = 1;         ///< status_429: value of Retry-After
+  bool retry_after_http_date = false;  ///< status_429: HTTP-date form instead of seconds
+  std::chrono::milliseconds delay{0};  ///< FaultKind::delay: how long
 };
 
 /// Fault injection, off by default. Draws come from a PRNG seeded with `seed`, so a run with
@@ -60,11 +60,14 @@ struct FaultOptions {
 
 struct EmulatorOptions {
   std::string host = "127.0.0.1";
-  int port = 0;              ///< 0 = an ephemeral port, see Emulator::port()
-  std::string db_path;       ///< SQLite file (WAL); empty = in-memory, lost at destruction
+  int port = 0;                 ///< 0 = an ephemeral port, see Emulator::port()
+  std::string db_path;          ///< SQLite file (WAL); empty = in-memory, lost at destruction
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;
-  int threads = 32;          ///< HTTP worker threads; each open keep-alive connection holds one
+  /// HTTP worker threads. Each open keep-alive connection holds one, so this is also the most
+  /// connections served at once; an SDK client opens up to ClientOptions::max_connections (16),
+  /// and the default leaves room for several clients and processes.
+  int threads = 128;
   std::chrono::seconds keep_alive_timeout{10};  ///< idle keep-alive connections closed after
 };
 
@@ -99,8 +102,8 @@ class Emulator {
   void stop();
   bool running() const;
 
-  int port() const;                ///< the bound port (valid after start())
-  std::string base_url() const;    ///< "http://<host>:<port>"
+  int port() const;              ///< the bound port (valid after start())
+  std::string base_url() const;  ///< "http://<host>:<port>"
   const std::vector<SecretKey>& keys() const;
   const std::string& default_secret() const;  ///< keys().front().secret
 

@@ -1,0 +1,183 @@
+// Fuzzes the readers of /emit and error answers: parse_error_body, parse_emit_key, redact and
+// failure_exception. Invariants: parse_error_body and failure_exception never throw;
+// parse_emit_key throws only buildable::ProtocolError and otherwise returns the body's
+// non-empty `key`; a plain-text message is short and single-line; and a secret of the usual
+// shape never survives redaction into a name, message or what() text.
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <buildable/errors.hpp>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "detail/http_response.hpp"
+#include "detail/response_parsing.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+
+using buildable::ClosedError;
+using buildable::HttpError;
+using buildable::ProtocolError;
+using buildable::TransportError;
+using buildable::detail::failure_exception;
+using buildable::detail::HttpResponse;
+using buildable::detail::parse_emit_key;
+using buildable::detail::parse_error_body;
+using buildable::detail::redact;
+using buildable::detail::ServerError;
+using nlohmann::json;
+
+constexpr std::string_view kSecret = "bld_sk_live_4f1c9a7e2b8d";
+constexpr std::string_view kMarker = "<redacted>";
+
+std::string string_field(const json& object, const char* name) {
+  const auto found = object.find(name);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+bool secret_char(unsigned char c) {
+  return std::isalnum(c) != 0 || c == '_' || c == '-';
+}
+
+/// A secret of the usual shape (letters, digits, '_' and '-', 8 or more). Redaction promises
+/// these never survive; a secret that is, say, a part of the marker or starts with '>' could
+/// be re-formed by the marker itself, and no real secret looks like that.
+bool usual_secret(std::string_view secret) {
+  return secret.size() >= 8 && std::all_of(secret.begin(), secret.end(), secret_char) &&
+         !contains(kMarker, secret);
+}
+
+/// The longest run of secret characters in the body (capped), so the secret of the redaction
+/// checks usually occurs in the body.
+std::string_view secret_from(std::string_view body) {
+  std::size_t best_at = 0;
+  std::size_t best_size = 0;
+  for (std::size_t at = 0; at < body.size();) {
+    std::size_t end = at;
+    while (end < body.size() && secret_char(static_cast<unsigned char>(body[end])))
+      ++end;
+    if (end - at > best_size) {
+      best_at = at;
+      best_size = end - at;
+    }
+    at = end == at ? at + 1 : end;
+  }
+  return body.substr(best_at, std::min<std::size_t>(best_size, 64));
+}
+
+void check_error_body(std::string_view body, const json& parsed) {
+  ServerError error;
+  try {
+    error = parse_error_body(body);
+  } catch (...) {
+    FUZZ_UNEXPECTED_EXCEPTION("parse_error_body");
+  }
+  if (parsed.is_object()) {
+    FUZZ_CHECK(error.name == string_field(parsed, "name"));
+    const std::string message = string_field(parsed, "message");
+    FUZZ_CHECK(error.message == (message.empty() ? string_field(parsed, "error") : message));
+  } else if (!parsed.is_discarded()) {
+    FUZZ_CHECK(error.name.empty() && error.message.empty());
+  } else {
+    // Not JSON: at most a short single-line text, taken as it is.
+    FUZZ_CHECK(error.name.empty());
+    if (!error.message.empty()) {
+      FUZZ_CHECK(error.message == body);
+      FUZZ_CHECK(error.message.size() <= 200);
+      FUZZ_CHECK(error.message.find_first_of("\r\n<") == std::string::npos);
+    }
+  }
+}
+
+void check_emit_key(std::string_view body, const json& parsed) {
+  const std::string expected = parsed.is_object() ? string_field(parsed, "key") : std::string();
+  try {
+    const std::string key = parse_emit_key(body);
+    FUZZ_CHECK(!key.empty());
+    FUZZ_CHECK(key == expected);
+  } catch (const ProtocolError& e) {
+    FUZZ_CHECK(expected.empty());
+    FUZZ_CHECK(*e.what() != '\0');
+  } catch (...) {
+    FUZZ_UNEXPECTED_EXCEPTION("parse_emit_key");
+  }
+}
+
+void check_redact(std::string_view body, std::string_view secret) {
+  const std::string text(body);
+  if (secret.empty()) FUZZ_CHECK(redact(text, secret) == text);
+  if (!contains(text, secret)) FUZZ_CHECK(redact(text, secret) == text);
+  if (usual_secret(secret)) FUZZ_CHECK(!contains(redact(text, secret), secret));
+}
+
+/// failure_exception for an HTTP status, a transport failure and an aborted transfer.
+void check_failure_exception(std::string_view body, std::string_view secret) {
+  const bool check_secret = usual_secret(secret);
+  HttpResponse response;
+  response.status = 400 + static_cast<long>(body.size() % 5) * 25;  // 400, 425, .., 500
+  response.body = std::string(body);
+  try {
+    std::rethrow_exception(failure_exception(response, secret));
+  } catch (const HttpError& e) {
+    const ServerError server = parse_error_body(body);
+    FUZZ_CHECK(e.status() == static_cast<int>(response.status));
+    FUZZ_CHECK(e.name() == redact(server.name, secret));
+    FUZZ_CHECK(e.server_message() == redact(server.message, secret));
+    if (check_secret) {
+      FUZZ_CHECK(!contains(e.name(), secret));
+      FUZZ_CHECK(!contains(e.server_message(), secret));
+      const HttpError bare(e.status(), "", "");
+      if (!contains(bare.what(), secret)) FUZZ_CHECK(!contains(e.what(), secret));
+    }
+  } catch (...) {
+    FUZZ_UNEXPECTED_EXCEPTION("failure_exception (HTTP status)");
+  }
+
+  HttpResponse transport;
+  transport.curl_code = CURLE_COULDNT_CONNECT;
+  transport.maybe_sent = body.size() % 2 == 0;
+  transport.error_detail = std::string(body);
+  try {
+    std::rethrow_exception(failure_exception(transport, secret));
+  } catch (const TransportError& e) {
+    FUZZ_CHECK(e.curl_code() == CURLE_COULDNT_CONNECT);
+    FUZZ_CHECK(e.maybe_sent() == transport.maybe_sent);
+    const TransportError bare(e.curl_code(), "", e.maybe_sent());
+    if (check_secret && !contains(bare.what(), secret)) FUZZ_CHECK(!contains(e.what(), secret));
+  } catch (...) {
+    FUZZ_UNEXPECTED_EXCEPTION("failure_exception (transport)");
+  }
+
+  transport.curl_code = CURLE_ABORTED_BY_CALLBACK;
+  try {
+    std::rethrow_exception(failure_exception(transport, secret));
+  } catch (const ClosedError&) {
+  } catch (...) {
+    FUZZ_UNEXPECTED_EXCEPTION("failure_exception (aborted)");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto body = buildable_fuzz::as_text(data, size);
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  check_error_body(body, parsed);
+  check_emit_key(body, parsed);
+  for (const std::string_view secret : {std::string_view(), kSecret, secret_from(body)}) {
+    check_redact(body, secret);
+    check_failure_exception(body, secret);
+  }
+  return 0;
+}
