@@ -7,6 +7,8 @@
 #include <buildable/emulator/emulator.hpp>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "child_process.hpp"
 
@@ -44,17 +46,38 @@ bool raise_listen_backlog(int port) {
   return raised;
 }
 
+// The soak's mix: `share` of all protocol requests fail, mostly in ways the SDK retries or
+// re-polls (5xx, 429, a connection closed before the server acted), some after the server
+// acted (a lost claim or record answer: the ambiguous case).
+std::vector<buildable::emulator::FaultRule> fault_rules(double share) {
+  using buildable::emulator::FaultKind;
+  const std::pair<FaultKind, double> mix[] = {{FaultKind::status_500, 0.3},
+                                              {FaultKind::status_503, 0.3},
+                                              {FaultKind::close_before_acting, 0.2},
+                                              {FaultKind::status_429, 0.1},
+                                              {FaultKind::close_after_acting, 0.1}};
+  std::vector<buildable::emulator::FaultRule> rules;
+  for (const auto& [kind, weight] : mix) {
+    buildable::emulator::FaultRule rule;
+    rule.kind = kind;
+    rule.probability = share * weight;
+    rules.push_back(rule);
+  }
+  return rules;
+}
+
 }  // namespace
 
-EmulatorChild::EmulatorChild(int latency_ms, int cpu) {
+EmulatorChild::EmulatorChild(int latency_ms, int cpu, double fault_share) {
   child_ = std::make_unique<ForkedChild>(
-      [latency_ms](int command_fd, int reply_fd) {
+      [latency_ms, fault_share](int command_fd, int reply_fd) {
         namespace emu = buildable::emulator;
         emu::EmulatorOptions options;
         options.host = "127.0.0.1";
         options.port = 0;
         options.threads = 64;  // each keep-alive connection holds a worker
         options.faults.latency = std::chrono::milliseconds(latency_ms);
+        if (fault_share > 0) options.faults.rules = fault_rules(fault_share);
         emu::Emulator emulator(options);
         emulator.start();
         const bool raised = raise_listen_backlog(emulator.port());

@@ -14,8 +14,9 @@ class ForkedChild;
 class EmulatorChild {
  public:
   /// Starts an in-memory emulator with `latency_ms` added to every request; the child pins
-  /// itself to `cpu` when cpu >= 0.
-  EmulatorChild(int latency_ms, int cpu);
+  /// itself to `cpu` when cpu >= 0. With `fault_share` > 0 that share of the protocol requests
+  /// meets an injected fault (see fault_rules() in the .cpp).
+  EmulatorChild(int latency_ms, int cpu, double fault_share = 0.0);
   EmulatorChild(const EmulatorChild&) = delete;
   EmulatorChild& operator=(const EmulatorChild&) = delete;
   ~EmulatorChild();

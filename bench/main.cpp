@@ -64,6 +64,7 @@ struct Options {
   milliseconds scale_window{5'000};
   int soak_seconds = 0;
   int soak_every = 5;
+  double soak_faults = 0.0;  // share of the soak's requests that meet an injected fault
   bool smoke = false;
   bool pin = true;
   int nice = 0;  // applied to the whole benchmark (servers included) when not 0
@@ -74,13 +75,15 @@ struct Options {
 void usage(std::ostream& out) {
   out << "usage: buildable-bench [options]\n"
          "  --only LIST       sections to run, comma-separated: emit,concurrent,drain,latency,"
-         "scale (default all)\n"
+         "scale (default all); `soak` alone runs only the soak\n"
          "  --reps N          repetitions of each comparison (default 5)\n"
          "  --requests N      emits per one-thread run (default 10000; concurrent runs use 2N)\n"
          "  --inflight LIST   concurrency levels (default 8,32,128)\n"
          "  --wrk-seconds N   duration of each wrk run (default 2)\n"
          "  --drain N         backlog size at 0 ms latency (default 2000; 20 ms: N/10)\n"
          "  --soak SECONDS    also run the soak (emit + listen), sampling every 5 s\n"
+         "  --soak-faults P   during the soak, a share P (0..1) of requests meets an injected\n"
+         "                    fault: 5xx, 429, connections closed before and after acting\n"
          "  --json PATH       results file (default <build dir>/bench-results.json)\n"
          "  --chart PATH      PNG chart (default <build dir>/bench-throughput.png)\n"
          "  --no-pin          do not pin client and servers to separate CPUs\n"
@@ -141,7 +144,8 @@ Options parse_args(int argc, char** argv) {
       o.only.clear();
       only_set = true;
       for (const std::string& s : split(value, ',')) {
-        if (kSections.count(s) == 0) {
+        // `soak` names no section of its own: `--only soak --soak N` runs just the soak.
+        if (kSections.count(s) == 0 && s != "soak") {
           std::cerr << "buildable-bench: unknown section '" << s << "'\n";
           std::exit(2);
         }
@@ -172,6 +176,16 @@ Options parse_args(int argc, char** argv) {
       }
     } else if (flag == "--soak") {
       o.soak_seconds = static_cast<int>(number(flag, value));
+    } else if (flag == "--soak-faults") {
+      try {
+        o.soak_faults = std::stod(value);
+      } catch (const std::exception&) {
+        o.soak_faults = -1;
+      }
+      if (!(o.soak_faults >= 0 && o.soak_faults <= 1)) {
+        std::cerr << "buildable-bench: --soak-faults wants a share between 0 and 1\n";
+        std::exit(2);
+      }
     } else if (flag == "--json") {
       o.json_path = value;
     } else if (flag == "--chart") {
@@ -258,6 +272,8 @@ struct Context {
   std::string emu_secret;
   std::string emu_slow_url;  // 20 ms emulator
   std::string emu_slow_secret;
+  std::string emu_soak_url;  // the soak's emulator when it injects faults, else emu_url
+  std::string emu_soak_secret;
   int page_size = 100;
   milliseconds default_poll{1000};
   int handler_threads = 4;
@@ -867,11 +883,12 @@ void section_scale(Context& ctx) {
 // ---- soak ----------------------------------------------------------------------------------
 void section_soak(Context& ctx) {
 #if BENCH_HAVE_SDK
-  if (ctx.emu_url.empty()) return;
-  progress("soak: " + std::to_string(ctx.opt.soak_seconds) + " s");
+  if (ctx.emu_soak_url.empty()) return;
+  progress("soak: " + std::to_string(ctx.opt.soak_seconds) + " s, " +
+           format_number(ctx.opt.soak_faults * 100) + "% of requests faulted");
   nlohmann::json samples = nlohmann::json::array();
   std::vector<double> rss, fds, threads;
-  sdk_soak({ctx.emu_url, ctx.emu_secret}, std::chrono::seconds(ctx.opt.soak_seconds),
+  sdk_soak({ctx.emu_soak_url, ctx.emu_soak_secret}, std::chrono::seconds(ctx.opt.soak_seconds),
            std::chrono::seconds(ctx.opt.soak_every),
            [&](double t, std::uint64_t emitted, std::uint64_t handled) {
              const auto r = rss_bytes();
@@ -933,6 +950,7 @@ int run(int argc, char** argv) {
 #if BENCH_HAVE_EMULATOR
   std::unique_ptr<EmulatorChild> emu;
   std::unique_ptr<EmulatorChild> emu_slow;
+  std::unique_ptr<EmulatorChild> emu_soak;
   if (want_emu) {
     emu = std::make_unique<EmulatorChild>(0, server_cpu);
     ctx.emu_url = emu->base_url();
@@ -947,6 +965,13 @@ int run(int argc, char** argv) {
       emu_slow = std::make_unique<EmulatorChild>(20, server_cpu);
       ctx.emu_slow_url = emu_slow->base_url();
       ctx.emu_slow_secret = emu_slow->secret();
+    }
+    ctx.emu_soak_url = ctx.emu_url;
+    ctx.emu_soak_secret = ctx.emu_secret;
+    if (opt.soak_seconds > 0 && opt.soak_faults > 0) {
+      emu_soak = std::make_unique<EmulatorChild>(0, server_cpu, opt.soak_faults);
+      ctx.emu_soak_url = emu_soak->base_url();
+      ctx.emu_soak_secret = emu_soak->secret();
     }
   }
 #else

@@ -2,14 +2,15 @@
 # Installs the Debian packages this project needs, only those missing (idempotent, fast when
 # everything is there). Usage: scripts/install-deps.sh [build|test|ci|bench]...
 #   build: compiler, CMake, Ninja and the libraries the SDK and emulator link
-#   test:  build + GoogleTest
+#   test:  build + GoogleTest, Doxygen and spdlog (docs target, logging example), and the bench
+#          tools (the suite runs the benchmark's smoke mode)
 #   ci:    test + clang and its sanitizer runtimes
 #   bench: build + wrk and gnuplot
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
             libcpp-httplib-dev libsqlite3-dev libssl-dev ca-certificates)
-test_pkgs=(libgtest-dev libgmock-dev)
+test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox)
 ci_pkgs=(clang libclang-rt-14-dev clang-format)
 bench_pkgs=(wrk gnuplot-nox)
 

@@ -43,7 +43,8 @@ case "$sanitize" in
     else
       flags="-fsanitize=thread"
       build_dir=${BUILDABLE_BUILD_DIR:-build-tsan}
-      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+      # Suppressions cover uninstrumented libraries only (see the file).
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp"
     fi
     flags="$flags -fno-omit-frame-pointer -O1 -g"
     # The consumer tests build their own uninstrumented copies of the SDK and the benchmark is

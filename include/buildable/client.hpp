@@ -49,10 +49,24 @@ class Client {
   /// Shorthand for a client with this secret and every other option from ClientOptions's
   /// defaults and the environment (see ClientOptions::from_env).
   explicit Client(std::string secret);
+  /// Takes over the source client's connections, threads and listeners; nothing is closed or
+  /// restarted, and Subscription and ScopedSubscription objects made with the source keep
+  /// working with the new client. The source is left moved-from: it may only be destroyed or
+  /// assigned.
+  ///
+  /// @par Thread Safety
+  /// Must not run concurrently with any other call on the source.
   Client(Client&&) noexcept;
+  /// Closes this client as close() does (so it may wait for running handlers), then takes
+  /// over the source's state as the move constructor does. Self-assignment does nothing.
+  /// ScopedSubscription objects made with the replaced client then do nothing.
+  ///
+  /// @par Thread Safety
+  /// Must not run concurrently with any other call on this client or on the source.
   Client& operator=(Client&&) noexcept;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  /// Calls close() (see there for what it waits for); a moved-from client does nothing.
   ~Client();
 
   /// Publishes `payload` as event `event` (POST /emit) and returns the new message's key.
@@ -80,8 +94,21 @@ class Client {
   /// Asynchronous emit(): returns at once; the future yields the result or the same
   /// exceptions as emit(). Caller mistakes throw InvalidArgument right here. All async emits
   /// share the client's I/O thread; no thread is created per call.
+  ///
+  /// @par Idempotency
+  /// Retried exactly like emit().
   std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
 
+  /// Same as emit_async(event, json) for any type nlohmann::json converts from (a struct with
+  /// `to_json`, a map, ...). The conversion runs on the caller's thread before anything is
+  /// queued, and the converted value must be a JSON object.
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument right here for the same caller mistakes as emit(), and whatever
+  /// the conversion throws; later failures reach the future as with emit_async(event, json).
+  ///
+  /// @par Idempotency
+  /// Retried exactly like emit().
   template <class T,
             class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
   std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
@@ -96,10 +123,10 @@ class Client {
   /// the exception it threw.
   ///
   /// @par Error Handling
-  /// Throws InvalidArgument for an empty event name, a platform or label containing a dot,
-  /// max_concurrency < 1, or when a listener with the same platform, label, event and txKey is
-  /// already registered on this client; ClosedError after close(). Everything that goes wrong
-  /// later is reported to ClientOptions::on_error, never thrown.
+  /// Throws InvalidArgument for an empty event name, an empty handler, a platform or label
+  /// containing a dot, max_concurrency < 1, or when a listener with the same platform, label,
+  /// event and txKey is already registered on this client; ClosedError after close().
+  /// Everything that goes wrong later is reported to ClientOptions::on_error, never thrown.
   Subscription on(std::string event, Handler handler, ListenOptions options = {});
 
   /// Typed listener: the payload is converted to `Payload` with nlohmann's `from_json` and the

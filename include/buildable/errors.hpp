@@ -32,6 +32,16 @@ class Error : public std::runtime_error {
 /// The service answered with a non-2xx status.
 class HttpError : public Error {
  public:
+  /// Builds the error the SDK throws for a non-2xx answer; what() reads
+  /// `Buildable answered HTTP <status> (<name>): <server_message>`, leaving out the parts
+  /// that are empty. May also be constructed directly, e.g. by a test double.
+  ///
+  /// The texts are stored as given: the SDK removes the secret from them before it
+  /// constructs one, this constructor does not.
+  ///
+  /// @param status the HTTP status code.
+  /// @param name the kebab-case error name from the body, or empty.
+  /// @param server_message the human-readable message from the body, or empty.
   HttpError(int status, std::string name, std::string server_message);
 
   /// The HTTP status code, e.g. 401.
@@ -48,9 +58,20 @@ class HttpError : public Error {
 };
 
 /// The request could not be completed at the transport level (DNS, connect, TLS, timeout,
-/// connection reset, aborted by close()).
+/// connection reset). A request aborted by close() is reported as ClosedError instead.
 class TransportError : public Error {
  public:
+  /// Builds the error the SDK throws when no answer came; what() reads
+  /// `request to Buildable failed: <libcurl's text for curl_code> (<detail>)`, without the
+  /// parenthesised part when `detail` is empty. May also be constructed directly, e.g. by a
+  /// test double.
+  ///
+  /// `detail` is stored as given: the SDK removes the secret from it before it constructs
+  /// one, this constructor does not.
+  ///
+  /// @param curl_code the libcurl result code (a CURLcode) as an int.
+  /// @param detail libcurl's error-buffer text, or empty.
+  /// @param maybe_sent whether the server may have received the request (see maybe_sent()).
   TransportError(int curl_code, std::string detail, bool maybe_sent);
 
   /// The libcurl result code (CURLcode) as an int.
@@ -76,6 +97,7 @@ class ProtocolError : public Error {
 /// The client was closed before or while the call ran.
 class ClosedError : public Error {
  public:
+  /// what() reads "the buildable::Client is closed".
   ClosedError();
 };
 

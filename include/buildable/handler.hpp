@@ -13,17 +13,31 @@ namespace buildable {
 /// something nlohmann::json can hold. The returned value is recorded as the transaction's
 /// output with state `finished` (nothing is recorded as `null`); an exception is recorded as
 /// `failed` with its what() text.
+///
+/// @par Thread Safety
+/// The client calls the handler on its handler pool threads. With ListenOptions::max_concurrency
+/// above 1 the same callable object (one copy per listener) runs on several threads at once, so
+/// any state it keeps must be synchronised; with 1, calls do not overlap.
 class Handler {
  public:
+  /// An empty handler: converts to false, and Client::on() rejects it with InvalidArgument.
   Handler() = default;
 
+  /// Wraps callable `f` (moved in; implicit, so a lambda can be passed where a Handler is
+  /// expected). A `void` result is recorded as `null`; any other result is converted to
+  /// nlohmann::json, so it must be a type nlohmann::json can hold.
   template <class F, class = std::enable_if_t<std::is_invocable_v<F&, const Message&> &&
                                               !std::is_same_v<std::decay_t<F>, Handler>>>
   Handler(F f)  // NOLINT(google-explicit-constructor): callables convert implicitly
       : fn_(wrap(std::move(f))) {}
 
   /// Runs the handler; returns the output to record.
+  ///
+  /// @par Error Handling
+  /// Lets whatever the callable throws pass through (the client records it as `failed`);
+  /// calling an empty handler throws std::bad_function_call.
   nlohmann::json operator()(const Message& message) const { return fn_(message); }
+  /// True when the handler holds a callable, false for a default-constructed one.
   explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
 
  private:

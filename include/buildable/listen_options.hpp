@@ -28,11 +28,20 @@ struct ListenOptions {
   int max_concurrency = 1;
 };
 
-/// Selects listeners for Client::off(ListenerFilter). Empty fields match anything.
+/// Selects listeners for Client::off(ListenerFilter). A listener is selected when every
+/// non-empty field equals the corresponding Subscription field exactly; empty fields match
+/// anything, so a default-constructed filter selects every listener.
 struct ListenerFilter {
+  /// Event name as passed to Client::on(). Empty: any event.
   std::string event;
+  /// The listener's effective txKey (Subscription::tx_key()), so kDefaultTxKey selects the
+  /// listeners registered without one. Empty: any txKey.
   std::string tx_key;
+  /// Platform as given in ListenOptions::platform. Empty: any; a listener registered for any
+  /// platform is therefore only selected by an empty field.
   std::string platform;
+  /// Label as given in ListenOptions::label. Empty: any; a listener registered for any label
+  /// is therefore only selected by an empty field.
   std::string label;
 };
 

@@ -9,6 +9,8 @@ namespace buildable {
 
 /// One problem on the listening path. Delivered to ClientOptions::on_error; never thrown.
 struct ListenerError {
+  /// The kinds of listening-path problem; each value says what became of the message
+  /// concerned. to_string(ListenerError::Kind) gives a kind's name.
   enum class Kind {
     poll,             ///< querying for messages failed (the poller backs off and retries)
     claim,            ///< claiming a message failed; it stays unclaimed and is retried later
@@ -19,6 +21,7 @@ struct ListenerError {
     abandoned,        ///< a claimed message was not handled because its listener was removed
                       ///< or the client closed; it stays `processing` for this txKey
   };
+  /// What went wrong; see Kind for what became of the message concerned.
   Kind kind;
   /// The listener identity, `platform.label.event$$$txKey`.
   std::string listener;

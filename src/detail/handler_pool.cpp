@@ -208,10 +208,18 @@ void HandlerPool::work(const std::shared_ptr<State>& state) {
     current_listener = listener.get();
     HandlerOutcome outcome = run_handler(*listener, message);
     current_listener = nullptr;
-    try {
-      state->on_handled(listener, message, std::move(outcome));
-    } catch (...) {
-      // Recording reports its own failures.
+    lock.lock();
+    // Stopping while a handler still runs means the pool was closed from inside this very
+    // handler (close() waits for every other one first): the client may be gone already, so
+    // its result is not recorded and this detached thread touches nothing but `state`.
+    const bool record = !state->stopping;
+    lock.unlock();
+    if (record) {
+      try {
+        state->on_handled(listener, message, std::move(outcome));
+      } catch (...) {
+        // Recording reports its own failures.
+      }
     }
 
     lock.lock();

@@ -22,12 +22,10 @@ using namespace std::chrono_literals;
 class Tally {
  public:
   void add(const std::string& key) {
-    {
-      std::lock_guard lock(mutex_);
-      ++counts_[key];
-      ++total_;
-    }
-    changed_.notify_all();
+    std::lock_guard lock(mutex_);
+    ++counts_[key];
+    ++total_;
+    changed_.notify_all();  // under the lock: see Gate::open()
   }
   /// Waits until at least `n` calls were counted; false on timeout.
   bool wait_for_total(std::size_t n, std::chrono::milliseconds timeout = 20s) {
@@ -55,11 +53,9 @@ class ErrorLog {
  public:
   buildable::ErrorHandler handler() {
     return [this](const buildable::ListenerError& e) {
-      {
-        std::lock_guard lock(mutex_);
-        errors_.push_back(e);
-      }
-      changed_.notify_all();
+      std::lock_guard lock(mutex_);
+      errors_.push_back(e);
+      changed_.notify_all();  // under the lock: see Gate::open()
     };
   }
   bool wait_for_kind(buildable::ListenerError::Kind kind, std::chrono::milliseconds timeout = 20s) {
@@ -84,11 +80,11 @@ class ErrorLog {
 /// A one-shot latch a test can open from another thread.
 class Gate {
  public:
+  /// Notifies under the lock, so that a waiter that then destroys the Gate (a handler's caller
+  /// that does not wait for the handler) cannot do so while this is still inside it.
   void open() {
-    {
-      std::lock_guard lock(mutex_);
-      open_ = true;
-    }
+    std::lock_guard lock(mutex_);
+    open_ = true;
     changed_.notify_all();
   }
   bool wait(std::chrono::milliseconds timeout = 20s) {

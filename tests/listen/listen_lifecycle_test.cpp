@@ -70,15 +70,19 @@ TEST_F(ListenTest, OffFromInsideTheHandlerStopsFurtherCalls) {
   ListenOptions o;
   o.since = long_ago();
   emit_many(producer, "once", 20);
-  self = client.on(
-      "once",
-      [&](const Message& m) {
-        tally.add(m.key);
-        std::lock_guard lock(mutex);
-        EXPECT_TRUE(client.off(self));  // must not deadlock on itself
-        removed.open();
-      },
-      o);
+  {
+    // The handler may start before on() returns: it waits here until `self` is assigned.
+    std::lock_guard lock(mutex);
+    self = client.on(
+        "once",
+        [&](const Message& m) {
+          tally.add(m.key);
+          std::lock_guard handler_lock(mutex);
+          EXPECT_TRUE(client.off(self));  // must not deadlock on itself
+          removed.open();
+        },
+        o);
+  }
   ASSERT_TRUE(removed.wait());
   client.close();
   EXPECT_EQ(tally.total(), 1u);

@@ -20,8 +20,11 @@ namespace buildable::emulator {
 /// platform `custom` and label `name`; `environment` is `"test"` or `"live"`, and messages of
 /// one environment are invisible to keys of the other.
 struct SecretKey {
+  /// Key name, used as the label of the messages emitted with it. Non-empty, without a dot.
   std::string name;
+  /// The value a client sends in `X-Buildable-Secret`. Non-empty and unique among the keys.
   std::string secret;
+  /// `"test"` (default) or `"live"`.
   std::string environment = "test";
 };
 
@@ -43,8 +46,9 @@ enum class FaultKind {
 /// request's fault (at most one per request).
 struct FaultRule {
   std::string endpoint;  ///< "/emit", "/query", ...; empty = every protocol endpoint
-  FaultKind kind = FaultKind::status_500;
-  double probability = 0.0;            ///< 0..1
+  FaultKind kind = FaultKind::status_500;  ///< what the fault does when the rule fires
+  /// Chance, 0..1, that the rule fires for one matching request: 0 never, 1 always.
+  double probability = 0.0;
   int retry_after_seconds = 1;         ///< status_429: value of Retry-After
   bool retry_after_http_date = false;  ///< status_429: HTTP-date form instead of seconds
   std::chrono::milliseconds delay{0};  ///< FaultKind::delay: how long
@@ -53,17 +57,23 @@ struct FaultRule {
 /// Fault injection, off by default. Draws come from a PRNG seeded with `seed`, so a run with
 /// the same seed and the same sequence of requests strikes the same requests.
 struct FaultOptions {
+  /// Seed of the PRNG; the emulator's constructor and every set_faults() reseed it.
   std::uint64_t seed = 1;
+  /// Rules drawn for each protocol request, in this order. Empty: no rule fires; `latency`
+  /// still applies.
   std::vector<FaultRule> rules;
   std::chrono::milliseconds latency{0};  ///< added to every protocol request
 };
 
+/// Settings of an Emulator, checked by its constructor (see Emulator::Emulator()).
 struct EmulatorOptions {
+  /// Address to listen on; the default accepts loopback connections only. `0.0.0.0` or `::`
+  /// listen on every interface (base_url() then shows 127.0.0.1 or ::1).
   std::string host = "127.0.0.1";
   int port = 0;                 ///< 0 = an ephemeral port, see Emulator::port()
   std::string db_path;          ///< SQLite file (WAL); empty = in-memory, lost at destruction
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
-  FaultOptions faults;
+  FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
   /// HTTP worker threads. Each open keep-alive connection holds one, so this is also the most
   /// connections served at once; an SDK client opens up to ClientOptions::max_connections (16),
   /// and the default leaves room for several clients and processes.
@@ -71,9 +81,14 @@ struct EmulatorOptions {
   std::chrono::seconds keep_alive_timeout{10};  ///< idle keep-alive connections closed after
 };
 
+/// Request counters of an Emulator since it was constructed or since the last
+/// Emulator::reset_stats(). Emulator::stats() copies them under one lock, so the fields agree.
 struct EmulatorStats {
+  /// HTTP requests received on any path, unknown paths and requests answered with an
+  /// injected fault included.
   std::uint64_t requests = 0;
   std::uint64_t connections = 0;  ///< distinct client (addr,port) pairs seen = TCP connections
+  /// `requests` split by request path (without the query string), e.g. `"/emit"` -> 12.
   std::map<std::string, std::uint64_t> requests_by_path;
 };
 
@@ -84,11 +99,19 @@ struct EmulatorStats {
 /// each other or with the destructor.
 ///
 /// @par Error Handling
-/// Invalid options (empty or duplicate secrets, environment other than test/live, threads < 1)
-/// throw std::invalid_argument from the constructor; start() throws std::runtime_error when the
-/// database cannot be opened or the port cannot be bound.
+/// Invalid options (see the constructor) throw std::invalid_argument from the constructor;
+/// start() throws std::runtime_error when the database cannot be opened or the port cannot be
+/// bound.
 class Emulator {
  public:
+  /// Checks `options` and sets up the keys (one generated `demo` test key when none is
+  /// given). Does not listen yet, nor open the storage: the first start(), inject_message(),
+  /// message(), transaction() or message_count() opens it.
+  ///
+  /// @par Error Handling
+  /// Throws std::invalid_argument when `threads` < 1, `port` is outside 0..65535,
+  /// `keep_alive_timeout` < 1 s, or a key has an empty name, a name with a dot, an empty or
+  /// duplicate secret, or an environment other than test/live.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();  ///< stops
   Emulator(const Emulator&) = delete;
@@ -100,16 +123,22 @@ class Emulator {
   /// Stops accepting, closes open connections (including idle keep-alive ones) and joins the
   /// worker threads. Idempotent.
   void stop();
+  /// True from a successful start() until the next stop().
   bool running() const;
 
   int port() const;              ///< the bound port (valid after start())
   std::string base_url() const;  ///< "http://<host>:<port>"
+  /// The accepted keys: EmulatorOptions::keys, or the generated `demo` key when that was
+  /// empty. Fixed at construction; the reference stays valid as long as the emulator.
   const std::vector<SecretKey>& keys() const;
   const std::string& default_secret() const;  ///< keys().front().secret
 
   /// Replaces the fault options; applies to requests that start afterwards. Resets the PRNG.
   void set_faults(FaultOptions faults);
+  /// A copy of the request counters.
   EmulatorStats stats() const;
+  /// Zeroes the counters and forgets the connections seen, so an open keep-alive connection
+  /// counts again at its next request.
   void reset_stats();
 
   /// Inserts a message as if it came from a third-party connection (webhook). `headers` and
