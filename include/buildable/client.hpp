@@ -157,8 +157,13 @@ class Client {
 
   /// Stops polling, lets running handlers and already-claimed messages finish within
   /// ClientOptions::shutdown_timeout (what is not started by then is reported `abandoned`),
-  /// aborts in-flight requests, and joins the client's threads. Idempotent. From inside a
-  /// handler it stops everything but cannot wait for that handler itself.
+  /// aborts in-flight requests, and joins the client's threads. Idempotent.
+  ///
+  /// @par Thread Safety
+  /// When close() returns, no handler runs and none will run again; the exception is a call
+  /// from inside a handler, which stops everything but cannot wait for that handler itself:
+  /// its result is then not recorded (the message stays `processing` for its txKey), and once
+  /// it returns the SDK touches nothing of the client, so the client may already be destroyed.
   void close();
 
   /// The options in effect (validated, secret included: do not log them with anything but
