@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only those missing (idempotent, fast when
-# everything is there). Usage: scripts/install-deps.sh [build|test|ci|bench]...
+# everything is there). Usage: scripts/install-deps.sh [build|test|ci|bench|dashboard]...
 #   build: compiler, CMake, Ninja and the libraries the SDK and emulator link
 #   test:  build + GoogleTest, Doxygen and spdlog (docs target, logging example), and the bench
-#          tools (the suite runs the benchmark's smoke mode)
+#          tools (the suite runs the benchmark's smoke mode), and the dashboard set
 #   ci:    test + clang and its sanitizer runtimes
 #   bench: build + wrk and gnuplot
+#   dashboard: Chromium and Node.js with npm, for the emulator dashboard's end-to-end test
+#          (tests/dashboard; node and npm only when no `node`/`npm` is on PATH, so a Node.js
+#          installed otherwise, e.g. from NodeSource, is kept)
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
@@ -13,15 +16,20 @@ build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3
 test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox)
 ci_pkgs=(clang libclang-rt-14-dev clang-format)
 bench_pkgs=(wrk gnuplot-nox)
+dashboard_pkgs=(chromium)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  dashboard_pkgs+=(nodejs npm)
+fi
 
 wanted=()
 for set in "${@:-build}"; do
   case "$set" in
     build) wanted+=("${build_pkgs[@]}") ;;
-    test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-    ci) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${ci_pkgs[@]}") ;;
+    test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${dashboard_pkgs[@]}") ;;
+    ci) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${dashboard_pkgs[@]}" "${ci_pkgs[@]}") ;;
     bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *) echo "install-deps.sh: unknown set '$set' (build, test, ci, bench)" >&2; exit 2 ;;
+    dashboard) wanted+=("${dashboard_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown set '$set' (build, test, ci, bench, dashboard)" >&2; exit 2 ;;
   esac
 done
 

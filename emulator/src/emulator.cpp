@@ -8,6 +8,7 @@
 
 #include "auth.hpp"
 #include "context.hpp"
+#include "dashboard_routes.hpp"
 #include "faults.hpp"
 #include "http_server.hpp"
 #include "server.hpp"
@@ -69,6 +70,8 @@ void Emulator::start() {
   auto server = std::make_unique<detail::HttpServer>();
   detail::configure_server(*server, context, impl_->options);
   detail::install_protocol_routes(*server, context);
+  // The dashboard shares the port (GET / and /_dashboard/...; no protocol path is touched).
+  detail::install_dashboard_routes(*server, context);
 
   const auto& host = impl_->options.host;
   int port = impl_->options.port;

@@ -49,6 +49,37 @@ struct QueryResult {
 };
 
 enum class ClaimStatus { claimed, no_message, exists };
+// --- Dashboard browsing (read-only, newest first) -------------------------------------------
+
+/// A position in the newest-first order (createdAt, seq): a page continues below it.
+struct MessageCursor {
+  std::int64_t created_at = 0;
+  std::int64_t seq = 0;
+};
+
+/// What the dashboard lists. Unset fields match anything.
+struct BrowseFilter {
+  std::string environment;
+  std::optional<std::string> event_name;
+  std::optional<std::string> tx_key;        ///< messages with a transaction for this txKey
+  std::optional<std::string> tx_state;      ///< ... in this state (that txKey's, when given)
+  std::optional<std::string> payload_text;  ///< in the payload's JSON text, ASCII case-blind
+  std::optional<MessageCursor> before;      ///< only messages older than this position
+  std::int64_t limit = 50;
+};
+
+struct BrowsedMessage {
+  MessageRecord message;
+  std::vector<TransactionRecord> transactions;  ///< oldest first
+};
+
+struct BrowsePage {
+  std::vector<BrowsedMessage> messages;  ///< newest first
+  bool has_more = false;                 ///< older matches exist below the last one
+};
+
+// ---------------------------------------------------------------------------------------------
+
 struct ClaimResult {
   ClaimStatus status = ClaimStatus::no_message;
   TransactionRecord transaction;  // when claimed
@@ -88,6 +119,12 @@ class Store {
   std::optional<MessageRecord> message(const std::string& key);
   std::optional<TransactionRecord> transaction(const std::string& key, const std::string& tx_key);
   std::int64_t message_count();
+
+  /// The dashboard's page of messages (keyset pagination, newest first) with their
+  /// transactions, read in one snapshot.
+  BrowsePage browse(const BrowseFilter& filter);
+  /// The distinct event names of `environment`, sorted, at most `limit`.
+  std::vector<std::string> event_names(const std::string& environment, std::int64_t limit);
 
  private:
   class Statement;

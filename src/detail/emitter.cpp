@@ -72,7 +72,13 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
   }
   std::string body;
   try {
-    body = R"({"event":)" + nlohmann::json(event).dump() + R"(,"payload":)" + payload.dump() + "}";
+    // Assembled in one buffer: the payload is serialized once and copied once.
+    const std::string event_text = nlohmann::json(event).dump();
+    const std::string payload_text = payload.dump();
+    constexpr std::string_view kOpen = R"({"event":)";
+    constexpr std::string_view kPayload = R"(,"payload":)";
+    body.reserve(kOpen.size() + event_text.size() + kPayload.size() + payload_text.size() + 1);
+    body.append(kOpen).append(event_text).append(kPayload).append(payload_text).push_back('}');
   } catch (const nlohmann::json::type_error& e) {  // invalid UTF-8 in a string
     throw InvalidArgument(std::string("emit: the payload cannot be sent as JSON: ") + e.what());
   }
@@ -144,7 +150,9 @@ void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse
     const auto wait = policy_.next_delay(RequestKind::emit, response, operation->attempts,
                                          since(operation->started));
     if (!wait || closed()) {
-      operation->fail(failure_exception(response, secret_));
+      // A retry cut short by close() ends as ClosedError, as it does for emit().
+      operation->fail(wait ? std::make_exception_ptr(ClosedError())
+                           : failure_exception(response, secret_));
       MetricsRecorder::add(metrics_.emit_failures);
       return;
     }

@@ -15,6 +15,65 @@ std::string string_field(const nlohmann::json& object, const char* name) {
   return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
+/// Reads the top-level "key" string of an /emit answer without building a JSON document:
+/// every emit parses one, and a DOM costs several allocations per answer. Agrees with a DOM
+/// lookup: only a string at the top level counts, and a repeated name's last value wins.
+class EmitKeyReader final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool is_object() const { return top_level_object_; }
+  std::string& key() { return key_; }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool string(string_t& text) override {
+    if (depth_ == 1 && at_key_) {
+      key_ = std::move(text);
+      at_key_ = false;
+      return true;
+    }
+    return value();
+  }
+  bool start_object(std::size_t) override { return open(true); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& name) override {
+    if (depth_ == 1) at_key_ = name == "key";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool value() {
+    if (depth_ == 1 && at_key_) {
+      key_.clear();  // "key" with a value that is not a string
+      at_key_ = false;
+    }
+    return true;
+  }
+  bool open(bool object) {
+    if (depth_ == 0) top_level_object_ = object;
+    value();
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  std::size_t depth_ = 0;
+  bool top_level_object_ = false;
+  bool at_key_ = false;
+  std::string key_;
+};
+
 }  // namespace
 
 ServerError parse_error_body(std::string_view body) {
@@ -36,11 +95,14 @@ ServerError parse_error_body(std::string_view body) {
 }
 
 std::string parse_emit_key(std::string_view body) {
-  const auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) throw ProtocolError("the /emit answer is not a JSON object");
-  std::string key = string_field(parsed, "key");
-  if (key.empty()) throw ProtocolError("the /emit answer has no message key");
-  return key;
+  EmitKeyReader reader;
+  const bool parsed = nlohmann::json::sax_parse(body, &reader, nlohmann::json::input_format_t::json,
+                                                /*strict=*/true, /*ignore_comments=*/false);
+  if (!parsed || !reader.is_object()) {
+    throw ProtocolError("the /emit answer is not a JSON object");
+  }
+  if (reader.key().empty()) throw ProtocolError("the /emit answer has no message key");
+  return std::move(reader.key());
 }
 
 std::string redact(std::string text, std::string_view secret) {

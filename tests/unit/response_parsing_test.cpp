@@ -84,6 +84,21 @@ TEST(ParseEmitKeyTest, ProtocolErrors) {
   }
 }
 
+TEST(ParseEmitKeyTest, OnlyATopLevelKeyCountsAndTheLastOneWins) {
+  EXPECT_EQ(parse_emit_key(R"({"meta":{"key":"inner"},"list":[{"key":"x"}],"key":"outer"})"),
+            "outer");
+  EXPECT_EQ(parse_emit_key(R"({"key":"first","key":"second"})"), "second");
+  EXPECT_THROW(parse_emit_key(R"({"meta":{"key":"inner"}})"), buildable::ProtocolError);
+  EXPECT_THROW(parse_emit_key(R"({"key":"a","key":{"b":1}})"), buildable::ProtocolError);
+  EXPECT_THROW(parse_emit_key(R"([{"key":"a"}])"), buildable::ProtocolError);
+}
+
+TEST(ParseEmitKeyTest, TrailingGarbageAndInvalidUtf8AreProtocolErrors) {
+  EXPECT_THROW(parse_emit_key(R"({"key":"a"} x)"), buildable::ProtocolError);
+  EXPECT_THROW(parse_emit_key("{\"key\":\"\xff\"}"), buildable::ProtocolError);
+  EXPECT_EQ(parse_emit_key(" {\"key\" : \"k\"} \n"), "k");
+}
+
 // --- redact --------------------------------------------------------------------------------------
 
 TEST(RedactTest, ReplacesEveryOccurrence) {
