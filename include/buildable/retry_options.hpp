@@ -17,7 +17,9 @@ namespace buildable {
 /// create a duplicate message. Claims and queries of the listening path follow their own rules
 /// (see Client::on).
 struct RetryOptions {
-  /// Total attempts per call, the first one included. 1 disables retries.
+  /// Total attempts per call, the first one included. 1 disables retries. Recording a
+  /// handler's result is the exception: it is retried until max_total_time, since repeating it
+  /// is harmless and giving up would leave the message `processing`.
   int max_attempts = 4;
   /// Backoff before the first retry; doubled (times multiplier) each retry.
   std::chrono::milliseconds initial_backoff{100};

@@ -2,8 +2,6 @@
 
 #include <strings.h>
 
-#include <algorithm>
-#include <cstring>
 #include <new>
 #include <utility>
 
@@ -30,23 +28,15 @@ bool fails_before_sending(CURLcode code) {
   }
 }
 
-/// Feeds the request body to libcurl, consuming it from the front of `body` (an EasyRequest's
-/// body_). The body is sent through this callback rather than CURLOPT_POSTFIELDS so that
-/// libcurl cannot send it twice: with POSTFIELDS it silently re-sends a request whose reused
-/// connection closed before any answer ("Connection died, retrying a fresh connect"), which
-/// duplicates a non-idempotent request (an emit, a claim) that the server may have acted on.
-/// Such a re-send needs a rewind, which refuse_rewind() denies, so the transfer fails with
-/// CURLE_SEND_FAIL_REWIND and the SDK's own retry policy decides.
-std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* body) {
-  auto& remaining = *static_cast<std::string*>(body);
-  const std::size_t n = std::min(size * count, remaining.size());
-  std::memcpy(buffer, remaining.data(), n);
-  remaining.erase(0, n);
-  return n;
-}
-
-int refuse_rewind(void*, curl_off_t, int) {
-  return CURL_SEEKFUNC_CANTSEEK;
+/// Called by libcurl right before it sends the request, on every connection it tries. A second
+/// call within one transfer is libcurl about to re-send on its own: it silently repeats a
+/// request whose reused connection closed before any answer ("Connection died, retrying a
+/// fresh connect"), which would duplicate a non-idempotent request (an emit, a claim) that the
+/// server may have acted on. Refusing it ends the transfer, and the SDK's own retry policy
+/// decides, knowing the request may have been received.
+int refuse_resend(void* sends, char*, char*, int, int) {
+  auto& count = *static_cast<int*>(sends);
+  return ++count > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 }  // namespace
@@ -72,9 +62,8 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_body);
-  curl_easy_setopt(h, CURLOPT_READDATA, &body_);
-  curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &refuse_rewind);
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &refuse_resend);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, &sends_);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
@@ -92,8 +81,11 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
     const std::string url = config_->base_url + path_;
     curl_easy_setopt(easy_.get(), CURLOPT_URL, url.c_str());  // libcurl copies the string
   }
-  body_ = std::move(body);  // consumed by read_body() as libcurl sends it
+  // Sent from this buffer (libcurl does not copy it) in the same write as the headers.
+  body_ = std::move(body);
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_.data());
+  sends_ = 0;
   response_body_.clear();
   retry_after_.clear();
   error_buffer_[0] = '\0';
@@ -111,13 +103,18 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     response.body = std::move(response_body_);
     response.retry_after = std::move(retry_after_);
     response.maybe_sent = true;
+  } else if (code == CURLE_ABORTED_BY_CALLBACK && sends_ > 1) {
+    // refuse_resend(): the request went out once on a connection that then died unanswered.
+    response.curl_code = CURLE_GOT_NOTHING;
+    response.error_detail =
+        "the connection closed before any answer; the request may have been received, so it "
+        "was not sent again";
+    response.maybe_sent = true;
   } else {
     response.error_detail = error_buffer_;
     long request_bytes = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
-    // A refused rewind means the request already went out once on a connection that died.
-    response.maybe_sent =
-        code == CURLE_SEND_FAIL_REWIND || (!fails_before_sending(code) && request_bytes > 0);
+    response.maybe_sent = !fails_before_sending(code) && request_bytes > 0;
   }
   response_body_ = std::string();
   return response;

@@ -20,7 +20,9 @@ class EasyRequest {
   EasyRequest& operator=(const EasyRequest&) = delete;
 
   /// Readies a POST of `body` to `path` (e.g. "/emit"). The body is moved in and kept alive
-  /// until the next prepare().
+  /// until the next prepare(). libcurl sends the request at most once: a re-send on a fresh
+  /// connection after a reused one died unanswered fails the transfer instead (CURLE_GOT_NOTHING,
+  /// maybe_sent).
   void prepare(std::string_view path, std::string body);
 
   /// Performs the prepared request on the calling thread.
@@ -40,6 +42,7 @@ class EasyRequest {
   EasyHandle easy_;
   std::string path_;
   std::string body_;
+  int sends_ = 0;  // times libcurl was about to send the current request (see refuse_resend)
   std::string response_body_;
   std::string retry_after_;
   char error_buffer_[CURL_ERROR_SIZE] = {};

@@ -67,33 +67,43 @@ void EventLoop::stop() {
 }
 
 bool EventLoop::submit(std::string path, std::string body, Completion done) {
+  bool idle = false;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
+    idle = nothing_incoming_locked();
     incoming_requests_.push_back({std::move(path), std::move(body), std::move(done)});
   }
-  if (!in_loop_thread()) wake();
+  if (idle && !in_loop_thread()) wake();
   return true;
 }
 
 bool EventLoop::post(Task task) {
+  bool idle = false;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
+    idle = nothing_incoming_locked();
     incoming_tasks_.push_back(std::move(task));
   }
-  if (!in_loop_thread()) wake();
+  if (idle && !in_loop_thread()) wake();
   return true;
 }
 
 bool EventLoop::post_at(Clock::time_point when, Task task) {
+  bool idle = false;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return false;
+    idle = nothing_incoming_locked();
     incoming_timers_.emplace(when, std::move(task));
   }
-  if (!in_loop_thread()) wake();
+  if (idle && !in_loop_thread()) wake();
   return true;
+}
+
+bool EventLoop::nothing_incoming_locked() const {
+  return incoming_requests_.empty() && incoming_tasks_.empty() && incoming_timers_.empty();
 }
 
 void EventLoop::wake() {
@@ -115,18 +125,22 @@ void EventLoop::run() {
       call_guarded(task);
     for (auto& pending : requests)
       waiting_requests_.push_back(std::move(pending));
-    run_due_timers();
+    const bool timers_ran = run_due_timers();
     start_transfers();
 
     int running = 0;
     curl_multi_perform(multi_.get(), &running);
-    finish_transfers();
+    const bool finished = finish_transfers();
     if (!waiting_requests_.empty() && transfers_.size() < max_in_flight()) {
       start_transfers();
       curl_multi_perform(multi_.get(), &running);
     }
 
-    curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
+    // Wait only when this round did nothing: after progress more is usually ready at once
+    // (answers that arrived meanwhile, requests the completions queued), and a poll() over
+    // every connection costs more than the next round's perform.
+    const bool progressed = !tasks.empty() || !requests.empty() || timers_ran || finished;
+    if (!progressed) curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
   }
 
   // Shutting down: abort whatever is still in flight so its owner hears about it.
@@ -174,7 +188,8 @@ void EventLoop::start_transfer(PendingRequest pending) {
   curl_multi_add_handle(multi_.get(), handle);
 }
 
-void EventLoop::finish_transfers() {
+bool EventLoop::finish_transfers() {
+  std::vector<std::pair<Completion, HttpResponse>> finished;
   int remaining = 0;
   while (CURLMsg* message = curl_multi_info_read(multi_.get(), &remaining)) {
     if (message->msg != CURLMSG_DONE) continue;
@@ -185,26 +200,34 @@ void EventLoop::finish_transfers() {
     if (found == transfers_.end()) continue;
     Transfer transfer = std::move(found->second);
     transfers_.erase(found);
-    HttpResponse response = transfer.request->finish(code);
+    finished.emplace_back(std::move(transfer.done), transfer.request->finish(code));
     idle_requests_.push_back(std::move(transfer.request));
-    call_guarded(transfer.done, std::move(response));
   }
+  // Newest first: a completion can wake a thread waiting for its result (an async emit's
+  // future), and callers typically wait for their oldest request. Waking it last lets it find
+  // the whole batch settled, instead of being woken, and switched to, once per completion.
+  for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
+    call_guarded(it->first, std::move(it->second));
+  }
+  return !finished.empty();
 }
 
-void EventLoop::run_due_timers() {
+bool EventLoop::run_due_timers() {
   const auto now = Clock::now();
+  bool ran = false;
   while (!timers_.empty() && timers_.begin()->first <= now) {
     Task task = std::move(timers_.begin()->second);
     timers_.erase(timers_.begin());
     call_guarded(task);
+    ran = true;
   }
+  return ran;
 }
 
 int EventLoop::poll_timeout_ms() {
   {
     std::lock_guard lock(mutex_);
-    if (!incoming_requests_.empty() || !incoming_tasks_.empty() || !incoming_timers_.empty())
-      return 0;
+    if (!nothing_incoming_locked()) return 0;
   }
   long curl_timeout = -1;
   curl_multi_timeout(multi_.get(), &curl_timeout);

@@ -70,9 +70,13 @@ class EventLoop {
   std::size_t max_in_flight() const;
   void start_transfers();
   void start_transfer(PendingRequest pending);
-  void finish_transfers();
-  void run_due_timers();
+  bool finish_transfers();  // true when a transfer finished
+  bool run_due_timers();    // true when a timer ran
   int poll_timeout_ms();
+  // A submission wakes the loop only when the incoming queues were empty: otherwise a wake-up
+  // is already on its way, or the loop sees them before it waits (poll_timeout_ms() is 0 while
+  // anything is incoming), so a burst of submissions costs one wake-up, not one each.
+  bool nothing_incoming_locked() const;
   void wake();
 
   std::shared_ptr<const TransportConfig> config_;

@@ -80,7 +80,10 @@ std::optional<std::chrono::milliseconds> RetryPolicy::next_delay(
     std::chrono::milliseconds elapsed) const {
   const bool may_retry = retryable(kind, response);
   if (budget_ && may_retry) budget_->on_failure();
-  if (attempts >= options_.max_attempts || !may_retry) return std::nullopt;
+  if (!may_retry) return std::nullopt;
+  // A record carries a claimed message's result and repeating it is harmless, so only the time
+  // budget (and close()) ends its retries: giving up would leave the message `processing`.
+  if (kind != RequestKind::record && attempts >= options_.max_attempts) return std::nullopt;
   if (budget_ && !budget_->allows_retry()) return std::nullopt;
   auto wait = backoff_.delay(attempts - 1);
   if (!response.retry_after.empty()) {

@@ -36,10 +36,10 @@ class RetryPolicy {
   bool retryable(RequestKind kind, const HttpResponse& response) const;
 
   /// The wait before the next attempt, or nullopt to give up: not retryable, attempts
-  /// exhausted, the total time budget would be exceeded, the server's Retry-After asks for
-  /// longer than max_backoff, or the retry budget is spent. Call once per failed attempt.
-  /// `attempts` counts the attempts made so far (>= 1); `elapsed` is the time since the first one
-  /// started.
+  /// exhausted (not for records, which retry until the time budget runs out), the total time budget
+  /// would be exceeded, the server's Retry-After asks for longer than max_backoff, or the retry
+  /// budget is spent. Call once per failed attempt. `attempts` counts the attempts made so far (>=
+  /// 1); `elapsed` is the time since the first one started.
   std::optional<std::chrono::milliseconds> next_delay(RequestKind kind,
                                                       const HttpResponse& response, int attempts,
                                                       std::chrono::milliseconds elapsed) const;

@@ -286,6 +286,18 @@ TEST(RetryPolicyTest, MaxAttemptsCountsTheFirstAttempt) {
   EXPECT_EQ(policy(o).next_delay(RequestKind::emit, refused(), 1, milliseconds(0)), std::nullopt);
 }
 
+TEST(RetryPolicyTest, RecordsIgnoreMaxAttemptsAndStopOnlyAtTheTimeBudget) {
+  const auto p = policy();
+  for (int attempts : {4, 5, 50}) {
+    SCOPED_TRACE(attempts);
+    EXPECT_TRUE(p.next_delay(RequestKind::record, status(503), attempts, milliseconds(0)));
+    EXPECT_TRUE(p.next_delay(RequestKind::record, transport(CURLE_GOT_NOTHING, true), attempts,
+                             milliseconds(0)));
+  }
+  EXPECT_EQ(p.next_delay(RequestKind::record, status(503), 50, milliseconds(40'000)), std::nullopt);
+  EXPECT_EQ(p.next_delay(RequestKind::record, status(400), 1, milliseconds(0)), std::nullopt);
+}
+
 TEST(RetryPolicyTest, MaxTotalTimeStopsRetriesThatWouldEndPastIt) {
   const auto p = policy();
   EXPECT_EQ(p.next_delay(RequestKind::query, status(500), 1, milliseconds(29'900)),
