@@ -106,7 +106,10 @@ void wait_until_settled(const buildable::emulator::Emulator& emulator,
                         const std::vector<Expected>& expected) {
   const auto deadline = std::chrono::steady_clock::now() + kSettleTimeout;
   for (const auto& message : expected) {
-    for (const auto& [tx_key, want] : message.transactions.items()) {
+    for (const auto& item : message.transactions.items()) {
+      // Named copies, not a structured binding: C++17 lambdas cannot capture bindings.
+      const std::string tx_key = item.key();
+      const json& want = item.value();
       auto state_of = [&] {
         const json tx = emulator.transaction(message.key, tx_key);  // null until claimed
         return tx.is_object() ? tx.value("state", "") : std::string();
