@@ -5,16 +5,16 @@
 #include <mutex>
 #include <vector>
 
-#include "detail/emitter.hpp"
-#include "detail/error_reporter.hpp"
-#include "detail/event_loop.hpp"
-#include "detail/handler_pool.hpp"
-#include "detail/listener_registry.hpp"
-#include "detail/logger.hpp"
-#include "detail/metrics_recorder.hpp"
-#include "detail/poller.hpp"
-#include "detail/sync_transport.hpp"
-#include "detail/transport_config.hpp"
+#include "detail/emit/emitter.hpp"
+#include "detail/listen/error_reporter.hpp"
+#include "detail/transport/event_loop.hpp"
+#include "detail/listen/handler_pool.hpp"
+#include "detail/listen/listener_registry.hpp"
+#include "detail/support/logger.hpp"
+#include "detail/support/metrics_recorder.hpp"
+#include "detail/listen/poller.hpp"
+#include "detail/transport/sync_transport.hpp"
+#include "detail/transport/transport_config.hpp"
 
 namespace buildable::detail {
 

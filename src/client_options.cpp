@@ -4,8 +4,8 @@
 #include <ostream>
 #include <string>
 
-#include "detail/response_parsing.hpp"
-#include "detail/url.hpp"
+#include "detail/protocol/response_parsing.hpp"
+#include "detail/transport/url.hpp"
 
 namespace buildable {
 namespace {

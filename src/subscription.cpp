@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "client_impl.hpp"
-#include "detail/listener_identity.hpp"
+#include "detail/protocol/listener_identity.hpp"
 
 namespace buildable {
 

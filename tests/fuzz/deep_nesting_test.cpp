@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "detail/message_parsing.hpp"
-#include "detail/response_parsing.hpp"
+#include "detail/protocol/message_parsing.hpp"
+#include "detail/protocol/response_parsing.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "detail/url.hpp"
+#include "detail/transport/url.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "detail/listener_identity.hpp"
+#include "detail/protocol/listener_identity.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

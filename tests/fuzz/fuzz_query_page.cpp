@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/message_parsing.hpp"
+#include "detail/protocol/message_parsing.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

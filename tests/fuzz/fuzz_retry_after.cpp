@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "detail/retry_after.hpp"
+#include "detail/retry/retry_after.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

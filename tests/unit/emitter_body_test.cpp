@@ -7,11 +7,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "detail/emitter.hpp"
-#include "detail/metrics_recorder.hpp"
-#include "detail/retry_policy.hpp"
-#include "detail/sync_transport.hpp"
-#include "detail/transport_config.hpp"
+#include "detail/emit/emitter.hpp"
+#include "detail/support/metrics_recorder.hpp"
+#include "detail/retry/retry_policy.hpp"
+#include "detail/transport/sync_transport.hpp"
+#include "detail/transport/transport_config.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "detail/listen_requests.hpp"
+#include "detail/protocol/listen_requests.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "detail/listener_identity.hpp"
+#include "detail/protocol/listener_identity.hpp"
 
 #include <gtest/gtest.h>
 

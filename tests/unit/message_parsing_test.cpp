@@ -1,4 +1,4 @@
-#include "detail/message_parsing.hpp"
+#include "detail/protocol/message_parsing.hpp"
 
 #include <gtest/gtest.h>
 

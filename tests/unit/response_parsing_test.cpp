@@ -1,4 +1,4 @@
-#include "detail/response_parsing.hpp"
+#include "detail/protocol/response_parsing.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "detail/http_response.hpp"
+#include "detail/transport/http_response.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "detail/retry_after.hpp"
+#include "detail/retry/retry_after.hpp"
 
 #include <gtest/gtest.h>
 

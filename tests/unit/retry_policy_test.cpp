@@ -1,4 +1,4 @@
-#include "detail/retry_policy.hpp"
+#include "detail/retry/retry_policy.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "detail/backoff.hpp"
-#include "detail/http_response.hpp"
+#include "detail/retry/backoff.hpp"
+#include "detail/transport/http_response.hpp"
 
 namespace {
 

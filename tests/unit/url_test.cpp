@@ -1,4 +1,4 @@
-#include "detail/url.hpp"
+#include "detail/transport/url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,50 @@
+#include "detail/listen/error_reporter.hpp"
+
+#include <string>
+#include <utility>
+
+#include "detail/protocol/response_parsing.hpp"
+
+namespace buildable::detail {
+
+ErrorReporter::ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret)
+    : on_error_(std::move(on_error)), logger_(logger), secret_(std::move(secret)) {}
+
+std::string ErrorReporter::redact_secret(std::string text) const {
+  return redact(std::move(text), secret_);
+}
+
+void ErrorReporter::report(ListenerError error) noexcept {
+  try {
+    error.message = redact(std::move(error.message), secret_);
+    std::lock_guard lock(mutex_);
+    if (on_error_) {
+      on_error_(error);
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= kWindow) {
+      if (suppressed_ > 0) {
+        logger_.log(LogLevel::warning,
+                    std::to_string(suppressed_) + " more listener errors were not shown");
+      }
+      window_start_ = now;
+      lines_in_window_ = 0;
+      suppressed_ = 0;
+    }
+    if (lines_in_window_ >= kLinesPerWindow) {
+      ++suppressed_;
+      return;
+    }
+    ++lines_in_window_;
+    std::string line =
+        std::string("listener ") + error.listener + ": " + to_string(error.kind) + " error";
+    if (!error.message_key.empty()) line += " on message " + error.message_key;
+    line += ": " + error.message;
+    logger_.log(LogLevel::error, line);
+  } catch (...) {
+    // Reporting must never fail the caller.
+  }
+}
+
+}  // namespace buildable::detail

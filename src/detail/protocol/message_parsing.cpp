@@ -1,0 +1,125 @@
+#include "detail/protocol/message_parsing.hpp"
+
+#include <algorithm>
+#include <buildable/errors.hpp>
+#include <chrono>
+#include <string>
+#include <utility>
+
+namespace buildable::detail {
+namespace {
+
+std::string string_or_empty(const nlohmann::json& row, const char* name) {
+  const auto found = row.find(name);
+  return found != row.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+/// How deeply arrays and objects nest in JSON text (brackets inside strings do not count).
+/// Exact for valid JSON; the parser rejects the rest anyway.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// The Node SDK JSON.parse()s these fields; the service may also send them as plain JSON.
+nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
+  const auto found = row.find(name);
+  if (found == row.end() || found->is_null()) return nlohmann::json::object();
+  if (!found->is_string()) return *found;
+  const auto& text = found->get_ref<const std::string&>();
+  if (text.empty()) return nlohmann::json::object();
+  if (nesting_depth(text) > kMaxJsonDepth) {
+    throw ProtocolError(std::string("message field '") + name + "' is nested deeper than " +
+                        std::to_string(kMaxJsonDepth) + " levels");
+  }
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    throw ProtocolError(std::string("message field '") + name + "' is not valid JSON");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) {
+  if (!row.is_object()) throw ProtocolError("a message row is not a JSON object");
+  Message message;
+  message.key = string_or_empty(row, "key");
+  if (message.key.empty()) throw ProtocolError("a message row has no key");
+  message.event = string_or_empty(row, "eventName");
+  message.payload = decoded_field(row, "payload");
+  message.headers = decoded_field(row, "headers");
+  message.query = decoded_field(row, "query");
+  if (const auto created = row.find("createdAt"); created != row.end() && created->is_number()) {
+    // Out of system_clock's range (about +-292 years around 1970 in nanoseconds) is garbage:
+    // converting it would overflow, so it is left unset.
+    constexpr double kLimitMs = 9.2e12;
+    const double ms = created->get<double>();
+    if (ms > -kLimitMs && ms < kLimitMs) {
+      message.created_at = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
+    }
+  }
+  message.environment = string_or_empty(row, "environment");
+  message.platform = string_or_empty(row, "platform");
+  message.label = string_or_empty(row, "label");
+  message.tx_key = tx_key;
+  message.raw = row;
+  return message;
+}
+
+QueryPage parse_query_page(std::string_view body, const std::string& tx_key) {
+  if (nesting_depth(body) > kMaxJsonDepth) {
+    throw ProtocolError("the /query answer is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                        " levels");
+  }
+  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) throw ProtocolError("the /query answer is not a JSON object");
+  const auto rows = parsed.find("rows");
+  if (rows == parsed.end() || !rows->is_array()) {
+    throw ProtocolError("the /query answer has no 'rows' array");
+  }
+  QueryPage page;
+  page.rows.reserve(rows->size());
+  for (const auto& row : *rows) {
+    const std::string key = row.is_object() ? string_or_empty(row, "key") : std::string();
+    if (key.empty()) {
+      page.row_errors.emplace_back("a message row without a string 'key' was skipped");
+      continue;
+    }
+    QueryRow parsed_row;
+    try {
+      parsed_row.message = parse_message_row(row, tx_key);
+    } catch (const ProtocolError& e) {
+      parsed_row.message.key = key;
+      parsed_row.message.event = string_or_empty(row, "eventName");
+      parsed_row.message.tx_key = tx_key;
+      parsed_row.message.raw = row;
+      parsed_row.decode_error = e.what();
+    }
+    page.rows.push_back(std::move(parsed_row));
+  }
+  return page;
+}
+
+}  // namespace buildable::detail

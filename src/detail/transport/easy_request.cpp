@@ -1,0 +1,149 @@
+#include "detail/transport/easy_request.hpp"
+
+#include <strings.h>
+
+#include <new>
+#include <utility>
+
+#include "detail/transport/curl_global.hpp"
+
+namespace buildable::detail {
+namespace {
+
+/// Failures that happen before a single byte of the request can have been written.
+bool fails_before_sending(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Called by libcurl right before it sends the request, on every connection it tries. A second
+/// call within one transfer is libcurl about to re-send on its own: it silently repeats a
+/// request whose reused connection closed before any answer ("Connection died, retrying a
+/// fresh connect"), which would duplicate a non-idempotent request (an emit, a claim) that the
+/// server may have acted on. Refusing it ends the transfer, and the SDK's own retry policy
+/// decides, knowing the request may have been received.
+int refuse_resend(void* sends, char*, char*, int, int) {
+  auto& count = *static_cast<int*>(sends);
+  return ++count > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
+}  // namespace
+
+EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
+    : config_(std::move(config)) {
+  ensure_curl_initialized();
+  easy_.reset(curl_easy_init());
+  if (!easy_) throw std::bad_alloc();
+  CURL* h = easy_.get();
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, config_->headers.get());
+  curl_easy_setopt(h, CURLOPT_USERAGENT, config_->user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, config_->connect_timeout_ms);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, config_->request_timeout_ms);
+  // Never follow redirects: the secret header would travel to wherever they point.
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, config_->protocols.c_str());
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!config_->ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_->ca_bundle.c_str());
+  if (!config_->proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, config_->proxy.c_str());
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &refuse_resend);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, &sends_);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &EasyRequest::on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, config_.get());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_);
+  curl_easy_setopt(h, CURLOPT_PRIVATE, this);
+}
+
+void EasyRequest::prepare(std::string_view path, std::string body) {
+  if (path != path_) {
+    path_.assign(path);
+    const std::string url = config_->base_url + path_;
+    curl_easy_setopt(easy_.get(), CURLOPT_URL, url.c_str());  // libcurl copies the string
+  }
+  // Sent from this buffer (libcurl does not copy it) in the same write as the headers.
+  body_ = std::move(body);
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_.data());
+  sends_ = 0;
+  response_body_.clear();
+  retry_after_.clear();
+  error_buffer_[0] = '\0';
+}
+
+HttpResponse EasyRequest::perform() {
+  return finish(curl_easy_perform(easy_.get()));
+}
+
+HttpResponse EasyRequest::finish(CURLcode code) {
+  HttpResponse response;
+  response.curl_code = static_cast<int>(code);
+  if (code == CURLE_OK) {
+    curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &response.status);
+    response.body = std::move(response_body_);
+    response.retry_after = std::move(retry_after_);
+    response.maybe_sent = true;
+  } else if (code == CURLE_ABORTED_BY_CALLBACK && sends_ > 1) {
+    // refuse_resend(): the request went out once on a connection that then died unanswered.
+    response.curl_code = CURLE_GOT_NOTHING;
+    response.error_detail =
+        "the connection closed before any answer; the request may have been received, so it "
+        "was not sent again";
+    response.maybe_sent = true;
+  } else {
+    response.error_detail = error_buffer_;
+    long request_bytes = 0;
+    curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
+    response.maybe_sent = !fails_before_sending(code) && request_bytes > 0;
+  }
+  response_body_ = std::string();
+  return response;
+}
+
+std::size_t EasyRequest::on_body(char* data, std::size_t size, std::size_t count, void* self) {
+  auto* request = static_cast<EasyRequest*>(self);
+  request->response_body_.append(data, size * count);
+  return size * count;
+}
+
+std::size_t EasyRequest::on_header(char* data, std::size_t size, std::size_t count, void* self) {
+  const std::size_t length = size * count;
+  constexpr std::string_view kName = "retry-after:";
+  if (length > kName.size() && strncasecmp(data, kName.data(), kName.size()) == 0) {
+    std::string_view value(data + kName.size(), length - kName.size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
+    static_cast<EasyRequest*>(self)->retry_after_.assign(value);
+  }
+  return length;
+}
+
+int EasyRequest::on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  // Non-zero makes libcurl abort the transfer with CURLE_ABORTED_BY_CALLBACK.
+  return static_cast<const TransportConfig*>(config)->aborting.load(std::memory_order_relaxed) ? 1
+                                                                                               : 0;
+}
+
+}  // namespace buildable::detail

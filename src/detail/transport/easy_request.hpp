@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "detail/transport/curl_handles.hpp"
+#include "detail/transport/http_response.hpp"
+#include "detail/transport/transport_config.hpp"
+
+namespace buildable::detail {
+
+/// One reusable libcurl easy handle configured for the service. Reusing it keeps its
+/// connection alive between requests; the per-request work is setting the URL (only when the
+/// path changes) and pointing libcurl at the body, without copying it.
+class EasyRequest {
+ public:
+  explicit EasyRequest(std::shared_ptr<const TransportConfig> config);
+  EasyRequest(const EasyRequest&) = delete;
+  EasyRequest& operator=(const EasyRequest&) = delete;
+
+  /// Readies a POST of `body` to `path` (e.g. "/emit"). The body is moved in and kept alive
+  /// until the next prepare(). libcurl sends the request at most once: a re-send on a fresh
+  /// connection after a reused one died unanswered fails the transfer instead (CURLE_GOT_NOTHING,
+  /// maybe_sent).
+  void prepare(std::string_view path, std::string body);
+
+  /// Performs the prepared request on the calling thread.
+  HttpResponse perform();
+
+  /// Collects the response after the handle completed inside a multi handle with `code`.
+  HttpResponse finish(CURLcode code);
+
+  CURL* handle() const noexcept { return easy_.get(); }
+
+ private:
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
+  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
+  static int on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+
+  std::shared_ptr<const TransportConfig> config_;
+  EasyHandle easy_;
+  std::string path_;
+  std::string body_;
+  int sends_ = 0;  // times libcurl was about to send the current request (see refuse_resend)
+  std::string response_body_;
+  std::string retry_after_;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace buildable::detail

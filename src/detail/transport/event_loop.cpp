@@ -1,0 +1,244 @@
+#include "detail/transport/event_loop.hpp"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+#include "detail/transport/curl_global.hpp"
+#include "detail/support/thread_name.hpp"
+
+namespace buildable::detail {
+namespace {
+
+// Upper bound of one wait, so a lost wake-up can never stall the loop for long.
+constexpr int kMaxWaitMs = 1000;
+
+template <class F, class... Args>
+void call_guarded(F& f, Args&&... args) noexcept {
+  try {
+    f(std::forward<Args>(args)...);
+  } catch (...) {
+    // Internal callbacks report their own errors; nothing may escape into the loop.
+  }
+}
+
+}  // namespace
+
+EventLoop::EventLoop(std::shared_ptr<const TransportConfig> config) : config_(std::move(config)) {
+  ensure_curl_initialized();
+  multi_.reset(curl_multi_init());
+  if (!multi_) throw std::bad_alloc();
+  const long limit = config_->max_connections;
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, limit);
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, limit);
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, limit);
+}
+
+EventLoop::~EventLoop() {
+  stop();
+}
+
+bool EventLoop::start() {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return false;
+  if (!started_) {
+    started_ = true;
+    thread_ = std::thread([this] { run(); });
+    name_thread(thread_, "buildable-io");
+    thread_id_ = thread_.get_id();
+  }
+  return true;
+}
+
+void EventLoop::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  wake();
+  if (thread_.joinable()) thread_.join();
+  // Whatever was queued but never started is dropped; owners learn it from their own state
+  // (for example an async emit's promise reports the client closed).
+  std::lock_guard lock(mutex_);
+  incoming_requests_.clear();
+  incoming_tasks_.clear();
+  incoming_timers_.clear();
+}
+
+bool EventLoop::submit(std::string path, std::string body, Completion done) {
+  bool idle = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    idle = nothing_incoming_locked();
+    incoming_requests_.push_back({std::move(path), std::move(body), std::move(done)});
+  }
+  if (idle && !in_loop_thread()) wake();
+  return true;
+}
+
+bool EventLoop::post(Task task) {
+  bool idle = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    idle = nothing_incoming_locked();
+    incoming_tasks_.push_back(std::move(task));
+  }
+  if (idle && !in_loop_thread()) wake();
+  return true;
+}
+
+bool EventLoop::post_at(Clock::time_point when, Task task) {
+  bool idle = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return false;
+    idle = nothing_incoming_locked();
+    incoming_timers_.emplace(when, std::move(task));
+  }
+  if (idle && !in_loop_thread()) wake();
+  return true;
+}
+
+bool EventLoop::nothing_incoming_locked() const {
+  return incoming_requests_.empty() && incoming_tasks_.empty() && incoming_timers_.empty();
+}
+
+void EventLoop::wake() {
+  curl_multi_wakeup(multi_.get());
+}
+
+void EventLoop::run() {
+  for (;;) {
+    std::vector<PendingRequest> requests;
+    std::vector<Task> tasks;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) break;
+      requests.swap(incoming_requests_);
+      tasks.swap(incoming_tasks_);
+      timers_.merge(incoming_timers_);
+    }
+    for (auto& task : tasks)
+      call_guarded(task);
+    for (auto& pending : requests)
+      waiting_requests_.push_back(std::move(pending));
+    const bool timers_ran = run_due_timers();
+    start_transfers();
+
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    const bool finished = finish_transfers();
+    if (!waiting_requests_.empty() && transfers_.size() < max_in_flight()) {
+      start_transfers();
+      curl_multi_perform(multi_.get(), &running);
+    }
+
+    // Wait only when this round did nothing: after progress more is usually ready at once
+    // (answers that arrived meanwhile, requests the completions queued), and a poll() over
+    // every connection costs more than the next round's perform.
+    const bool progressed = !tasks.empty() || !requests.empty() || timers_ran || finished;
+    if (!progressed) curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
+  }
+
+  // Shutting down: abort whatever is still in flight so its owner hears about it.
+  for (auto& [handle, transfer] : transfers_) {
+    curl_multi_remove_handle(multi_.get(), handle);
+    HttpResponse aborted = transfer.request->finish(CURLE_ABORTED_BY_CALLBACK);
+    call_guarded(transfer.done, std::move(aborted));
+  }
+  transfers_.clear();
+  waiting_requests_.clear();
+  timers_.clear();
+}
+
+std::size_t EventLoop::max_in_flight() const {
+  return static_cast<std::size_t>(config_->max_connections);
+}
+
+void EventLoop::start_transfers() {
+  while (!waiting_requests_.empty() && transfers_.size() < max_in_flight()) {
+    PendingRequest pending = std::move(waiting_requests_.front());
+    waiting_requests_.pop_front();
+    start_transfer(std::move(pending));
+  }
+}
+
+void EventLoop::start_transfer(PendingRequest pending) {
+  std::unique_ptr<EasyRequest> request;
+  try {
+    if (idle_requests_.empty()) {
+      request = std::make_unique<EasyRequest>(config_);
+    } else {
+      request = std::move(idle_requests_.back());
+      idle_requests_.pop_back();
+    }
+    request->prepare(pending.path, std::move(pending.body));
+  } catch (const std::bad_alloc&) {
+    HttpResponse failed;
+    failed.curl_code = CURLE_OUT_OF_MEMORY;
+    failed.maybe_sent = false;
+    call_guarded(pending.done, std::move(failed));
+    return;
+  }
+  CURL* handle = request->handle();
+  transfers_.emplace(handle, Transfer{std::move(request), std::move(pending.done)});
+  curl_multi_add_handle(multi_.get(), handle);
+}
+
+bool EventLoop::finish_transfers() {
+  std::vector<std::pair<Completion, HttpResponse>> finished;
+  int remaining = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_.get(), &remaining)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* handle = message->easy_handle;
+    const CURLcode code = message->data.result;
+    curl_multi_remove_handle(multi_.get(), handle);
+    auto found = transfers_.find(handle);
+    if (found == transfers_.end()) continue;
+    Transfer transfer = std::move(found->second);
+    transfers_.erase(found);
+    finished.emplace_back(std::move(transfer.done), transfer.request->finish(code));
+    idle_requests_.push_back(std::move(transfer.request));
+  }
+  // Newest first: a completion can wake a thread waiting for its result (an async emit's
+  // future), and callers typically wait for their oldest request. Waking it last lets it find
+  // the whole batch settled, instead of being woken, and switched to, once per completion.
+  for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
+    call_guarded(it->first, std::move(it->second));
+  }
+  return !finished.empty();
+}
+
+bool EventLoop::run_due_timers() {
+  const auto now = Clock::now();
+  bool ran = false;
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    Task task = std::move(timers_.begin()->second);
+    timers_.erase(timers_.begin());
+    call_guarded(task);
+    ran = true;
+  }
+  return ran;
+}
+
+int EventLoop::poll_timeout_ms() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!nothing_incoming_locked()) return 0;
+  }
+  long curl_timeout = -1;
+  curl_multi_timeout(multi_.get(), &curl_timeout);
+  long wait = curl_timeout < 0 ? kMaxWaitMs : std::min<long>(curl_timeout, kMaxWaitMs);
+  if (!timers_.empty()) {
+    const auto until =
+        std::chrono::duration_cast<std::chrono::milliseconds>(timers_.begin()->first - Clock::now())
+            .count();
+    wait = std::min<long>(wait, std::max<long>(0, static_cast<long>(until) + 1));
+  }
+  return static_cast<int>(wait);
+}
+
+}  // namespace buildable::detail

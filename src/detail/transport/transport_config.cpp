@@ -1,0 +1,43 @@
+#include "detail/transport/transport_config.hpp"
+
+#include <buildable/version.hpp>
+#include <stdexcept>
+
+#include "detail/transport/url.hpp"
+
+namespace buildable::detail {
+namespace {
+
+void append_header(HeaderList& list, const std::string& line) {
+  curl_slist* extended = curl_slist_append(list.get(), line.c_str());
+  if (extended == nullptr) throw std::bad_alloc();
+  (void)list.release();  // the list now continues in `extended`
+  list.reset(extended);
+}
+
+}  // namespace
+
+std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptions& options) {
+  auto config = std::make_shared<TransportConfig>();
+  config->base_url = options.base_url;
+  while (!config->base_url.empty() && config->base_url.back() == '/')
+    config->base_url.pop_back();
+  append_header(config->headers, "Content-Type: application/json");
+  append_header(config->headers, "Accept: application/json");
+  // libcurl would otherwise wait for "100 Continue" before sending larger bodies.
+  append_header(config->headers, "Expect:");
+  append_header(config->headers, "X-Buildable-Secret: " + options.secret);
+  config->user_agent =
+      options.user_agent.empty() ? std::string("buildable-cpp/") + kVersion : options.user_agent;
+  config->connect_timeout_ms = static_cast<long>(options.connect_timeout.count());
+  config->request_timeout_ms = static_cast<long>(options.request_timeout.count());
+  config->ca_bundle = options.ca_bundle;
+  config->proxy = options.proxy;
+  config->max_connections = options.max_connections;
+  std::string why;
+  const auto url = parse_base_url(config->base_url, why);
+  config->protocols = url ? url->scheme : "https";
+  return config;
+}
+
+}  // namespace buildable::detail

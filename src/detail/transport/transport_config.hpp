@@ -1,0 +1,32 @@
+#pragma once
+
+#include <atomic>
+#include <buildable/client_options.hpp>
+#include <memory>
+#include <string>
+
+#include "detail/transport/curl_handles.hpp"
+
+namespace buildable::detail {
+
+/// Everything a request needs that is the same for every request of a client, computed once
+/// from the options: the header list (with the secret), timeouts, TLS and proxy settings.
+/// Shared read-only by every handle of the client, except the abort flag.
+struct TransportConfig {
+  std::string base_url;  ///< without trailing slash
+  HeaderList headers;    ///< Content-Type, Accept, Expect (disabled), X-Buildable-Secret
+  std::string user_agent;
+  long connect_timeout_ms = 0;
+  long request_timeout_ms = 0;
+  std::string ca_bundle;
+  std::string proxy;
+  /// libcurl protocol list: only the base URL's scheme, so nothing can switch to another.
+  std::string protocols;
+  int max_connections = 1;
+  /// Set by close(): every in-flight transfer aborts at its next progress callback.
+  std::atomic<bool> aborting{false};
+
+  static std::shared_ptr<TransportConfig> from_options(const ClientOptions& options);
+};
+
+}  // namespace buildable::detail
