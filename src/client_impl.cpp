@@ -1,7 +1,8 @@
 #include "client_impl.hpp"
 
-#include <algorithm>
 #include <utility>
+
+#include "detail/transport/event_loop.hpp"
 
 namespace buildable::detail {
 namespace {
@@ -11,40 +12,62 @@ Poller::Settings poller_settings(const ClientOptions& o) {
           o.max_outstanding_messages};
 }
 
+RetryPolicy::WallClock wall_clock_of(const std::shared_ptr<const Clock>& clock) {
+  return [clock] { return clock->wall_now(); };
+}
+
+/// Reports beyond the messages a client may hold claimed: room for the ones that carry no
+/// message of their own (poll errors), which merge anyway.
+constexpr std::size_t kReportHeadroom = 1024;
+
 }  // namespace
 
-ClientImpl::ClientImpl(ClientOptions options)
+ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
     : options_((options.validate(), std::move(options))),
       config_(TransportConfig::from_options(options_)),
+      clock_(seams.clock ? std::move(seams.clock) : system_clock_source()),
+      jitter_(seams.jitter ? std::move(seams.jitter) : default_jitter()),
       logger_(options_.logger),
       reporter_(options_.on_error, logger_, options_.secret),
       sync_(config_),
-      loop_(config_),
+      transport_(seams.transport ? std::move(seams.transport)
+                                 : std::make_shared<EventLoop>(config_)),
       emitter_(
           options_.secret, options_.max_body_bytes,
-          RetryPolicy(
-              options_.retry, default_jitter(), [] { return std::chrono::system_clock::now(); },
-              std::make_shared<RetryBudget>()),
-          sync_, [this]() -> EventLoop& { return started_loop(); }, metrics_),
-      pool_(
-          options_.handler_threads,
+          RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_),
+                      std::make_shared<RetryBudget>()),
+          sync_, [this]() -> AsyncTransport& { return started_transport(); }, metrics_),
+      pool_(options_.handler_threads, options_.max_outstanding_messages + kReportHeadroom,
+            {[this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
+               metrics_.handler_call(outcome.elapsed, outcome.failed);
+               recorder_.record(listener, message, std::move(outcome));
+             },
+             [this](const ListenerPtr& listener, std::vector<Message> messages) {
+               poller_.abandon(listener, std::move(messages));
+             },
+             [this](const ListenerError& error) { reporter_.deliver(error); },
+             [this] { MetricsRecorder::add(metrics_.reports_dropped); }}),
+      poller_(
+          poller_settings(options_), *transport_, clock_, pool_,
           [this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
-            metrics_.handler_call(outcome.elapsed, outcome.failed);
-            poller_.record(listener, message, std::move(outcome));
+            recorder_.record(listener, message, std::move(outcome));
           },
-          [this](const ListenerPtr& listener, std::vector<Message> messages) {
-            poller_.abandon(listener, std::move(messages));
-          }),
-      poller_(poller_settings(options_), loop_, pool_, reporter_, metrics_,
-              RetryPolicy(options_.retry), default_jitter()) {}
+          metrics_, jitter_),
+      recorder_(*transport_, clock_, RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_)),
+                pool_, reporter_, metrics_,
+                [this](const ListenerPtr& listener) { poller_.settled(listener); }) {}
 
 ClientImpl::~ClientImpl() {
   close();
 }
 
-EventLoop& ClientImpl::started_loop() {
-  loop_.start();  // a no-op once running; refuses after close(), and submissions then fail
-  return loop_;
+Client ClientImpl::make_client(ClientOptions options, ClientSeams seams) {
+  return Client(std::make_shared<ClientImpl>(std::move(options), std::move(seams)));
+}
+
+AsyncTransport& ClientImpl::started_transport() {
+  transport_->start();  // a no-op once running; refuses after close(), and submissions then fail
+  return *transport_;
 }
 
 EmitResult ClientImpl::emit(std::string_view event, const nlohmann::json& payload) {
@@ -58,53 +81,77 @@ std::future<EmitResult> ClientImpl::emit_async(std::string_view event,
 
 Subscription ClientImpl::on(std::string event, Handler handler, ListenOptions options) {
   ListenerPtr listener = registry_.add(std::move(event), std::move(handler), std::move(options));
-  started_loop();
+  started_transport();
   poller_.add(listener);
   return listener->subscription;
 }
 
 bool ClientImpl::off(const Subscription& subscription) {
-  ListenerPtr listener = registry_.take(subscription.id());
-  if (!listener) return false;
-  pool_.remove(listener);
+  const auto taken = registry_.take(subscription.id());
+  if (!taken.listener) return false;
+  if (!taken.first) {
+    // Someone else is removing it: the same promise holds for this caller.
+    pool_.wait_drained(taken.listener);
+    return false;
+  }
+  taken.listener->health->removed();
+  if (pool_.remove(taken.listener)) registry_.forget(taken.listener);
   return true;
 }
 
 std::vector<Subscription> ClientImpl::off(const ListenerFilter& filter) {
-  return remove_all(registry_.take_matching(filter));
-}
-
-std::vector<Subscription> ClientImpl::remove_all(const std::vector<ListenerPtr>& listeners) {
+  const auto listeners = registry_.take_matching(filter);
   std::vector<Subscription> removed;
   removed.reserve(listeners.size());
   // Mark all first so none of them starts another handler while we wait for the others.
-  for (const auto& listener : listeners)
-    listener->removed = true;
   for (const auto& listener : listeners) {
-    pool_.remove(listener);
+    listener->removed = true;
+    listener->health->removed();
+  }
+  for (const auto& listener : listeners) {
+    if (pool_.remove(listener)) registry_.forget(listener);
     removed.push_back(listener->subscription);
   }
   return removed;
 }
 
 void ClientImpl::close() {
-  {
-    std::lock_guard lock(close_mutex_);
-    if (closed_) return;
-    closed_ = true;
+  if (!shutdown_.begin()) {
+    // Another close() is under way: wait for it, unless this is a callback it waits for.
+    if (!pool_.in_callback()) shutdown_.wait_closed();
+    return;
   }
   const auto listeners = registry_.close();
-  poller_.stop();
+  poller_.stop();  // no claim is sent from here on
   emitter_.close();
-  const auto now = std::chrono::steady_clock::now();
-  // Claimed messages may still start until the deadline; running handlers are waited for.
-  pool_.close(now + options_.shutdown_timeout);
-  for (const auto& listener : listeners)
+  const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
+  // Claims already sent are answered (or time out): claimed messages reach the pool.
+  poller_.wait_for_claims(deadline);
+  // Claimed messages may start until the deadline; running handlers are waited for.
+  pool_.drain(deadline);
+  for (const auto& listener : listeners) {
     listener->removed = true;
+    listener->health->removed();
+  }
   // Results of finished handlers get a request timeout to reach the service.
-  poller_.wait_for_records(std::chrono::steady_clock::now() + options_.request_timeout);
+  recorder_.wait(std::chrono::steady_clock::now() + options_.request_timeout);
   config_->aborting = true;
-  loop_.stop();
+  transport_->stop();  // what is still in flight ends here, each with a report
+  recorder_.report_unfinished();
+  report_own_message();
+  pool_.finish();  // delivers the reports still queued, then nothing of the SDK runs
+  registry_.clear();
+  shutdown_.complete();
+}
+
+void ClientImpl::report_own_message() {
+  const Message* message = pool_.current_message();
+  const Listener* listener = pool_.current_listener();
+  if (message == nullptr || listener == nullptr) return;
+  MetricsRecorder::add(metrics_.abandoned);
+  pool_.report({ListenerError::Kind::abandoned, listener->identity, message->key,
+                "close() was called from inside this message's handler, so its result cannot "
+                "be recorded; it stays 'processing' for this txKey"});
 }
 
 }  // namespace buildable::detail

@@ -2,31 +2,44 @@
 
 #include <buildable/client.hpp>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "detail/emit/emitter.hpp"
+#include "detail/listen/callback_pool.hpp"
 #include "detail/listen/error_reporter.hpp"
-#include "detail/transport/event_loop.hpp"
-#include "detail/listen/handler_pool.hpp"
 #include "detail/listen/listener_registry.hpp"
+#include "detail/listen/poller.hpp"
+#include "detail/listen/result_recorder.hpp"
+#include "detail/listen/shutdown_state.hpp"
+#include "detail/retry/backoff.hpp"
+#include "detail/support/clock.hpp"
 #include "detail/support/logger.hpp"
 #include "detail/support/metrics_recorder.hpp"
-#include "detail/listen/poller.hpp"
+#include "detail/transport/async_transport.hpp"
 #include "detail/transport/sync_transport.hpp"
 #include "detail/transport/transport_config.hpp"
 
 namespace buildable::detail {
 
+/// What a client reaches the network and the time through. The defaults are the real ones;
+/// unit tests put a scripted transport, a hand-moved clock and fixed jitter in their place.
+struct ClientSeams {
+  std::shared_ptr<AsyncTransport> transport;  ///< null: an EventLoop over libcurl
+  std::shared_ptr<const Clock> clock;         ///< null: the machine's clocks
+  JitterSource jitter;                        ///< empty: random
+};
+
 /// Everything behind a buildable::Client. Members are declared in dependency order, so they
 /// are built and destroyed in the right order.
 class ClientImpl {
  public:
-  explicit ClientImpl(ClientOptions options);
+  explicit ClientImpl(ClientOptions options, ClientSeams seams = {});
   ~ClientImpl();
   ClientImpl(const ClientImpl&) = delete;
   ClientImpl& operator=(const ClientImpl&) = delete;
 
+  /// A Client over these seams (for tests).
+  static Client make_client(ClientOptions options, ClientSeams seams);
   static std::weak_ptr<ClientImpl> weak_from(Client& client) { return client.impl_; }
 
   EmitResult emit(std::string_view event, const nlohmann::json& payload);
@@ -40,23 +53,24 @@ class ClientImpl {
   Metrics metrics() const noexcept { return metrics_.snapshot(); }
 
  private:
-  EventLoop& started_loop();
-  std::vector<Subscription> remove_all(const std::vector<ListenerPtr>& listeners);
+  AsyncTransport& started_transport();
+  void report_own_message();
 
   const ClientOptions options_;
   std::shared_ptr<TransportConfig> config_;
+  std::shared_ptr<const Clock> clock_;
+  JitterSource jitter_;
   Logger logger_;
   MetricsRecorder metrics_;
   ErrorReporter reporter_;
   SyncTransport sync_;
-  EventLoop loop_;
+  std::shared_ptr<AsyncTransport> transport_;
   Emitter emitter_;
-  HandlerPool pool_;
+  CallbackPool pool_;
   Poller poller_;
+  ResultRecorder recorder_;
   ListenerRegistry registry_;
-
-  std::mutex close_mutex_;
-  bool closed_ = false;
+  ShutdownState shutdown_;
 };
 
 }  // namespace buildable::detail

@@ -1,4 +1,5 @@
 #include <buildable/listener_error.hpp>
+#include <buildable/listener_status.hpp>
 
 namespace buildable {
 
@@ -16,6 +17,18 @@ const char* to_string(ListenerError::Kind kind) noexcept {
       return "record";
     case ListenerError::Kind::abandoned:
       return "abandoned";
+  }
+  return "unknown";
+}
+
+const char* to_string(ListenerStatus::State state) noexcept {
+  switch (state) {
+    case ListenerStatus::State::active:
+      return "active";
+    case ListenerStatus::State::failing:
+      return "failing";
+    case ListenerStatus::State::removed:
+      return "removed";
   }
   return "unknown";
 }

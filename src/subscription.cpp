@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "client_impl.hpp"
+#include "detail/listen/listener_health.hpp"
 #include "detail/protocol/listener_identity.hpp"
 
 namespace buildable {
@@ -18,6 +19,14 @@ Subscription::Subscription(std::uint64_t id, std::string platform, std::string l
 std::string Subscription::identity() const {
   return detail::format_identity({platform_, label_, event_, tx_key_});
 }
+
+ListenerStatus Subscription::status() const {
+  return health_ ? health_->get() : ListenerStatus{};
+}
+
+ScopedSubscription::ScopedSubscription(ScopedSubscription&& other) noexcept
+    : client_(std::move(other.client_)),
+      subscription_(std::exchange(other.subscription_, Subscription())) {}
 
 ScopedSubscription::ScopedSubscription(Client& client, Subscription subscription)
     : client_(detail::ClientImpl::weak_from(client)), subscription_(std::move(subscription)) {}

@@ -9,6 +9,7 @@
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/listener_error.hpp>
+#include <buildable/listener_status.hpp>
 #include <buildable/log.hpp>
 #include <buildable/message.hpp>
 #include <buildable/metrics.hpp>

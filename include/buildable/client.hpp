@@ -197,6 +197,7 @@ class Client {
   }
 
   friend class detail::ClientImpl;
+  explicit Client(std::shared_ptr<detail::ClientImpl> impl) noexcept : impl_(std::move(impl)) {}
   std::shared_ptr<detail::ClientImpl> impl_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <buildable/message.hpp>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
@@ -25,7 +26,9 @@ class Handler {
 
   /// Wraps callable `f` (moved in; implicit, so a lambda can be passed where a Handler is
   /// expected). A `void` result is recorded as `null`; any other result is converted to
-  /// nlohmann::json, so it must be a type nlohmann::json can hold.
+  /// nlohmann::json, so it must be a type nlohmann::json can hold. `f` need not be copyable:
+  /// a move-only callable (one owning a std::unique_ptr, say) is kept once and shared by the
+  /// copies of this Handler, while a copyable one is copied with it.
   template <class F, class = std::enable_if_t<std::is_invocable_v<F&, const Message&> &&
                                               !std::is_same_v<std::decay_t<F>, Handler>>>
   Handler(F f)  // NOLINT(google-explicit-constructor): callables convert implicitly
@@ -43,6 +46,17 @@ class Handler {
  private:
   template <class F>
   static std::function<nlohmann::json(const Message&)> wrap(F f) {
+    if constexpr (!std::is_copy_constructible_v<F>) {
+      // std::function needs a copyable target: share the one move-only callable.
+      return wrap([shared = std::make_shared<F>(std::move(f))](const Message& m) -> decltype(auto) {
+        return (*shared)(m);
+      });
+    } else {
+      return wrap_copyable(std::move(f));
+    }
+  }
+  template <class F>
+  static std::function<nlohmann::json(const Message&)> wrap_copyable(F f) {
     using Result = std::invoke_result_t<F&, const Message&>;
     if constexpr (std::is_void_v<Result>) {
       return [f = std::move(f)](const Message& m) mutable -> nlohmann::json {

@@ -2,6 +2,7 @@
 /// @file listener_error.hpp
 /// What the listening path reports through ClientOptions::on_error instead of throwing.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -29,13 +30,20 @@ struct ListenerError {
   std::string message_key;
   /// Human-readable detail. Never contains the secret.
   std::string message;
+  /// Further reports of the same kind for the same listener that were merged into this one
+  /// because on_error was not keeping up (the text then ends "(and N more like this)").
+  /// Only `poll`, `claim` and `handler` reports are merged this way; the kinds that leave a
+  /// message `processing` arrive one by one with their key (see ClientOptions::on_error).
+  std::uint64_t coalesced = 0;
 };
 
 /// Name of a kind, e.g. "claim_ambiguous".
 const char* to_string(ListenerError::Kind kind) noexcept;
 
-/// Receives listening-path errors. Called from SDK threads, never concurrently with itself;
-/// must not block for long. May call Client::off().
+/// Receives listening-path errors. Called on the client's handler pool, never concurrently
+/// with itself and never with an SDK lock held, so it may call any Client member (see
+/// Client's "Callbacks" section for what off() and close() do from there); it should not
+/// block for long, as reports take turns with handlers.
 using ErrorHandler = std::function<void(const ListenerError&)>;
 
 }  // namespace buildable

@@ -1,6 +1,7 @@
 #pragma once
 /// @file subscription.hpp
 
+#include <buildable/listener_status.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,7 +11,9 @@ namespace buildable {
 class Client;
 namespace detail {
 class ClientImpl;
-}
+class ListenerHealth;
+class ListenerRegistry;
+}  // namespace detail
 
 /// A copyable handle to one registered listener. Dropping it does not unsubscribe; pass it to
 /// Client::off(), or hold a ScopedSubscription.
@@ -43,8 +46,13 @@ class Subscription {
   /// BLD_LISTENER_SEPARATOR environment variable; an empty platform or label shows as `*`.
   std::string identity() const;
 
+  /// The listener's health now: active, failing (with the error that ended its latest poll
+  /// or claims) or removed. Works on any copy, from any thread, even after the client is
+  /// gone; a handle not returned by Client::on() reports State::removed.
+  ListenerStatus status() const;
+
   /// True for a handle returned by Client::on() (id() != 0). Says nothing about whether the
-  /// listener is still registered; Client::subscriptions() does.
+  /// listener is still registered; status() and Client::subscriptions() do.
   explicit operator bool() const noexcept { return id_ != 0; }
   /// Equal when the ids are equal; the other fields are not compared. Ids are unique only per
   /// client, so handles of different clients may compare equal.
@@ -57,11 +65,14 @@ class Subscription {
   }
 
  private:
+  friend class detail::ListenerRegistry;
+
   std::uint64_t id_ = 0;
   std::string platform_;
   std::string label_;
   std::string event_;
   std::string tx_key_;
+  std::shared_ptr<const detail::ListenerHealth> health_;
 };
 
 /// Removes its listener when destroyed (unless released). Safe to outlive the Client: it
@@ -80,8 +91,9 @@ class ScopedSubscription {
   /// the client, so it neither keeps the client alive nor stops it from closing; it follows
   /// the client's state if the Client object is moved.
   ScopedSubscription(Client& client, Subscription subscription);
-  /// Takes over `other`'s listener; `other` then removes nothing.
-  ScopedSubscription(ScopedSubscription&& other) noexcept = default;
+  /// Takes over `other`'s listener; `other` is left empty (get() converts to false) and
+  /// removes nothing.
+  ScopedSubscription(ScopedSubscription&& other) noexcept;
   /// Removes the listener this object owns (as reset() does), then takes over `other`'s;
   /// `other` is left empty. Self-assignment does nothing.
   ScopedSubscription& operator=(ScopedSubscription&& other) noexcept;

@@ -31,7 +31,7 @@ class EmitterBodyTest : public ::testing::Test {
         emitter_(
             options_.secret, options_.max_body_bytes,
             buildable::detail::RetryPolicy(options_.retry), transport_,
-            []() -> buildable::detail::EventLoop& {
+            []() -> buildable::detail::AsyncTransport& {
               throw std::logic_error("make_body must not start the I/O loop");
             },
             metrics_) {}

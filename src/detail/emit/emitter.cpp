@@ -55,7 +55,7 @@ struct Emitter::AsyncEmit {
 };
 
 Emitter::Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-                 SyncTransport& transport, std::function<EventLoop&()> loop,
+                 SyncTransport& transport, std::function<AsyncTransport&()> loop,
                  MetricsRecorder& metrics)
     : secret_(std::move(secret)),
       max_body_bytes_(max_body_bytes),

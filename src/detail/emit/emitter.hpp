@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "detail/transport/event_loop.hpp"
+#include "detail/transport/async_transport.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/retry/retry_policy.hpp"
 #include "detail/transport/sync_transport.hpp"
@@ -23,7 +23,7 @@ class Emitter {
  public:
   /// `loop` returns the client's started I/O thread (started lazily on first use).
   Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-          SyncTransport& transport, std::function<EventLoop&()> loop, MetricsRecorder& metrics);
+          SyncTransport& transport, std::function<AsyncTransport&()> loop, MetricsRecorder& metrics);
 
   /// Validates the arguments and serialises the request body. Throws InvalidArgument.
   std::string make_body(std::string_view event, const nlohmann::json& payload) const;
@@ -46,7 +46,7 @@ class Emitter {
   std::size_t max_body_bytes_;
   RetryPolicy policy_;
   SyncTransport& transport_;
-  std::function<EventLoop&()> loop_;
+  std::function<AsyncTransport&()> loop_;
   MetricsRecorder& metrics_;
 
   mutable std::mutex mutex_;

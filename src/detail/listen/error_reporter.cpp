@@ -14,29 +14,38 @@ std::string ErrorReporter::redact_secret(std::string text) const {
   return redact(std::move(text), secret_);
 }
 
-void ErrorReporter::report(ListenerError error) noexcept {
+bool ErrorReporter::take_line(int& suppressed) const {
+  std::lock_guard lock(mutex_);
+  suppressed = 0;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - window_start_ >= kWindow) {
+    suppressed = suppressed_;
+    window_start_ = now;
+    lines_in_window_ = 0;
+    suppressed_ = 0;
+  }
+  if (lines_in_window_ >= kLinesPerWindow) {
+    ++suppressed_;
+    return false;
+  }
+  ++lines_in_window_;
+  return true;
+}
+
+void ErrorReporter::deliver(ListenerError error) const noexcept {
   try {
     error.message = redact(std::move(error.message), secret_);
-    std::lock_guard lock(mutex_);
     if (on_error_) {
       on_error_(error);
       return;
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - window_start_ >= kWindow) {
-      if (suppressed_ > 0) {
-        logger_.log(LogLevel::warning,
-                    std::to_string(suppressed_) + " more listener errors were not shown");
-      }
-      window_start_ = now;
-      lines_in_window_ = 0;
-      suppressed_ = 0;
+    int suppressed = 0;
+    const bool show = take_line(suppressed);
+    if (suppressed > 0) {
+      logger_.log(LogLevel::warning,
+                  std::to_string(suppressed) + " more listener errors were not shown");
     }
-    if (lines_in_window_ >= kLinesPerWindow) {
-      ++suppressed_;
-      return;
-    }
-    ++lines_in_window_;
+    if (!show) return;
     std::string line =
         std::string("listener ") + error.listener + ": " + to_string(error.kind) + " error";
     if (!error.message_key.empty()) line += " on message " + error.message_key;

@@ -10,14 +10,15 @@
 
 namespace buildable::detail {
 
-/// Delivers listening-path errors to ClientOptions::on_error, one at a time, never letting an
-/// exception escape. Without a user callback, errors become log lines, at most
-/// kLinesPerWindow per window, with a count of the ones suppressed.
+/// Hands one listening-path error to ClientOptions::on_error, redacted of the secret, never
+/// letting an exception escape. Without a user callback, errors become log lines, at most
+/// kLinesPerWindow per window, with a count of the ones suppressed. The CallbackPool calls it
+/// one report at a time; no lock is held while user code runs.
 class ErrorReporter {
  public:
   ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret);
 
-  void report(ListenerError error) noexcept;
+  void deliver(ListenerError error) const noexcept;
   /// `text` with every occurrence of the client's secret replaced by "<redacted>".
   std::string redact_secret(std::string text) const;
 
@@ -28,10 +29,13 @@ class ErrorReporter {
   ErrorHandler on_error_;
   const Logger& logger_;
   std::string secret_;
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point window_start_{};
-  int lines_in_window_ = 0;
-  int suppressed_ = 0;
+  /// Whether a line may be logged now; `suppressed` receives the count to announce first.
+  bool take_line(int& suppressed) const;
+
+  mutable std::mutex mutex_;  // guards the rate limit only
+  mutable std::chrono::steady_clock::time_point window_start_{};
+  mutable int lines_in_window_ = 0;
+  mutable int suppressed_ = 0;
 };
 
 }  // namespace buildable::detail

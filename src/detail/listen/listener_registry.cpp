@@ -59,18 +59,38 @@ ListenerPtr ListenerRegistry::add(std::string event, Handler handler, ListenOpti
   const auto id = next_id_++;
   listener->subscription =
       Subscription(id, options.platform, options.label, std::move(event), options.tx_key);
+  listener->subscription.health_ = listener->health;
   listeners_.emplace(id, listener);
   return listener;
 }
 
-ListenerPtr ListenerRegistry::take(std::uint64_t id) {
+ListenerRegistry::Taken ListenerRegistry::take(std::uint64_t id) {
   std::lock_guard lock(mutex_);
+  prune_drained_locked();
   const auto found = listeners_.find(id);
-  if (found == listeners_.end()) return nullptr;
+  if (found == listeners_.end()) {
+    const auto removing = removing_.find(id);
+    if (removing == removing_.end()) return {};
+    return {removing->second, false};
+  }
   ListenerPtr listener = std::move(found->second);
   listeners_.erase(found);
   identities_.erase(listener->identity);
-  return listener;
+  removing_.emplace(id, listener);
+  return {std::move(listener), true};
+}
+
+void ListenerRegistry::forget(const ListenerPtr& listener) {
+  std::lock_guard lock(mutex_);
+  removing_.erase(listener->subscription.id());
+}
+
+void ListenerRegistry::prune_drained_locked() {
+  // A listener removed from inside its own handler is drained only once that handler
+  // returns; drop such entries when they are.
+  for (auto it = removing_.begin(); it != removing_.end();) {
+    it = it->second->drained.load() ? removing_.erase(it) : std::next(it);
+  }
 }
 
 std::vector<ListenerPtr> ListenerRegistry::take_matching(const ListenerFilter& filter) {
@@ -79,6 +99,7 @@ std::vector<ListenerPtr> ListenerRegistry::take_matching(const ListenerFilter& f
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     if (matches(*it->second, filter)) {
       identities_.erase(it->second->identity);
+      removing_.emplace(it->first, it->second);
       taken.push_back(std::move(it->second));
       it = listeners_.erase(it);
     } else {
@@ -101,11 +122,16 @@ std::vector<ListenerPtr> ListenerRegistry::close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
   std::vector<ListenerPtr> remaining;
-  for (auto& [id, listener] : listeners_)
-    remaining.push_back(std::move(listener));
-  listeners_.clear();
-  identities_.clear();
+  for (const auto& [id, listener] : listeners_)
+    remaining.push_back(listener);
   return remaining;
+}
+
+void ListenerRegistry::clear() {
+  std::lock_guard lock(mutex_);
+  listeners_.clear();
+  removing_.clear();
+  identities_.clear();
 }
 
 }  // namespace buildable::detail

@@ -1,31 +1,26 @@
 #include "detail/listen/poller.hpp"
 
 #include <algorithm>
-#include <buildable/errors.hpp>
 #include <optional>
 #include <utility>
 
+#include "detail/listen/response_text.hpp"
 #include "detail/protocol/listen_requests.hpp"
-#include "detail/protocol/response_parsing.hpp"
+#include "detail/protocol/message_parsing.hpp"
 #include "detail/retry/retry_after.hpp"
 
 namespace buildable::detail {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::string describe(const HttpResponse& response) {
-  try {
-    std::rethrow_exception(failure_exception(response, {}));
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-}
-
 /// A failed claim whose request may have been acted on: the service may hold our claim.
 bool claim_outcome_unknown(const HttpResponse& response) {
   if (response.transport_failed()) return response.maybe_sent;
   return response.status == 500 || response.status == 502 || response.status == 504;
+}
+
+/// 401 and 403 do not go away by retrying: reported once per failure streak, not per poll.
+bool permanent(long status) {
+  return status == 401 || status == 403;
 }
 
 }  // namespace
@@ -39,30 +34,32 @@ struct Poller::Page {
   std::size_t next_release = 0;
   std::size_t unresolved = 0;
   bool full = false;
+  std::optional<ListenerError> claim_error;  ///< the latest failed claim (not 409)
+  std::string retry_after;                   ///< the latest failed claim's Retry-After
 };
 
-/// One /transact across its attempts.
-struct Poller::Record {
-  ListenerPtr listener;
-  std::string key;
-  std::string body;
-  int attempts = 0;
-  Clock::time_point started = Clock::now();
+/// Why a poll, or the claims of a page, failed.
+struct Poller::Failure {
+  ListenerError error;
+  long status = 0;  ///< HTTP status, 0 for a transport or protocol failure
+  std::string retry_after;
+  bool reported = false;  ///< already reported (each failed claim is reported on its own)
 };
 
-Poller::Poller(Settings settings, EventLoop& loop, HandlerPool& pool, ErrorReporter& reporter,
-               MetricsRecorder& metrics, RetryPolicy record_policy, JitterSource jitter)
+Poller::Poller(Settings settings, AsyncTransport& transport, std::shared_ptr<const Clock> clock,
+               CallbackPool& pool, CallbackPool::HandledCallback record_failed,
+               MetricsRecorder& metrics, JitterSource jitter)
     : settings_(settings),
-      loop_(loop),
+      transport_(transport),
+      clock_(std::move(clock)),
       pool_(pool),
-      reporter_(reporter),
+      record_failed_(std::move(record_failed)),
       metrics_(metrics),
-      record_policy_(std::move(record_policy)),
       jitter_(jitter),
       poll_backoff_(settings.poll_interval, settings.max_poll_backoff, 2.0, std::move(jitter)) {}
 
 void Poller::add(const ListenerPtr& listener) {
-  loop_.post([this, listener] { poll(listener); });
+  transport_.post([this, listener] { poll(listener); });
 }
 
 void Poller::stop() {
@@ -85,24 +82,24 @@ void Poller::poll(const ListenerPtr& listener) {
   if (stopped_ || listener->removed || listener->polling) return;
   const int asked = room_for(*listener);
   if (asked <= 0) {
-    if (!listener->waiting_for_budget) {
-      listener->waiting_for_budget = true;
+    if (!listener->waiting_for_room) {
+      listener->waiting_for_room = true;
       waiting_.push_back(listener);
     }
     return;
   }
   listener->polling = true;
   ++listener->schedule_generation;  // a pending timer for this listener is now stale
-  const bool sent = loop_.submit("/query", make_query_body(listener->query, asked),
-                                 [this, listener, asked](HttpResponse&& response) {
-                                   on_query(listener, asked, std::move(response));
-                                 });
+  const bool sent = transport_.submit("/query", make_query_body(listener->query, asked),
+                                      [this, listener, asked](HttpResponse&& response) {
+                                        on_query(listener, asked, std::move(response));
+                                      });
   if (!sent) listener->polling = false;
 }
 
 void Poller::schedule(const ListenerPtr& listener, std::chrono::milliseconds delay) {
   const auto generation = ++listener->schedule_generation;
-  loop_.post_at(Clock::now() + delay, [this, listener, generation] {
+  transport_.post_at(clock_->now() + delay, [this, listener, generation] {
     if (listener->schedule_generation == generation) poll(listener);
   });
 }
@@ -114,61 +111,106 @@ std::chrono::milliseconds Poller::jittered_interval() const {
 }
 
 void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& response) {
-  if (!response.ok()) {
+  const auto fail = [&](std::string why, const HttpResponse* answer) {
     listener->polling = false;
-    on_poll_failed(listener, describe(response), &response);
+    MetricsRecorder::add(metrics_.poll_failures);
+    Failure failure;
+    failure.error = {ListenerError::Kind::poll, listener->identity, {}, std::move(why)};
+    if (answer != nullptr && !answer->transport_failed()) failure.status = answer->status;
+    if (answer != nullptr) failure.retry_after = answer->retry_after;
+    on_failure(listener, std::move(failure));
+  };
+  if (stopped_) {
+    // Closing: nothing will be claimed, and a poll cut short by close() is no error.
+    listener->polling = false;
     return;
   }
+  if (!response.ok()) return fail(describe_failure(response), &response);
   QueryPage parsed;
   try {
     parsed = parse_query_page(response.body, listener->query.tx_key);
   } catch (const std::exception& e) {
-    listener->polling = false;
-    on_poll_failed(listener, e.what(), nullptr);
-    return;
+    return fail(e.what(), nullptr);
   }
   MetricsRecorder::add(metrics_.polls);
-  listener->failures = 0;
   for (auto& why : parsed.row_errors) {
-    report({ListenerError::Kind::poll, listener->identity, {}, std::move(why)});
+    pool_.report({ListenerError::Kind::poll, listener->identity, {}, std::move(why)});
   }
-  if (parsed.rows.empty() || stopped_ || listener->removed) {
-    on_page_done(listener, false);
-    return;
+  const auto limit = static_cast<std::size_t>(asked);
+  if (parsed.rows.size() > limit) {
+    pool_.report({ListenerError::Kind::poll,
+                  listener->identity,
+                  {},
+                  "the service answered " + std::to_string(parsed.rows.size()) +
+                      " rows to a query for at most " + std::to_string(asked) +
+                      "; only the first " + std::to_string(asked) +
+                      " are claimed, the rest will be offered again"});
+    parsed.rows.resize(limit);
   }
   auto page = std::make_shared<Page>();
   page->listener = listener;
-  page->full = static_cast<int>(parsed.rows.size() + parsed.row_errors.size()) >= asked;
+  page->full = parsed.rows.size() + parsed.row_errors.size() >= limit;
   page->rows = std::move(parsed.rows);
   page->claimed.assign(page->rows.size(), false);
   page->resolved.assign(page->rows.size(), false);
   page->unresolved = page->rows.size();
+  if (page->rows.empty() || stopped_ || listener->removed) {
+    page->full = false;
+    on_page_done(*page);
+    return;
+  }
+  claim_rows(page);
+}
+
+void Poller::claim_rows(const std::shared_ptr<Page>& page) {
+  const auto& listener = page->listener;
+  {
+    std::lock_guard lock(claims_mutex_);
+    claims_in_flight_ += page->rows.size();
+  }
   for (std::size_t i = 0; i < page->rows.size(); ++i) {
     const auto& message = page->rows[i].message;
-    const bool sent = loop_.submit(
-        "/init", make_claim_body(message.key, listener->query.tx_key, listener->query.event),
-        [this, page, i](HttpResponse&& claim) { on_claim(page, i, std::move(claim)); });
-    if (!sent) return;  // the loop is stopping; nothing was claimed
+    const bool sent =
+        !stopped_ &&
+        transport_.submit(
+            "/init", make_claim_body(message.key, listener->query.tx_key, listener->query.event),
+            [this, page, i](HttpResponse&& claim) { on_claim(page, i, std::move(claim)); });
+    if (sent) continue;
+    // Closing: the remaining rows are never claimed, so nothing is lost by skipping them.
+    const std::size_t skipped = page->rows.size() - i;
+    for (std::size_t j = i; j < page->rows.size(); ++j)
+      page->resolved[j] = true;
+    page->unresolved -= skipped;
+    page->full = false;
+    release_in_order(*page);
+    if (page->unresolved == 0) on_page_done(*page);
+    claims_done(skipped);
+    return;
   }
 }
 
-void Poller::on_poll_failed(const ListenerPtr& listener, const std::string& why,
-                            const HttpResponse* response) {
-  MetricsRecorder::add(metrics_.poll_failures);
+void Poller::on_failure(const ListenerPtr& listener, Failure failure) {
   ++listener->failures;
-  auto wait = poll_backoff_.ceiling(listener->failures - 1);
+  const auto wait = backoff_wait(listener->failures, failure.retry_after);
+  failure.error.message += " (next poll in " + std::to_string(wait.count()) + " ms)";
+  listener->health->failed(failure.error);
+  const bool repeat = permanent(failure.status) && listener->permanent_status == failure.status;
+  if (!failure.reported && !repeat) pool_.report(std::move(failure.error));
+  listener->permanent_status = permanent(failure.status) ? failure.status : 0;
+  if (stopped_ || listener->removed) return;
+  schedule(listener, wait);
+}
+
+std::chrono::milliseconds Poller::backoff_wait(int failures, const std::string& retry_after) const {
+  auto wait = poll_backoff_.ceiling(failures - 1);
   wait = wait / 2 + std::chrono::milliseconds(static_cast<std::int64_t>(
                         static_cast<double>(wait.count()) / 2.0 * jitter_()));
-  if (response != nullptr && !response->retry_after.empty()) {
-    if (auto asked = parse_retry_after(response->retry_after, std::chrono::system_clock::now())) {
-      wait = std::clamp(*asked, wait, settings_.max_poll_backoff);
+  if (!retry_after.empty()) {
+    if (auto asked = parse_retry_after(retry_after, clock_->wall_now())) {
+      wait = std::clamp(*asked, wait, std::max(wait, settings_.max_poll_backoff));
     }
   }
-  report({ListenerError::Kind::poll,
-          listener->identity,
-          {},
-          why + " (next poll in " + std::to_string(wait.count()) + " ms)"});
-  schedule(listener, wait);
+  return wait;
 }
 
 // --- Claiming --------------------------------------------------------------------------
@@ -187,16 +229,21 @@ void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
     // Another consumer with this txKey won the race; skipping the message is the protocol.
     MetricsRecorder::add(metrics_.claims_lost);
   } else {
+    MetricsRecorder::add(metrics_.claim_failures);
     const bool unknown = claim_outcome_unknown(response);
-    std::string why = describe(response);
+    std::string why = describe_failure(response);
     why += unknown ? "; the service may have recorded the claim, in which case the message "
                      "stays 'processing' for this txKey (find it with txState: processing)"
                    : "; the message stays unclaimed and will be offered again";
-    report({unknown ? ListenerError::Kind::claim_ambiguous : ListenerError::Kind::claim,
-            listener->identity, message.key, std::move(why)});
+    ListenerError error{unknown ? ListenerError::Kind::claim_ambiguous : ListenerError::Kind::claim,
+                        listener->identity, message.key, std::move(why)};
+    page->claim_error = error;
+    if (!response.retry_after.empty()) page->retry_after = response.retry_after;
+    pool_.report(std::move(error));
   }
   release_in_order(*page);
-  if (page->unresolved == 0) on_page_done(listener, page->full);
+  if (page->unresolved == 0) on_page_done(*page);
+  claims_done(1);
 }
 
 void Poller::release_in_order(Page& page) {
@@ -206,139 +253,80 @@ void Poller::release_in_order(Page& page) {
     QueryRow& row = page.rows[i];
     if (!row.decode_error.empty()) {
       // Claimed so it is not offered again; recorded failed without calling the handler.
-      report({ListenerError::Kind::handler, page.listener->identity, row.message.key,
-              "the message could not be decoded: " + row.decode_error});
       HandlerOutcome outcome;
       outcome.failed = true;
       outcome.output = "the message could not be decoded: " + row.decode_error;
-      record(page.listener, row.message, std::move(outcome));
+      record_failed_(page.listener, row.message, std::move(outcome));
       continue;
     }
     pool_.enqueue(page.listener, std::move(row.message));
   }
 }
 
-void Poller::on_page_done(const ListenerPtr& listener, bool full) {
+void Poller::on_page_done(const Page& page) {
+  const auto& listener = page.listener;
   listener->polling = false;
+  if (page.claim_error) {
+    // Failed claims count like a failed poll: never "full", and the listener backs off.
+    Failure failure;
+    failure.error = *page.claim_error;
+    failure.retry_after = page.retry_after;
+    failure.reported = true;
+    on_failure(listener, std::move(failure));
+    return;
+  }
+  listener->failures = 0;
+  listener->permanent_status = 0;
+  listener->health->succeeded();
   if (stopped_ || listener->removed) return;
-  if (full) {
+  if (page.full) {
     poll(listener);
   } else {
     schedule(listener, jittered_interval());
   }
 }
 
+void Poller::claims_done(std::size_t count) {
+  {
+    std::lock_guard lock(claims_mutex_);
+    claims_in_flight_ -= count;
+  }
+  claims_changed_.notify_all();
+}
+
+bool Poller::wait_for_claims(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(claims_mutex_);
+  return claims_changed_.wait_until(lock, deadline, [&] { return claims_in_flight_ == 0; });
+}
+
+// --- Room ------------------------------------------------------------------------------
+
 void Poller::free_room(const ListenerPtr& listener, int messages) {
   listener->backlog -= messages;
   outstanding_ -= static_cast<std::size_t>(messages);
   metrics_.set_outstanding(outstanding_);
-  // Wake listeners that stopped for lack of room, oldest first, until one is still blocked.
-  while (!waiting_.empty()) {
-    ListenerPtr next = waiting_.front();
-    if (room_for(*next) <= 0) break;
-    waiting_.pop_front();
-    next->waiting_for_budget = false;
+  // Wake every waiting listener that has room now; the others keep waiting.
+  std::vector<ListenerPtr> woken;
+  const auto still_waiting =
+      std::stable_partition(waiting_.begin(), waiting_.end(),
+                            [&](const auto& l) { return !l->removed && room_for(*l) <= 0; });
+  woken.assign(std::make_move_iterator(still_waiting), std::make_move_iterator(waiting_.end()));
+  waiting_.erase(still_waiting, waiting_.end());
+  for (const auto& next : woken) {
+    next->waiting_for_room = false;
     poll(next);
   }
-}
-
-// --- Recording -------------------------------------------------------------------------
-
-void Poller::record(const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
-  if (outcome.failed) {
-    // The failure text becomes the transaction's stored output: a handler exception quoting
-    // the secret must not put it there (X1), just as it must not reach on_error.
-    if (outcome.output.is_string()) {
-      outcome.output = reporter_.redact_secret(outcome.output.get<std::string>());
-    }
-    report(
-        {ListenerError::Kind::handler, listener->identity, message.key,
-         outcome.output.is_string() ? outcome.output.get<std::string>() : outcome.output.dump()});
-  }
-  auto job = std::make_shared<Record>();
-  job->listener = listener;
-  job->key = message.key;
-  try {
-    job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event,
-                                 outcome.output, outcome.failed);
-  } catch (const std::exception& e) {
-    const std::string why = std::string("the handler's output is not valid JSON: ") + e.what();
-    report({ListenerError::Kind::handler, listener->identity, message.key, why});
-    job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event, why,
-                                 /*failed=*/true);
-  }
-  {
-    std::lock_guard lock(records_mutex_);
-    ++records_in_flight_;
-  }
-  send_record(job);
-}
-
-void Poller::send_record(const std::shared_ptr<Record>& job) {
-  ++job->attempts;
-  const bool sent = loop_.submit("/transact", job->body, [this, job](HttpResponse&& response) {
-    on_record(job, std::move(response));
-  });
-  if (!sent) {
-    MetricsRecorder::add(metrics_.records_failed);
-    report({ListenerError::Kind::record, job->listener->identity, job->key,
-            "the client closed before the result could be recorded; the message stays "
-            "'processing' for this txKey"});
-    record_finished();
-  }
-}
-
-void Poller::on_record(const std::shared_ptr<Record>& job, HttpResponse&& response) {
-  // 409: already finished or failed, e.g. our earlier attempt landed but its answer was lost.
-  const bool done = response.ok() || (!response.transport_failed() && response.status == 409);
-  if (!done) {
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job->started);
-    if (auto wait =
-            record_policy_.next_delay(RequestKind::record, response, job->attempts, elapsed)) {
-      MetricsRecorder::add(metrics_.retries);
-      loop_.post_at(Clock::now() + *wait, [this, job] { send_record(job); });
-      return;
-    }
-    MetricsRecorder::add(metrics_.records_failed);
-    report({ListenerError::Kind::record, job->listener->identity, job->key,
-            describe(response) + "; the message stays 'processing' for this txKey"});
-  }
-  free_room(job->listener, 1);
-  record_finished();
-}
-
-void Poller::record_finished() {
-  {
-    std::lock_guard lock(records_mutex_);
-    --records_in_flight_;
-  }
-  records_changed_.notify_all();
-}
-
-bool Poller::wait_for_records(Clock::time_point deadline) {
-  std::unique_lock lock(records_mutex_);
-  return records_changed_.wait_until(lock, deadline, [&] { return records_in_flight_ == 0; });
 }
 
 void Poller::abandon(const ListenerPtr& listener, std::vector<Message> messages) {
   MetricsRecorder::add(metrics_.abandoned, messages.size());
   for (const auto& message : messages) {
-    report({ListenerError::Kind::abandoned, listener->identity, message.key,
-            "claimed but not handled because the listener was removed or the client closed; "
-            "it stays 'processing' for this txKey"});
+    pool_.report({ListenerError::Kind::abandoned, listener->identity, message.key,
+                  "claimed but not handled because the listener was removed or the client "
+                  "closed; it stays 'processing' for this txKey"});
   }
   const int count = static_cast<int>(messages.size());
-  loop_.post([this, listener, count] { free_room(listener, count); });
-}
-
-void Poller::report(ListenerError error) {
-  if (loop_.in_loop_thread()) {
-    // User callbacks never run on the I/O thread.
-    pool_.post([this, error = std::move(error)]() mutable { reporter_.report(std::move(error)); });
-  } else {
-    reporter_.report(std::move(error));
-  }
+  transport_.post([this, listener, count] { free_room(listener, count); });
 }
 
 }  // namespace buildable::detail

@@ -3,31 +3,32 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
-#include "detail/retry/backoff.hpp"
-#include "detail/listen/error_reporter.hpp"
-#include "detail/transport/event_loop.hpp"
-#include "detail/listen/handler_pool.hpp"
+#include "detail/listen/callback_pool.hpp"
 #include "detail/listen/listener.hpp"
-#include "detail/protocol/message_parsing.hpp"
+#include "detail/retry/backoff.hpp"
+#include "detail/support/clock.hpp"
 #include "detail/support/metrics_recorder.hpp"
-#include "detail/retry/retry_policy.hpp"
+#include "detail/transport/async_transport.hpp"
 
 namespace buildable::detail {
 
-/// The listening engine, running on the client's I/O thread: decides when each listener
-/// polls, claims the rows of a page concurrently, hands claimed messages to the handler pool
-/// in order, and records their results.
+/// Decides when each listener polls (/query), claims the rows of a page concurrently
+/// (/init), and hands claimed messages to the CallbackPool in row order. Runs on the I/O
+/// thread of its AsyncTransport.
 ///
-/// Flow control: a listener holds at most two pages of claimed-but-unrecorded messages and
-/// the client at most max_outstanding messages; a listener over either bound waits (without
-/// polling) until records free room. A page that came back full is followed by another poll
-/// at once; otherwise the listener waits the jittered poll interval. Failed polls back off
-/// exponentially up to max_poll_backoff.
+/// Flow control: a listener holds at most two pages of claimed-but-unsettled messages and
+/// the client at most max_outstanding; a listener over either bound waits (without polling)
+/// until room is freed, and every waiting listener that has room again is woken, so one
+/// blocked by its own backlog never holds up the others. A page is followed by another poll
+/// at once only when it came back full and every claim succeeded or was lost to another
+/// consumer; otherwise the listener waits the jittered poll interval. A failed poll, and a
+/// page with failed claims, back off exponentially up to max_poll_backoff (longer when the
+/// service's Retry-After asks, within that bound).
 class Poller {
  public:
   struct Settings {
@@ -38,58 +39,58 @@ class Poller {
     std::size_t max_outstanding;
   };
 
-  Poller(Settings settings, EventLoop& loop, HandlerPool& pool, ErrorReporter& reporter,
-         MetricsRecorder& metrics, RetryPolicy record_policy, JitterSource jitter);
+  /// `record_failed` records a claimed message that could not be decoded as `failed`,
+  /// without calling its handler.
+  Poller(Settings settings, AsyncTransport& transport, std::shared_ptr<const Clock> clock,
+         CallbackPool& pool, CallbackPool::HandledCallback record_failed, MetricsRecorder& metrics,
+         JitterSource jitter);
 
   /// Starts polling for `listener` (any thread).
   void add(const ListenerPtr& listener);
-  /// Records a handler's outcome with /transact (any thread).
-  void record(const ListenerPtr& listener, const Message& message, HandlerOutcome outcome);
+  /// A claimed message's result is settled: frees its room (I/O thread).
+  void settled(const ListenerPtr& listener) { free_room(listener, 1); }
   /// Reports claimed messages that will not be handled and frees their room (any thread).
   void abandon(const ListenerPtr& listener, std::vector<Message> messages);
-  /// No poll or claim starts after this (any thread). Records still complete.
+  /// No poll or claim is sent after this (any thread). Claims in flight still complete.
   void stop();
-  /// Waits until no record is in flight, or until `deadline`. Returns true when none is.
-  bool wait_for_records(std::chrono::steady_clock::time_point deadline);
+  /// Waits until no claim is in flight, or until `deadline`. Returns true when none is.
+  bool wait_for_claims(std::chrono::steady_clock::time_point deadline);
 
  private:
   struct Page;
-  struct Record;
+  struct Failure;
 
-  // I/O-thread only.
+  // I/O thread only.
   void poll(const ListenerPtr& listener);
   void schedule(const ListenerPtr& listener, std::chrono::milliseconds delay);
   void on_query(const ListenerPtr& listener, int asked, HttpResponse&& response);
-  void on_poll_failed(const ListenerPtr& listener, const std::string& why,
-                      const HttpResponse* response);
+  void claim_rows(const std::shared_ptr<Page>& page);
   void on_claim(const std::shared_ptr<Page>& page, std::size_t index, HttpResponse&& response);
   void release_in_order(Page& page);
-  void on_page_done(const ListenerPtr& listener, bool full);
+  void on_page_done(const Page& page);
+  void on_failure(const ListenerPtr& listener, Failure failure);
   void free_room(const ListenerPtr& listener, int messages);
-  void send_record(const std::shared_ptr<Record>& record);
-  void on_record(const std::shared_ptr<Record>& record, HttpResponse&& response);
   std::chrono::milliseconds jittered_interval() const;
+  std::chrono::milliseconds backoff_wait(int failures, const std::string& retry_after) const;
   int room_for(const Listener& listener) const;
-
-  void report(ListenerError error);
-  void record_finished();
+  void claims_done(std::size_t count);
 
   Settings settings_;
-  EventLoop& loop_;
-  HandlerPool& pool_;
-  ErrorReporter& reporter_;
+  AsyncTransport& transport_;
+  std::shared_ptr<const Clock> clock_;
+  CallbackPool& pool_;
+  CallbackPool::HandledCallback record_failed_;
   MetricsRecorder& metrics_;
-  RetryPolicy record_policy_;
   JitterSource jitter_;
   Backoff poll_backoff_;
 
   std::atomic<bool> stopped_{false};
-  std::size_t outstanding_ = 0;      // I/O thread
-  std::deque<ListenerPtr> waiting_;  // I/O thread: listeners waiting for room
+  std::size_t outstanding_ = 0;       // I/O thread
+  std::vector<ListenerPtr> waiting_;  // I/O thread: listeners waiting for room
 
-  std::mutex records_mutex_;
-  std::condition_variable records_changed_;
-  int records_in_flight_ = 0;
+  std::mutex claims_mutex_;
+  std::condition_variable claims_changed_;
+  std::size_t claims_in_flight_ = 0;
 };
 
 }  // namespace buildable::detail

@@ -21,11 +21,13 @@ Metrics MetricsRecorder::snapshot() const noexcept {
   m.polls = read(polls);
   m.poll_failures = read(poll_failures);
   m.claims_lost = read(claims_lost);
+  m.claim_failures = read(claim_failures);
   m.messages_dispatched = read(messages_dispatched);
   m.handler_failures = read(handler_failures);
   m.records_failed = read(records_failed);
   m.abandoned = read(abandoned);
   m.outstanding_messages = read(outstanding_messages);
+  m.reports_dropped = read(reports_dropped);
   m.handler_time_total = std::chrono::nanoseconds(handler_ns_total.load(std::memory_order_relaxed));
   m.handler_time_max = std::chrono::nanoseconds(handler_ns_max.load(std::memory_order_relaxed));
   return m;

@@ -28,8 +28,10 @@ class MetricsRecorder {
   Counter polls{0};
   Counter poll_failures{0};
   Counter claims_lost{0};
+  Counter claim_failures{0};
   Counter records_failed{0};
   Counter abandoned{0};
+  Counter reports_dropped{0};
 
  private:
   Counter messages_dispatched{0};

@@ -4,8 +4,8 @@
 #include <new>
 #include <utility>
 
-#include "detail/transport/curl_global.hpp"
 #include "detail/support/thread_name.hpp"
+#include "detail/transport/curl_global.hpp"
 
 namespace buildable::detail {
 namespace {
@@ -57,11 +57,12 @@ void EventLoop::stop() {
     stopped_ = true;
   }
   wake();
-  if (thread_.joinable()) thread_.join();
-  // Whatever was queued but never started is dropped; owners learn it from their own state
-  // (for example an async emit's promise reports the client closed).
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    abort_everything();  // never started: requests queued before stop() still get an answer
+  }
   std::lock_guard lock(mutex_);
-  incoming_requests_.clear();
   incoming_tasks_.clear();
   incoming_timers_.clear();
 }
@@ -143,14 +144,32 @@ void EventLoop::run() {
     if (!progressed) curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
   }
 
-  // Shutting down: abort whatever is still in flight so its owner hears about it.
+  abort_everything();
+}
+
+void EventLoop::abort_everything() {
+  // Shutting down: every request's owner hears about it, in flight or not yet started.
   for (auto& [handle, transfer] : transfers_) {
     curl_multi_remove_handle(multi_.get(), handle);
     HttpResponse aborted = transfer.request->finish(CURLE_ABORTED_BY_CALLBACK);
     call_guarded(transfer.done, std::move(aborted));
   }
   transfers_.clear();
+  std::vector<PendingRequest> never_started;
+  {
+    std::lock_guard lock(mutex_);
+    never_started.swap(incoming_requests_);
+  }
+  for (auto& pending : waiting_requests_)
+    never_started.push_back(std::move(pending));
   waiting_requests_.clear();
+  for (auto& pending : never_started) {
+    HttpResponse aborted;
+    aborted.curl_code = CURLE_ABORTED_BY_CALLBACK;
+    aborted.maybe_sent = false;
+    aborted.error_detail = "the client closed before the request was sent";
+    call_guarded(pending.done, std::move(aborted));
+  }
   timers_.clear();
 }
 

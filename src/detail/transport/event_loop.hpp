@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "detail/transport/async_transport.hpp"
 #include "detail/transport/curl_handles.hpp"
 #include "detail/transport/easy_request.hpp"
 #include "detail/transport/http_response.hpp"
@@ -25,32 +26,24 @@ namespace buildable::detail {
 ///
 /// Thread safety: submit(), post(), post_at() and stop() may be called from any thread.
 /// Completions, tasks and timers run on the loop thread, one at a time, in submission order
-/// for tasks.
-class EventLoop {
+/// for tasks. Timers read std::chrono::steady_clock.
+class EventLoop final : public AsyncTransport {
  public:
   using Clock = std::chrono::steady_clock;
-  using Completion = std::function<void(HttpResponse&&)>;
-  using Task = std::function<void()>;
 
   explicit EventLoop(std::shared_ptr<const TransportConfig> config);
-  ~EventLoop();
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  /// Starts the thread if it is not running. Returns false after stop().
-  bool start();
-  /// Aborts in-flight transfers (their completions receive CURLE_ABORTED_BY_CALLBACK), drops
-  /// pending tasks and timers, and joins the thread. Idempotent. Must not be called on the
-  /// loop thread.
-  void stop();
-
-  /// Queues a POST of `body` to `path`; `done` runs on the loop thread with the outcome.
-  /// Returns false (and does not call `done`) once stopped.
-  bool submit(std::string path, std::string body, Completion done);
-  /// Runs `task` on the loop thread soon. Returns false once stopped.
-  bool post(Task task);
-  /// Runs `task` on the loop thread at `when` (or soon after). Returns false once stopped.
-  bool post_at(Clock::time_point when, Task task);
+  bool start() override;
+  /// Aborts in-flight transfers (their completions receive CURLE_ABORTED_BY_CALLBACK), fails
+  /// requests not started yet the same way (maybe_sent false), drops pending tasks and
+  /// timers, and joins the thread. Idempotent. Must not be called on the loop thread.
+  void stop() override;
+  bool submit(std::string path, std::string body, Completion done) override;
+  bool post(Task task) override;
+  bool post_at(Clock::time_point when, Task task) override;
 
   bool in_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
 
@@ -66,6 +59,7 @@ class EventLoop {
   };
 
   void run();
+  void abort_everything();
   void take_incoming();
   std::size_t max_in_flight() const;
   void start_transfers();
