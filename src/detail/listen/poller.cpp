@@ -149,7 +149,9 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
   }
   auto page = std::make_shared<Page>();
   page->listener = listener;
-  page->full = parsed.rows.size() + parsed.row_errors.size() >= limit;
+  // Unusable rows do not count: they come back on every poll, and re-polling at once for
+  // them would be a retry storm.
+  page->full = parsed.rows.size() >= limit;
   page->rows = std::move(parsed.rows);
   page->claimed.assign(page->rows.size(), false);
   page->resolved.assign(page->rows.size(), false);

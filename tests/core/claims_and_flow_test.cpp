@@ -1,0 +1,208 @@
+// Scenarios 5-10 of the listening-core issue: close() with claims in flight, failing claims,
+// fair room, report floods, oversized pages and permanent errors. Time is a ManualClock.
+
+#include <future>
+
+#include "core_fixture.hpp"
+
+namespace core_test {
+namespace {
+
+using Kind = buildable::ListenerError::Kind;
+
+/// Advances the clock in steps, letting the I/O thread run what became due after each.
+void advance(ScriptedTransport& transport, std::chrono::milliseconds total,
+             std::chrono::milliseconds step = 50ms) {
+  for (auto done = 0ms; done < total; done += step)
+    transport.advance(step);
+}
+
+// Scenario 5: close() returned at once, with every claimed message left `processing`.
+TEST_F(CoreTest, CloseHandlesMessagesWhoseClaimsAreAnsweredMeanwhile) {
+  service_.add("ev", 5);
+  service_.serve(*transport_);
+  transport_->on("/init", nullptr);
+  auto client = make(options());
+  std::atomic<int> handled{0};
+  client->on("ev", [&](const buildable::Message&) { ++handled; });
+  ASSERT_TRUE(transport_->wait_held("/init", 5));
+  auto closing = std::async(std::launch::async, [&] { client->close(); });
+  EXPECT_EQ(closing.wait_for(200ms), std::future_status::timeout)
+      << "close() must wait for the claims in flight";
+  EXPECT_EQ(transport_->sent("/query").size(), 1u);
+  for (const auto& request : transport_->held("/init"))
+    transport_->answer(request.id, *service_.claim(request));
+  closing.get();
+  EXPECT_EQ(handled, 5);
+  EXPECT_EQ(service_.count_in_state("finished"), 5u);
+  EXPECT_TRUE(reports_.all().empty());
+  EXPECT_EQ(transport_->sent("/init").size(), 5u) << "no claim may be sent once close() began";
+}
+
+TEST_F(CoreTest, CloseReportsEveryClaimStillUnansweredAtTheDeadline) {
+  const auto keys = service_.add("ev", 5);
+  service_.serve(*transport_);
+  transport_->on("/init", nullptr);
+  auto o = options();
+  o.shutdown_timeout = 100ms;
+  auto client = make(o);
+  client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(transport_->wait_held("/init", 5));
+  client->close();
+  std::set<std::string> reported;
+  for (const auto& e : reports_.all()) {
+    EXPECT_EQ(e.kind, Kind::claim_ambiguous) << e.message;
+    reported.insert(e.message_key);
+  }
+  EXPECT_EQ(reported, std::set<std::string>(keys.begin(), keys.end()));
+  EXPECT_EQ(client->metrics().claim_failures, 5u);
+}
+
+// Scenario 6: failed claims left the page "full", so it was re-polled at once, forever.
+TEST_F(CoreTest, FailingClaimsBackOffLikeFailingPolls) {
+  service_.add("ev", 20);
+  service_.serve(*transport_);
+  transport_->on("/init", [](const Request&) { return answer_status(500); });
+  auto o = options();
+  o.page_size = 5;  // every page comes back full
+  auto client = make(o);
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(transport_->wait_sent("/query", 1));
+  advance(*transport_, 3000ms);
+  const auto polls = transport_->sent("/query").size();
+  EXPECT_GE(polls, 2u);
+  EXPECT_LE(polls, 4u) << "a handful of polls in 3 s, not a storm";
+  client->close();
+  EXPECT_LE(reports_.all().size(), polls * 5) << "at most one report per failed claim";
+  EXPECT_EQ(client->metrics().claim_failures, polls * 5);
+  EXPECT_EQ(sub.status().state, buildable::ListenerStatus::State::removed);
+}
+
+TEST_F(CoreTest, RetryAfterFromClaimsIsHonoured) {
+  service_.add("ev", 5);
+  service_.serve(*transport_);
+  transport_->on("/init", [](const Request&) { return answer_status(429, "5"); });
+  auto o = options();
+  o.page_size = 5;
+  auto client = make(o);
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(transport_->wait_sent("/query", 1));
+  ASSERT_TRUE(
+      eventually([&] { return sub.status().state == buildable::ListenerStatus::State::failing; }));
+  advance(*transport_, 4900ms);
+  EXPECT_EQ(transport_->sent("/query").size(), 1u) << "polled again before Retry-After: 5";
+  advance(*transport_, 200ms);
+  EXPECT_EQ(transport_->sent("/query").size(), 2u);
+}
+
+// Scenario 7: free_room() woke waiting listeners strictly in order and stopped at the first
+// without room, so one blocked by its own backlog held up every other.
+TEST_F(CoreTest, AListenerBlockedByItsOwnBacklogDoesNotBlockOthers) {
+  service_.add("a", 3);
+  const auto b_keys = service_.add("b", 10);
+  service_.serve(*transport_);
+  auto o = options();
+  o.page_size = 1;
+  o.max_outstanding_messages = 3;
+  auto client = make(o);
+  Gate release_a;
+  client->on("a", [&](const buildable::Message&) { release_a.wait(30s); });
+  ASSERT_TRUE(eventually([&] { return service_.count_in_state("processing") == 2; }))
+      << "a holds two pages of its own";
+  std::atomic<int> handled_b{0};
+  client->on("b", [&](const buildable::Message&) { ++handled_b; });
+  EXPECT_TRUE(eventually([&] { return handled_b == 10; }))
+      << "b handled " << handled_b << " of 10 while the client had room";
+  release_a.open();
+}
+
+// Scenario 8: error reports ran before any handler, so a flood kept healthy listeners waiting.
+TEST_F(CoreTest, AReportFloodDoesNotStarveHandlers) {
+  service_.add("good", 1);
+  service_.serve(*transport_);
+  transport_->on("/query",
+                 [this](const Request& r) -> std::optional<buildable::detail::HttpResponse> {
+                   if (r.body.value("eventName", "") != "bad") return service_.query(r);
+                   nlohmann::json rows = nlohmann::json::array();
+                   for (int i = 0; i < 100; ++i)
+                     rows.push_back({{"no", "key"}});
+                   return answer_json(200, {{"rows", rows}});
+                 });
+  Gate good_handled;
+  reports_.hook = [&](const buildable::ListenerError&) { good_handled.wait(); };
+  auto client = make(options());  // two threads: one stuck in on_error, one free
+  client->on("bad", [](const buildable::Message&) {});
+  ASSERT_TRUE(reports_.wait_for([](const auto& all) { return !all.empty(); }));
+  client->on("good", [&](const buildable::Message&) { good_handled.open(); });
+  EXPECT_TRUE(good_handled.wait(5s)) << "the healthy listener's message waited behind reports";
+  good_handled.open();
+  client->close();
+  std::uint64_t malformed = 0;
+  for (const auto& e : reports_.all())
+    malformed += 1 + e.coalesced;
+  EXPECT_EQ(malformed, 100u) << "every malformed row is accounted for, merged or not";
+  EXPECT_LE(reports_.all().size(), 2u) << "reports waiting for on_error are merged";
+  EXPECT_GE(client->metrics().reports_dropped, 98u);
+}
+
+// Scenario 9: a server answering more rows than asked had all of them claimed.
+TEST_F(CoreTest, RowsBeyondThePageSizeAreNotClaimedAndReportedOnce) {
+  service_.add("ev", 50);
+  service_.serve(*transport_);
+  transport_->on("/query", [this](const Request& r) {
+    auto request = r;
+    request.body["pageSize"] = 1000;  // the server ignores the page size
+    return service_.query(request);
+  });
+  auto o = options();
+  o.page_size = 5;
+  o.max_outstanding_messages = 5;
+  auto client = make(o);
+  Gate release;
+  client->on("ev", [&](const buildable::Message&) { release.wait(30s); });
+  ASSERT_TRUE(transport_->wait_sent("/init", 5));
+  transport_->settle();
+  EXPECT_EQ(transport_->sent("/init").size(), 5u);
+  ASSERT_TRUE(reports_.wait_for([](const auto& all) { return !all.empty(); }));
+  const auto all = reports_.all();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].kind, Kind::poll);
+  EXPECT_NE(all[0].message.find("answered 50 rows"), std::string::npos) << all[0].message;
+  release.open();
+}
+
+// Scenario 10: a permanent poll error was reported on every poll, and its state was hidden.
+TEST_F(CoreTest, APermanentPollErrorIsReportedOncePerStreakAndVisibleInTheStatus) {
+  std::atomic<bool> authorised{false};
+  service_.serve(*transport_);
+  transport_->on("/query", [&](const Request& r) -> std::optional<buildable::detail::HttpResponse> {
+    if (!authorised) return answer_status(401);
+    return service_.query(r);
+  });
+  auto client = make(options());
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(transport_->wait_sent("/query", 1));
+  advance(*transport_, 60'000ms, 500ms);
+  const auto polls = transport_->sent("/query").size();
+  EXPECT_GE(polls, 4u);
+  EXPECT_LE(polls, 10u) << "the poller backs off towards max_poll_backoff";
+  EXPECT_EQ(reports_.count(Kind::poll), 1u) << "one report for the whole streak";
+  auto status = sub.status();
+  EXPECT_EQ(status.state, buildable::ListenerStatus::State::failing);
+  EXPECT_EQ(status.consecutive_failures, static_cast<int>(polls));
+  ASSERT_TRUE(status.last_error.has_value());
+  EXPECT_NE(status.last_error->message.find("401"), std::string::npos)
+      << status.last_error->message;
+
+  authorised = true;
+  advance(*transport_, 31'000ms, 500ms);
+  status = sub.status();
+  EXPECT_EQ(status.state, buildable::ListenerStatus::State::active);
+  EXPECT_EQ(status.consecutive_failures, 0);
+  EXPECT_TRUE(status.last_error.has_value()) << "the last error stays readable";
+  client->off(sub);
+  EXPECT_EQ(sub.status().state, buildable::ListenerStatus::State::removed);
+}
+
+}  // namespace
+}  // namespace core_test

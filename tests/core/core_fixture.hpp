@@ -1,0 +1,120 @@
+#pragma once
+// The listening core under test seams: a Client over a ScriptedTransport and a ManualClock,
+// with a FakeService answering by default. Waits have deadlines; nothing sleeps.
+
+#include <gtest/gtest.h>
+
+#include <buildable/buildable.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "client_impl.hpp"
+#include "fake_service.hpp"
+#include "scripted_transport.hpp"
+
+namespace core_test {
+
+using namespace std::chrono_literals;
+
+/// A one-shot latch.
+class Gate {
+ public:
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  bool wait(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return open_; });
+  }
+  bool is_open() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+};
+
+/// Collects on_error reports; `hook` (set before the client exists) runs inside on_error.
+class Reports {
+ public:
+  std::function<void(const buildable::ListenerError&)> hook;
+
+  buildable::ErrorHandler handler() {
+    return [this](const buildable::ListenerError& e) {
+      {
+        std::lock_guard lock(mutex_);
+        all_.push_back(e);
+        changed_.notify_all();
+      }
+      if (hook) hook(e);
+    };
+  }
+  bool wait_for(const std::function<bool(const std::vector<buildable::ListenerError>&)>& done,
+                std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return done(all_); });
+  }
+  std::vector<buildable::ListenerError> all() const {
+    std::lock_guard lock(mutex_);
+    return all_;
+  }
+  std::size_t count(buildable::ListenerError::Kind kind) const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& e : all_)
+      n += e.kind == kind ? 1 : 0;
+    return n;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<buildable::ListenerError> all_;
+};
+
+class CoreTest : public ::testing::Test {
+ protected:
+  buildable::ClientOptions options() {
+    buildable::ClientOptions o;
+    o.secret = "core-test-secret";
+    o.base_url = "http://127.0.0.1:9";  // never dialled: the scripted transport answers
+    o.poll_interval = 1s;
+    o.poll_jitter = 0;
+    o.handler_threads = 2;
+    o.shutdown_timeout = 5s;
+    o.request_timeout = 5s;
+    o.on_error = reports_.handler();
+    return o;
+  }
+  std::unique_ptr<buildable::Client> make(buildable::ClientOptions o) {
+    return std::make_unique<buildable::Client>(buildable::detail::ClientImpl::make_client(
+        std::move(o), {transport_, clock_, [] { return 0.5; }}));
+  }
+  /// Waits, with a deadline, until `done` holds (for state the SDK changes on its threads).
+  static bool eventually(const std::function<bool()>& done,
+                         std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(1ms);  // polling a condition, with a deadline
+    }
+    return true;
+  }
+
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  std::shared_ptr<ScriptedTransport> transport_ = std::make_shared<ScriptedTransport>(clock_);
+  FakeService service_;
+  Reports reports_;
+};
+
+}  // namespace core_test
