@@ -196,6 +196,34 @@ TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
   closing.get();
 }
 
+TEST_F(CoreTest, ASecondConcurrentOffOfTheSameListenerAlsoWaitsForItsHandler) {
+  service_.add("ev", 1);
+  service_.serve(*transport_);
+  auto client = make(options());
+  Gate started, release;
+  std::atomic<bool> handler_running{false};
+  auto sub = client->on("ev", [&](const buildable::Message&) {
+    handler_running = true;
+    started.open();
+    release.wait();
+    handler_running = false;
+  });
+  ASSERT_TRUE(started.wait());
+  auto first = std::async(std::launch::async, [&] { return client->off(sub); });
+  ASSERT_TRUE(eventually([&] { return client->subscriptions().empty(); }));
+  auto second = std::async(std::launch::async, [&] {
+    const bool removed = client->off(sub);
+    return std::make_pair(removed, handler_running.load());
+  });
+  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
+      << "the second off() returned while the handler still ran";
+  release.open();
+  EXPECT_TRUE(first.get());
+  const auto [removed, running] = second.get();
+  EXPECT_FALSE(removed) << "only the first off() removes";
+  EXPECT_FALSE(running);
+}
+
 TEST_F(CoreTest, HandlersMayOffEachOtherWithoutDeadlock) {
   service_.add("a", 1);
   service_.add("b", 1);
