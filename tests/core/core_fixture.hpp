@@ -15,34 +15,15 @@
 
 #include "client_impl.hpp"
 #include "fake_service.hpp"
+#include "gate.hpp"
 #include "scripted_transport.hpp"
+#include "test_server.hpp"
 
 namespace core_test {
 
 using namespace std::chrono_literals;
 
-/// A one-shot latch.
-class Gate {
- public:
-  void open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  bool wait(std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return open_; });
-  }
-  bool is_open() const {
-    std::lock_guard lock(mutex_);
-    return open_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;
-};
+using buildable::testing::Gate;
 
 /// Collects on_error reports; `hook` (set before the client exists) runs inside on_error.
 class Reports {
@@ -103,12 +84,7 @@ class CoreTest : public ::testing::Test {
   /// Waits, with a deadline, until `done` holds (for state the SDK changes on its threads).
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(1ms);  // polling a condition, with a deadline
-    }
-    return true;
+    return buildable::testing::wait_until(done, timeout);
   }
 
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();

@@ -8,6 +8,7 @@
 #include <buildable/emulator/emulator.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <gate.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,30 +78,7 @@ class ErrorLog {
   std::vector<buildable::ListenerError> errors_;
 };
 
-/// A one-shot latch a test can open from another thread.
-class Gate {
- public:
-  /// Notifies under the lock, so that a waiter that then destroys the Gate (a handler's caller
-  /// that does not wait for the handler) cannot do so while this is still inside it.
-  void open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  bool wait(std::chrono::milliseconds timeout = 20s) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return open_; });
-  }
-  bool is_open() const {
-    std::lock_guard lock(mutex_);
-    return open_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;
-};
+using Gate = buildable::testing::Gate;
 
 class ListenTest : public ::testing::Test {
  protected:
