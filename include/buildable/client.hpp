@@ -29,19 +29,35 @@ class ClientImpl;
 ///
 /// @par Thread Safety
 /// Every member function may be called from any thread concurrently. Handlers run on the
-/// client's handler pool (ClientOptions::handler_threads threads), never on the poll thread
+/// client's handler pool (ClientOptions::handler_threads threads), never on the I/O thread
 /// and never on the caller's thread. Within one listener, handler calls do not overlap and
 /// follow message order (oldest first) unless ListenOptions::max_concurrency is above 1.
 /// Different listeners' handlers run concurrently.
 ///
 /// @par Threads
 /// Threads start lazily: a client that only calls emit() owns none. The first emit_async()
-/// or on() starts one I/O thread (which never runs user code); the first on() also starts the
-/// handler pool.
+/// or on() starts one I/O thread (which never runs user code); the handler pool starts when
+/// the first claimed message or listener error has to be delivered.
+///
+/// @par Callbacks
+/// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,
+/// and no SDK lock is held while they run, so they may call any member of the client:
+/// - emit(), emit_async(), on(), subscriptions(), metrics(), options() and
+///   Subscription::status() work as from any other thread.
+/// - off() and off_all() remove at once and wait for the removed listeners' running handler
+///   calls, except where that wait could never end: the calling handler itself, a handler
+///   that is itself waiting in off() (directly or through others) for the caller, and a
+///   handler that is closing the client. In those cases they return without waiting; the
+///   handler finishes on its own and its result is still recorded (unless it closes the
+///   client).
+/// - close() works as from any other thread, except that it cannot wait for the callback it
+///   is called from; see close(). Called while another close() is under way, it returns at
+///   once, since that close() waits for this callback.
 ///
 /// @par Lifecycle
-/// close() is idempotent and the destructor calls it. When close() returns, no handler is
-/// running and none will run again. A moved-from Client may only be destroyed or assigned.
+/// close() is idempotent, concurrent calls all return when the one shutdown is over, and the
+/// destructor calls it. When close() returns, no handler or on_error call is running and none
+/// will run again. A moved-from Client may only be destroyed or assigned.
 class Client {
  public:
   /// Validates the options (throws InvalidArgument saying what to fix). Sends nothing.
@@ -138,40 +154,53 @@ class Client {
               std::move(options));
   }
 
-  /// Removes one listener. Returns false if it was not registered (any more).
+  /// Removes one listener. Returns true when this call removed it; false when it was not
+  /// registered, or when another off() or close() is removing it (this call then waits
+  /// just the same).
   ///
   /// @par Thread Safety
-  /// When off() returns on any thread other than one running this listener's handler, the
-  /// handler is not running and will never run again, so state it captured may be freed.
-  /// Called from inside the listener's own handler, it marks the listener removed and returns
-  /// without waiting for itself. Messages already claimed but not yet handled are reported to
-  /// on_error as `abandoned` and stay `processing` for this txKey.
+  /// When off() returns, the listener's handler is not running and will never run again, so
+  /// state it captured may be freed; the exceptions are the callback cases in the class
+  /// comment ("Callbacks"), such as off() from inside that very handler, which marks the
+  /// listener removed and returns without waiting for itself. Messages already claimed but
+  /// not yet handled are reported to on_error as `abandoned` and stay `processing` for this
+  /// txKey. Subscription::status() says `removed` from then on.
   bool off(const Subscription& subscription);
-  /// Removes every listener matching all non-empty fields of `filter`; returns them.
+  /// Removes every listener matching all non-empty fields of `filter`; returns them. Waits
+  /// as off(const Subscription&) does.
   std::vector<Subscription> off(const ListenerFilter& filter);
-  /// Removes every listener; returns them.
+  /// Removes every listener; returns them. Waits as off(const Subscription&) does.
   std::vector<Subscription> off_all();
 
   /// The listeners currently registered.
   std::vector<Subscription> subscriptions() const;
 
-  /// Stops polling, lets running handlers and already-claimed messages finish within
-  /// ClientOptions::shutdown_timeout (what is not started by then is reported `abandoned`),
-  /// aborts in-flight requests, and joins the client's threads. Idempotent.
+  /// Shuts the client down, in this order: no poll and no claim is sent any more; claims
+  /// already sent are answered (or time out); claimed messages may start their handler until
+  /// ClientOptions::shutdown_timeout, and the rest are reported `abandoned`; running handlers
+  /// are waited for; their results get ClientOptions::request_timeout to be recorded; what is
+  /// still in flight is aborted (a claim then as `claim_ambiguous`, a result as `record`);
+  /// every report still queued is delivered to on_error; the threads are joined. So every
+  /// message this client claimed ends recorded or reported to on_error with its key.
+  /// Idempotent: a concurrent call waits for the same shutdown to finish.
   ///
   /// @par Thread Safety
-  /// When close() returns, no handler runs and none will run again; the exception is a call
-  /// from inside a handler, which stops everything but cannot wait for that handler itself:
-  /// its result is then not recorded (the message stays `processing` for its txKey), and once
-  /// it returns the SDK touches nothing of the client, so the client may already be destroyed.
+  /// When close() returns, no handler or on_error call runs and none will run again, and the
+  /// SDK touches nothing of the client any more. Called from inside a handler (or on_error),
+  /// it does all of the above but cannot wait for its own caller: the reports still queued
+  /// are delivered on the calling thread before it returns (so on_error may be called from
+  /// within close()), the calling handler's message is reported `abandoned` because its
+  /// result can no longer be recorded (it stays `processing` for its txKey), and the client
+  /// may be destroyed as soon as close() returns, provided no other thread still uses it.
   void close();
 
   /// The options in effect (validated, secret included: do not log them with anything but
   /// operator<<).
   const ClientOptions& options() const;
 
-  /// A snapshot of the client's counters (emits, failures, retries, dispatched messages,
-  /// handler failures and time, outstanding messages) for export to a metrics system.
+  /// A snapshot of the client's counters (emits, failures, retries, claims, dispatched
+  /// messages, handler failures and time, outstanding messages, dropped reports) for export
+  /// to a metrics system.
   Metrics metrics() const;
 
  private:

@@ -46,12 +46,14 @@ struct ClientOptions {
   std::size_t max_body_bytes = 1024 * 1024;
 
   // --- Listening ------------------------------------------------------------------------
-  /// Wait between two polls of an idle listener (a full page is re-polled at once).
+  /// Wait between two polls of an idle listener (a full page whose claims all succeeded is
+  /// re-polled at once).
   std::chrono::milliseconds poll_interval{1'000};
   /// Random share of poll_interval added or removed per wait, in [0, 1), so that many
   /// processes do not poll in lock-step.
   double poll_jitter = 0.1;
-  /// Longest wait between polls of a listener whose polls keep failing.
+  /// Longest wait between polls of a listener whose polls or claims keep failing (a longer
+  /// Retry-After from the service is cut to this).
   std::chrono::milliseconds max_poll_backoff{30'000};
   /// Messages asked for per query (1..100).
   int page_size = 100;
@@ -60,13 +62,20 @@ struct ClientOptions {
   /// Claimed-but-not-yet-handled messages the client holds at most; the poller stops
   /// fetching while this many are outstanding.
   std::size_t max_outstanding_messages = 1000;
-  /// How long close() lets running and already-claimed handlers finish.
+  /// How long close() waits for claims in flight and lets claimed messages start their
+  /// handlers (running handlers are always waited for).
   std::chrono::milliseconds shutdown_timeout{10'000};
 
   // --- Diagnostics ----------------------------------------------------------------------
-  /// Receives listening-path errors. Empty: a rate-limited line through `logger`.
+  /// Receives listening-path errors, one call at a time on the handler pool (see
+  /// ErrorHandler). Reports wait in a bounded queue and take turns with handlers; while one
+  /// waits, later `poll`, `claim` and `handler` reports of the same listener merge into it
+  /// (ListenerError::coalesced), and the queue holds up to max_outstanding_messages + 1024
+  /// reports before the other kinds merge too (Metrics::reports_dropped counts both).
+  /// Empty: a rate-limited line through `logger`.
   ErrorHandler on_error;
-  /// Receives diagnostic lines. Empty: warnings and errors go to stderr.
+  /// Receives diagnostic lines, on the handler pool when they report listener errors. It may
+  /// call Client members as on_error may. Empty: warnings and errors go to stderr.
   LogHandler logger;
 
   /// Options filled from the environment: `BUILDABLE_SECRET_KEY` -> secret,

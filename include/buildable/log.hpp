@@ -10,8 +10,10 @@ namespace buildable {
 /// Severity of a diagnostic line.
 enum class LogLevel { debug, info, warning, error };
 
-/// Receives each diagnostic line. Called from SDK threads; must be thread-safe and must not
-/// call back into the Client. Lines never contain the secret.
+/// Receives each diagnostic line. A client calls it on its handler pool, one line at a time and
+/// never with an SDK lock held, so it may call the client's members as on_error may (see
+/// Client's "Callbacks" section); it must still be thread-safe when several clients share it.
+/// Lines never contain the secret.
 using LogHandler = std::function<void(LogLevel level, std::string_view line)>;
 
 /// Name of a level, e.g. "warning".

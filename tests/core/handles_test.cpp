@@ -2,6 +2,8 @@
 // not made by on(), and the report queue's bounds.
 
 #include <memory>
+#include <stdexcept>
+#include <string_view>
 
 #include "core_fixture.hpp"
 #include "detail/listen/report_queue.hpp"
@@ -37,6 +39,30 @@ TEST_F(CoreTest, AMoveOnlyHandlerIsAccepted) {
   ASSERT_TRUE(handled.wait());
   client->close();
   EXPECT_EQ(service_.count_in_state("finished"), 1u);
+}
+
+TEST_F(CoreTest, TheLoggerMayCallClientMembers) {
+  service_.add("ev", 1);
+  service_.serve(*transport_);
+  auto o = options();
+  o.on_error = nullptr;  // listener errors become log lines
+  buildable::Client* client = nullptr;
+  Gate registered, logged;
+  o.logger = [&](buildable::LogLevel, std::string_view) {
+    client->off_all();
+    (void)client->metrics();
+    client->close();
+    logged.open();
+  };
+  auto owned = make(o);
+  client = owned.get();
+  client->on("ev", [&](const buildable::Message&) -> nlohmann::json {
+    registered.wait();
+    throw std::runtime_error("boom");
+  });
+  registered.open();
+  ASSERT_TRUE(logged.wait(10s)) << "a logger calling off_all() and close() deadlocked";
+  EXPECT_THROW(client->on("x", [](const buildable::Message&) {}), buildable::ClosedError);
 }
 
 TEST_F(CoreTest, HandlesNotMadeByOnReportRemoved) {
