@@ -146,14 +146,7 @@ TEST_F(CoreTest, ASecondConcurrentCloseWaitsForTheFirst) {
   });
   ASSERT_TRUE(started.wait());
   auto first = std::async(std::launch::async, [&] { client->close(); });
-  ASSERT_TRUE(eventually([&] {
-    try {
-      client->on("probe", [](const buildable::Message&) {});
-      return false;
-    } catch (const buildable::ClosedError&) {
-      return true;  // the first close() has begun
-    }
-  }));
+  ASSERT_TRUE(eventually([&] { return close_has_begun(*client); }));
   auto second = std::async(std::launch::async, [&] { client->close(); });
   EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
       << "the second close() returned while a handler still ran";
@@ -177,14 +170,7 @@ TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
   });
   ASSERT_TRUE(started.wait());
   auto closing = std::async(std::launch::async, [&] { client->close(); });
-  ASSERT_TRUE(eventually([&] {
-    try {
-      client->on("probe", [](const buildable::Message&) {});
-      return false;
-    } catch (const buildable::ClosedError&) {
-      return true;
-    }
-  }));
+  ASSERT_TRUE(eventually([&] { return close_has_begun(*client); }));
   auto removing = std::async(std::launch::async, [&] {
     client->off(sub);
     return handler_running.load();

@@ -99,7 +99,7 @@ TEST_F(CoreTest, RetryAfterFromClaimsIsHonoured) {
 // without room, so one blocked by its own backlog held up every other.
 TEST_F(CoreTest, AListenerBlockedByItsOwnBacklogDoesNotBlockOthers) {
   service_.add("a", 3);
-  const auto b_keys = service_.add("b", 10);
+  service_.add("b", 10);
   service_.serve(*transport_);
   auto o = options();
   o.page_size = 1;

@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <buildable/buildable.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -85,6 +87,17 @@ class CoreTest : public ::testing::Test {
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout = 10s) {
     return buildable::testing::wait_until(done, timeout);
+  }
+
+  /// True once close() has begun on `client`: on() then throws ClosedError.
+  static bool close_has_begun(buildable::Client& client) {
+    static std::atomic<int> probes{0};
+    try {
+      client.on("close-probe-" + std::to_string(++probes), [](const buildable::Message&) {});
+      return false;
+    } catch (const buildable::ClosedError&) {
+      return true;
+    }
   }
 
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
