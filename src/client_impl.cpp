@@ -117,8 +117,12 @@ std::vector<Subscription> ClientImpl::off(const ListenerFilter& filter) {
 
 void ClientImpl::close() {
   if (!shutdown_.begin()) {
-    // Another close() is under way: wait for it, unless this is a callback it waits for.
-    if (!pool_.in_callback()) shutdown_.wait_closed();
+    // Another close() is under way or done: wait for it and for the callback it may have
+    // been called from, unless this is itself a callback (which that close() waits for).
+    if (!pool_.in_callback()) {
+      shutdown_.wait_closed();
+      pool_.wait_idle();
+    }
     return;
   }
   const auto listeners = registry_.close();

@@ -2,6 +2,8 @@
 // racing close() or off(). Each failed (deadlock, use-after-free, early return) before.
 
 #include <future>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "core_fixture.hpp"
@@ -68,7 +70,7 @@ TEST_F(CoreTest, OffFromOnErrorWhileMessagesAreQueuedReturnsAndAccountsForEveryM
     body["rows"].push_back({{"no", "key"}});  // one malformed row: a `poll` report
     return answer_json(200, body);
   });
-  Gate handler_started, release_handler, off_returned;
+  Gate handler_started, release_handler, off_returned, registered;
   buildable::Client* client = nullptr;
   buildable::Subscription sub;
   reports_.hook = [&](const buildable::ListenerError& e) {
@@ -80,7 +82,6 @@ TEST_F(CoreTest, OffFromOnErrorWhileMessagesAreQueuedReturnsAndAccountsForEveryM
   };
   auto owned = make(options());
   client = owned.get();
-  Gate registered;
   sub = client->on("ev", [&](const buildable::Message&) {
     registered.wait();
     handler_started.open();
@@ -134,12 +135,86 @@ TEST_F(CoreTest, CloseFromInsideAHandlerThenDestroyingTheClientIsSafe) {
   EXPECT_EQ(reports_.count(Kind::abandoned), 2u);
 }
 
+// Found by review: a later close() (or the destructor) returned while the handler that had
+// closed the client was still running.
+TEST_F(CoreTest, ALaterCloseWaitsForTheHandlerThatClosedTheClient) {
+  service_.add("ev", 1);
+  service_.serve(*transport_);
+  Gate closed_inside, may_finish;
+  std::atomic<bool> handler_done{false};
+  auto client = make(options());
+  client->on("ev", [&](const buildable::Message&) {
+    client->close();
+    closed_inside.open();
+    may_finish.wait();
+    handler_done = true;
+  });
+  ASSERT_TRUE(closed_inside.wait());
+  auto later = std::async(std::launch::async, [&] {
+    client->close();
+    return handler_done.load();
+  });
+  EXPECT_EQ(later.wait_for(300ms), std::future_status::timeout)
+      << "close() returned while a handler still ran";
+  may_finish.open();
+  EXPECT_TRUE(later.get()) << "close() returned before the closing handler did";
+}
+
+// Found by review: destroying the client from inside on_error (or logger) destroyed the
+// callback itself while it still ran. ASan sees the callback read its own captures.
+class DestroyFromReportTest : public CoreTest {
+ protected:
+  void destroy_client_from_a_report(bool through_logger) {
+    service_.add("ev", 1);
+    service_.serve(*transport_);
+    auto holder = std::make_shared<std::unique_ptr<buildable::Client>>();
+    std::mutex holder_mutex;
+    Gate done, registered;
+    auto destroy = [holder, &holder_mutex, &done](auto&&...) {
+      std::unique_ptr<buildable::Client> mine;
+      {
+        std::lock_guard lock(holder_mutex);
+        mine = std::move(*holder);
+      }
+      if (!mine) return;
+      mine->close();
+      mine.reset();
+      done.open();  // reads this closure's captures after the client is gone
+    };
+    auto o = options();
+    if (through_logger) {
+      o.on_error = nullptr;
+      o.logger = destroy;
+    } else {
+      o.on_error = destroy;
+    }
+    {
+      std::lock_guard lock(holder_mutex);
+      *holder = make(o);
+      (*holder)->on("ev", [&](const buildable::Message&) -> nlohmann::json {
+        registered.wait();
+        throw std::runtime_error("boom");
+      });
+    }
+    registered.open();
+    EXPECT_TRUE(done.wait());
+  }
+};
+
+TEST_F(DestroyFromReportTest, DestroyingTheClientFromOnErrorKeepsTheCallbackAlive) {
+  destroy_client_from_a_report(false);
+}
+
+TEST_F(DestroyFromReportTest, DestroyingTheClientFromTheLoggerKeepsTheCallbackAlive) {
+  destroy_client_from_a_report(true);
+}
+
 // Scenario 4: a second close() returned at once while the first still waited.
 TEST_F(CoreTest, ASecondConcurrentCloseWaitsForTheFirst) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  auto client = make(options());
   Gate started, release;
+  auto client = make(options());
   client->on("ev", [&](const buildable::Message&) {
     started.open();
     release.wait();
@@ -159,9 +234,9 @@ TEST_F(CoreTest, ASecondConcurrentCloseWaitsForTheFirst) {
 TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  auto client = make(options());
   Gate started, release;
   std::atomic<bool> handler_running{false};
+  auto client = make(options());
   auto sub = client->on("ev", [&](const buildable::Message&) {
     handler_running = true;
     started.open();
@@ -185,9 +260,9 @@ TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
 TEST_F(CoreTest, ASecondConcurrentOffOfTheSameListenerAlsoWaitsForItsHandler) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  auto client = make(options());
   Gate started, release;
   std::atomic<bool> handler_running{false};
+  auto client = make(options());
   auto sub = client->on("ev", [&](const buildable::Message&) {
     handler_running = true;
     started.open();
@@ -214,11 +289,11 @@ TEST_F(CoreTest, HandlersMayOffEachOtherWithoutDeadlock) {
   service_.add("a", 1);
   service_.add("b", 1);
   service_.serve(*transport_);
-  auto client = make(options());  // two handler threads: both handlers run at once
   Gate both_running_a, both_running_b;
   buildable::Subscription sub_a, sub_b;
   Gate registered;
   std::atomic<int> returned{0};
+  auto client = make(options());  // two handler threads: both handlers run at once
   sub_a = client->on("a", [&](const buildable::Message&) {
     registered.wait();
     both_running_a.open();

@@ -22,8 +22,8 @@ TEST_F(CoreTest, CloseHandlesMessagesWhoseClaimsAreAnsweredMeanwhile) {
   service_.add("ev", 5);
   service_.serve(*transport_);
   transport_->on("/init", nullptr);
-  auto client = make(options());
   std::atomic<int> handled{0};
+  auto client = make(options());
   client->on("ev", [&](const buildable::Message&) { ++handled; });
   ASSERT_TRUE(transport_->wait_held("/init", 5));
   auto closing = std::async(std::launch::async, [&] { client->close(); });
@@ -104,12 +104,12 @@ TEST_F(CoreTest, AListenerBlockedByItsOwnBacklogDoesNotBlockOthers) {
   auto o = options();
   o.page_size = 1;
   o.max_outstanding_messages = 3;
-  auto client = make(o);
   Gate release_a;
+  std::atomic<int> handled_b{0};
+  auto client = make(o);
   client->on("a", [&](const buildable::Message&) { release_a.wait(30s); });
   ASSERT_TRUE(eventually([&] { return service_.count_in_state("processing") == 2; }))
       << "a holds two pages of its own";
-  std::atomic<int> handled_b{0};
   client->on("b", [&](const buildable::Message&) { ++handled_b; });
   EXPECT_TRUE(eventually([&] { return handled_b == 10; }))
       << "b handled " << handled_b << " of 10 while the client had room";
@@ -157,8 +157,8 @@ TEST_F(CoreTest, RowsBeyondThePageSizeAreNotClaimedAndReportedOnce) {
   auto o = options();
   o.page_size = 5;
   o.max_outstanding_messages = 5;
-  auto client = make(o);
   Gate release;
+  auto client = make(o);
   client->on("ev", [&](const buildable::Message&) { release.wait(30s); });
   ASSERT_TRUE(transport_->wait_sent("/init", 5));
   transport_->settle();

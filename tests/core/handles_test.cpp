@@ -29,9 +29,9 @@ TEST_F(CoreTest, AMovedFromScopedSubscriptionIsEmptyAndRemovesNothing) {
 TEST_F(CoreTest, AMoveOnlyHandlerIsAccepted) {
   service_.add("ev", 1);
   service_.serve(*transport_);
+  Gate handled;
   auto client = make(options());
   auto owned = std::make_unique<int>(41);
-  Gate handled;
   client->on("ev", [owned = std::move(owned), &handled](const buildable::Message&) {
     handled.open();
     return *owned + 1;

@@ -290,6 +290,12 @@ void CallbackPool::finish() {
   }
 }
 
+void CallbackPool::wait_idle() {
+  std::unique_lock lock(state_->mutex);
+  state_->changed.wait(lock,
+                       [&] { return state_->handlers_running == 0 && !state_->report_running; });
+}
+
 bool CallbackPool::in_callback() const noexcept {
   return current.pool == state_.get() && current.in_callback;
 }
@@ -320,6 +326,7 @@ void CallbackPool::work(const std::shared_ptr<State>& state, std::size_t index) 
       lock.lock();
       state->report_running = false;
       state->work_ready.notify_one();  // the next report may go now
+      state->changed.notify_all();
       continue;
     }
     if (state->ready.empty()) continue;

@@ -79,6 +79,10 @@ class CallbackPool {
   /// it returns no user code runs on the pool, and later reports are dropped. Idempotent.
   void finish();
 
+  /// After finish(): waits until no callback runs any more (the one that closed the client
+  /// from inside may still be running when finish() returns).
+  void wait_idle();
+
   /// True on a thread of this pool while it runs a handler or a report.
   bool in_callback() const noexcept;
   /// The message whose handler the calling thread runs for this pool, or null.

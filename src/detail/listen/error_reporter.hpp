@@ -3,8 +3,11 @@
 #include <buildable/listener_error.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "detail/support/logger.hpp"
 
@@ -13,7 +16,8 @@ namespace buildable::detail {
 /// Hands one listening-path error to ClientOptions::on_error, redacted of the secret, never
 /// letting an exception escape. Without a user callback, errors become log lines, at most
 /// kLinesPerWindow per window, with a count of the ones suppressed. The CallbackPool calls it
-/// one report at a time; no lock is held while user code runs.
+/// one report at a time; no lock is held while user code runs, and once user code has been
+/// called nothing of this object is touched again (the callback may destroy the client).
 class ErrorReporter {
  public:
   ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret);
@@ -26,8 +30,8 @@ class ErrorReporter {
   static constexpr int kLinesPerWindow = 5;
   static constexpr std::chrono::seconds kWindow{10};
 
-  ErrorHandler on_error_;
-  const Logger& logger_;
+  std::shared_ptr<const ErrorHandler> on_error_;
+  Logger logger_;  // a copy sharing the client's handler
   std::string secret_;
   /// Whether a line may be logged now; `suppressed` receives the count to announce first.
   bool take_line(int& suppressed) const;

@@ -6,12 +6,13 @@
 
 namespace buildable::detail {
 
-Logger::Logger(LogHandler handler) : handler_(std::move(handler)) {}
+Logger::Logger(LogHandler handler)
+    : handler_(handler ? std::make_shared<const LogHandler>(std::move(handler)) : nullptr) {}
 
 void Logger::log(LogLevel level, std::string_view line) const noexcept {
   try {
-    if (handler_) {
-      handler_(level, line);
+    if (const auto handler = handler_) {  // held: the handler may destroy this Logger's owner
+      (*handler)(level, line);
     } else if (level >= LogLevel::warning) {
       const std::string text =
           std::string("[buildable] ") + to_string(level) + ": " + std::string(line) + "\n";

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <buildable/log.hpp>
+#include <memory>
 #include <string_view>
 
 namespace buildable::detail {
 
 /// The client's diagnostic output: the user's LogHandler, or warnings and errors on stderr.
+/// Copies share the handler, so a copy taken before calling it keeps it alive even if the
+/// handler destroys the client that owns the original.
 class Logger {
  public:
   explicit Logger(LogHandler handler);
@@ -13,7 +16,7 @@ class Logger {
   void log(LogLevel level, std::string_view line) const noexcept;
 
  private:
-  LogHandler handler_;
+  std::shared_ptr<const LogHandler> handler_;
 };
 
 }  // namespace buildable::detail
