@@ -13,14 +13,17 @@ struct ListenerError {
   /// The kinds of listening-path problem; each value says what became of the message
   /// concerned. to_string(ListenerError::Kind) gives a kind's name.
   enum class Kind {
-    poll,             ///< querying for messages failed (the poller backs off and retries)
+    poll,             ///< querying for messages failed (the poller backs off and retries), or
+                      ///< the answer had unusable rows or more rows than asked (skipped)
     claim,            ///< claiming a message failed; it stays unclaimed and is retried later
+                      ///< (the listener backs off first)
     claim_ambiguous,  ///< the claim may have succeeded on the server but its answer was lost;
                       ///< the message may stay in state `processing` for this txKey
     handler,          ///< the handler threw or its payload did not convert; recorded `failed`
     record,           ///< recording a transaction's result failed after all retries
     abandoned,        ///< a claimed message was not handled because its listener was removed
-                      ///< or the client closed; it stays `processing` for this txKey
+                      ///< or the client closed (or its result was not recorded because its
+                      ///< own handler closed the client); it stays `processing` for this txKey
   };
   /// What went wrong; see Kind for what became of the message concerned.
   Kind kind;

@@ -95,6 +95,28 @@ TEST_F(CoreTest, RetryAfterFromClaimsIsHonoured) {
   EXPECT_EQ(transport_->sent("/query").size(), 2u);
 }
 
+TEST_F(CoreTest, AClaimWhoseConnectionIsResetIsReportedAmbiguousWithItsKey) {
+  const auto keys = service_.add("ev", 1);
+  service_.serve(*transport_);
+  transport_->on("/init", nullptr);
+  std::atomic<int> handled{0};
+  auto client = make(options());
+  auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
+  ASSERT_TRUE(transport_->wait_held("/init", 1));
+  const auto claim = transport_->held("/init").front();
+  (void)service_.claim(claim);  // the service acted; its answer is lost
+  transport_->answer(claim.id, connection_reset());
+  ASSERT_TRUE(reports_.wait_for([](const auto& all) { return !all.empty(); }));
+  const auto report = reports_.all().front();
+  EXPECT_EQ(report.kind, Kind::claim_ambiguous);
+  EXPECT_EQ(report.message_key, keys[0]);
+  EXPECT_TRUE(
+      eventually([&] { return sub.status().state == buildable::ListenerStatus::State::failing; }));
+  client->close();
+  EXPECT_EQ(handled, 0) << "a claim without an answer is never handled";
+  EXPECT_EQ(service_.state(keys[0]), "processing");
+}
+
 // Scenario 7: free_room() woke waiting listeners strictly in order and stopped at the first
 // without room, so one blocked by its own backlog held up every other.
 TEST_F(CoreTest, AListenerBlockedByItsOwnBacklogDoesNotBlockOthers) {
