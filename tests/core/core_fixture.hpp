@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "client_impl.hpp"
+#include "client_probes.hpp"
 #include "fake_service.hpp"
 #include "gate.hpp"
 #include "scripted_transport.hpp"
@@ -25,6 +26,7 @@ namespace core_test {
 
 using namespace std::chrono_literals;
 
+using buildable::testing::close_has_begun;
 using buildable::testing::Gate;
 
 /// Collects on_error reports; `hook` (set before the client exists) runs inside on_error.
@@ -87,17 +89,6 @@ class CoreTest : public ::testing::Test {
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout = 10s) {
     return buildable::testing::wait_until(done, timeout);
-  }
-
-  /// True once close() has begun on `client`: on() then throws ClosedError.
-  static bool close_has_begun(buildable::Client& client) {
-    static std::atomic<int> probes{0};
-    try {
-      client.on("close-probe-" + std::to_string(++probes), [](const buildable::Message&) {});
-      return false;
-    } catch (const buildable::ClosedError&) {
-      return true;
-    }
   }
 
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();

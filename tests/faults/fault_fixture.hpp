@@ -30,12 +30,7 @@ inline FaultOptions faults(std::vector<FaultRule> rules, std::uint64_t seed = 7)
   return f;
 }
 
-inline std::uint64_t requests_to(const buildable::emulator::Emulator& emulator,
-                                 const std::string& path) {
-  const auto stats = emulator.stats();
-  const auto found = stats.requests_by_path.find(path);
-  return found == stats.requests_by_path.end() ? 0 : found->second;
-}
+using listen_test::requests_to;
 
 class FaultTest : public listen_test::ListenTest {
  protected:

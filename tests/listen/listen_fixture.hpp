@@ -80,6 +80,14 @@ class ErrorLog {
 
 using Gate = buildable::testing::Gate;
 
+/// Requests the emulator has received for `path` so far.
+inline std::uint64_t requests_to(const buildable::emulator::Emulator& emulator,
+                                 const std::string& path) {
+  const auto stats = emulator.stats();
+  const auto found = stats.requests_by_path.find(path);
+  return found == stats.requests_by_path.end() ? 0 : found->second;
+}
+
 class ListenTest : public ::testing::Test {
  protected:
   void SetUp() override { emulator_.start(); }
