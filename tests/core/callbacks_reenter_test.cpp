@@ -213,19 +213,16 @@ TEST_F(DestroyFromReportTest, DestroyingTheClientFromTheLoggerKeepsTheCallbackAl
 TEST_F(CoreTest, ASecondConcurrentCloseWaitsForTheFirst) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  Gate started, release;
+  BlockingHandler blocking;
   auto client = make(options());
-  client->on("ev", [&](const buildable::Message&) {
-    started.open();
-    release.wait();
-  });
-  ASSERT_TRUE(started.wait());
+  client->on("ev", blocking.handler());
+  ASSERT_TRUE(blocking.started.wait());
   auto first = std::async(std::launch::async, [&] { client->close(); });
   ASSERT_TRUE(eventually([&] { return close_has_begun(*client); }));
   auto second = std::async(std::launch::async, [&] { client->close(); });
   EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
       << "the second close() returned while a handler still ran";
-  release.open();
+  blocking.release.open();
   first.get();
   second.get();
   EXPECT_EQ(service_.count_in_state("finished"), 1u);
@@ -234,25 +231,19 @@ TEST_F(CoreTest, ASecondConcurrentCloseWaitsForTheFirst) {
 TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  Gate started, release;
-  std::atomic<bool> handler_running{false};
+  BlockingHandler blocking;
   auto client = make(options());
-  auto sub = client->on("ev", [&](const buildable::Message&) {
-    handler_running = true;
-    started.open();
-    release.wait();
-    handler_running = false;
-  });
-  ASSERT_TRUE(started.wait());
+  auto sub = client->on("ev", blocking.handler());
+  ASSERT_TRUE(blocking.started.wait());
   auto closing = std::async(std::launch::async, [&] { client->close(); });
   ASSERT_TRUE(eventually([&] { return close_has_begun(*client); }));
   auto removing = std::async(std::launch::async, [&] {
     client->off(sub);
-    return handler_running.load();
+    return blocking.running.load();
   });
   EXPECT_EQ(removing.wait_for(300ms), std::future_status::timeout)
       << "off() returned while the handler still ran";
-  release.open();
+  blocking.release.open();
   EXPECT_FALSE(removing.get()) << "off() returned before the handler did";
   closing.get();
 }
@@ -260,25 +251,19 @@ TEST_F(CoreTest, OffRacingCloseWaitsForTheRunningHandler) {
 TEST_F(CoreTest, ASecondConcurrentOffOfTheSameListenerAlsoWaitsForItsHandler) {
   service_.add("ev", 1);
   service_.serve(*transport_);
-  Gate started, release;
-  std::atomic<bool> handler_running{false};
+  BlockingHandler blocking;
   auto client = make(options());
-  auto sub = client->on("ev", [&](const buildable::Message&) {
-    handler_running = true;
-    started.open();
-    release.wait();
-    handler_running = false;
-  });
-  ASSERT_TRUE(started.wait());
+  auto sub = client->on("ev", blocking.handler());
+  ASSERT_TRUE(blocking.started.wait());
   auto first = std::async(std::launch::async, [&] { return client->off(sub); });
   ASSERT_TRUE(eventually([&] { return client->subscriptions().empty(); }));
   auto second = std::async(std::launch::async, [&] {
     const bool removed = client->off(sub);
-    return std::make_pair(removed, handler_running.load());
+    return std::make_pair(removed, blocking.running.load());
   });
   EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
       << "the second off() returned while the handler still ran";
-  release.open();
+  blocking.release.open();
   EXPECT_TRUE(first.get());
   const auto [removed, running] = second.get();
   EXPECT_FALSE(removed) << "only the first off() removes";

@@ -29,6 +29,22 @@ using namespace std::chrono_literals;
 using buildable::testing::close_has_begun;
 using buildable::testing::Gate;
 
+/// A handler that blocks until `release` opens; `running` says whether it is inside. Declare it
+/// before the client, so it outlives the client's handler threads.
+struct BlockingHandler {
+  Gate started, release;
+  std::atomic<bool> running{false};
+
+  buildable::Handler handler() {
+    return [this](const buildable::Message&) {
+      running = true;
+      started.open();
+      release.wait();
+      running = false;
+    };
+  }
+};
+
 /// Collects on_error reports; `hook` (set before the client exists) runs inside on_error.
 class Reports {
  public:
