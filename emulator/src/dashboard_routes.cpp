@@ -8,6 +8,7 @@
 #include "dashboard_api.hpp"
 #include "dashboard_assets.hpp"
 #include "errors.hpp"
+#include "json_text.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -28,7 +29,7 @@ void set_common_headers(httplib::Response& res) {
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   set_common_headers(res);
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(to_json_text(body), kJson);
 }
 
 void send_asset(httplib::Response& res, const DashboardAsset& asset) {

@@ -9,6 +9,7 @@
 
 #include "errors.hpp"
 #include "http_server.hpp"
+#include "json_text.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -18,7 +19,7 @@ constexpr const char* kJson = "application/json";
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(to_json_text(body), kJson);
 }
 
 void send_error(httplib::Response& res, int status, const std::string& name,
@@ -72,11 +73,16 @@ ApiResponse process(ServerContext& context, const std::string& endpoint,
     return {415,
             error_body(415, "unsupported-media-type", "Content-Type must be application/json")};
   }
-  auto body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) {
+  const ParsedBody body = parse_request_json(req.body);
+  if (body.status == ParsedBody::Status::too_deep) {
+    return {400, error_body(400, "too-deep",
+                            "the body nests arrays and objects deeper than " +
+                                std::to_string(kMaxJsonDepth) + " levels")};
+  }
+  if (body.status != ParsedBody::Status::ok) {
     return {400, error_body(400, "invalid-json", "the body is not valid JSON")};
   }
-  return context.protocol.handle(endpoint, *key, body);
+  return context.protocol.handle(endpoint, *key, body.value);
 }
 
 void serve(ServerContext& context, const std::string& endpoint, const httplib::Request& req,
@@ -118,7 +124,7 @@ void serve(ServerContext& context, const std::string& endpoint, const httplib::R
     return;
   }
   if (fault_is(FaultKind::truncate_after_acting)) {
-    send_truncated(res, response.status, response.body.dump());
+    send_truncated(res, response.status, to_json_text(response.body));
     return;
   }
   send_json(res, response.status, response.body);

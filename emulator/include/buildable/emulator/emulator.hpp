@@ -87,8 +87,12 @@ struct EmulatorStats {
   /// HTTP requests received on any path, unknown paths and requests answered with an
   /// injected fault included.
   std::uint64_t requests = 0;
-  std::uint64_t connections = 0;  ///< distinct client (addr,port) pairs seen = TCP connections
-  /// `requests` split by request path (without the query string), e.g. `"/emit"` -> 12.
+  /// Distinct client (addr,port) pairs seen = TCP connections. Only the 4,096 most recent
+  /// are remembered, so a keep-alive connection idle through 4,096 newer ones counts again.
+  std::uint64_t connections = 0;
+  /// `requests` split by protocol endpoint (e.g. `"/emit"` -> 12); every other path (the
+  /// dashboard, unknown paths) counts under `"other"`, so the map stays small whatever
+  /// clients send.
   std::map<std::string, std::uint64_t> requests_by_path;
 };
 

@@ -1,0 +1,30 @@
+#include "json_text.hpp"
+
+namespace buildable::emulator::detail {
+
+std::string to_json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ParsedBody parse_request_json(std::string_view text) {
+  ParsedBody parsed;
+  bool too_deep = false;
+  // The callback sees each value's depth as it is parsed; discarding the deep ones keeps the
+  // parsed value shallow, and the flag turns the whole body into a 400.
+  const nlohmann::json::parser_callback_t limit =
+      [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth < kMaxJsonDepth) return true;  // depth counts from 0 at the top level
+        too_deep = true;
+        return false;
+      };
+  parsed.value = nlohmann::json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
+  if (too_deep) {
+    parsed.status = ParsedBody::Status::too_deep;
+    parsed.value = nullptr;
+  } else if (!parsed.value.is_discarded()) {
+    parsed.status = ParsedBody::Status::ok;
+  }
+  return parsed;
+}
+
+}  // namespace buildable::emulator::detail

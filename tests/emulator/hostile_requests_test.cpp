@@ -1,0 +1,109 @@
+// Hostile requests against the emulator (part of the hardening issue): bytes that are not
+// UTF-8 in the path, JSON nested deep enough to overflow a recursive walk, and endless
+// distinct paths. Each must get a 4xx JSON answer, leave the process serving, and leave its
+// bookkeeping bounded.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <buildable/emulator/emulator.hpp>
+#include <string>
+
+#include "emulator_test_support.hpp"
+#include "json_text.hpp"
+
+namespace buildable::emulator {
+namespace {
+
+using testing::Http;
+using testing::json;
+
+/// Sends `request` as raw bytes on a fresh connection and returns the whole answer (the
+/// emulator closes the connection: the request asks for it).
+std::string raw_exchange(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+      answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+/// An /emit body nesting `arrays` arrays inside its payload object: arrays + 2 levels in all.
+std::string nested_payload(int arrays) {
+  return R"({"event":"deep","payload":{"a":)" + std::string(static_cast<std::size_t>(arrays), '[') +
+         std::string(static_cast<std::size_t>(arrays), ']') + "}}";
+}
+
+class HostileRequests : public ::testing::Test {
+ protected:
+  void SetUp() override { emulator_.start(); }
+  /// The emulator still answers an ordinary request.
+  void expect_still_serving() {
+    Http http(emulator_);
+    EXPECT_FALSE(http.emit("still.alive").empty());
+  }
+  Emulator emulator_;
+};
+
+TEST_F(HostileRequests, PathsThatAreNotUtf8GetA404JsonAnswer) {
+  for (const std::string path : {"/%FF", "/_dashboard/%C3%28", "/emit%FE", "/\xff\xfe"}) {
+    const std::string answer = raw_exchange(
+        emulator_.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_NE(answer.find("HTTP/1.1 4"), std::string::npos) << path << ": " << answer;
+    const auto body = json::parse(answer.substr(answer.find("\r\n\r\n") + 4), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << path << ": " << answer;
+    EXPECT_EQ(body.value("status", ""), "error");
+  }
+  expect_still_serving();
+}
+
+TEST_F(HostileRequests, DeepJsonIsRefusedWithA400BeforeAnythingWalksIt) {
+  Http http(emulator_);
+  const auto reply =
+      http.raw("/emit", nested_payload(100'000),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body.value("name", ""), "too-deep");
+  const auto output =
+      http.raw("/transact",
+               R"({"key":"unknown","txKey":"t","eventName":"e","state":"finished","output":)" +
+                   std::string(60'000, '[') + std::string(60'000, ']') + "}",
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(output.status, 400);
+  expect_still_serving();
+}
+
+TEST_F(HostileRequests, NestingUpToTheLimitIsStored) {
+  Http http(emulator_);
+  const auto reply =
+      http.raw("/emit", nested_payload(detail::kMaxJsonDepth - 2),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(reply.status, 200) << reply.raw;
+}
+
+TEST_F(HostileRequests, DistinctPathsDoNotGrowTheStatistics) {
+  Http http(emulator_);
+  for (int i = 0; i < 500; ++i)
+    http.client().Get(("/unknown/" + std::to_string(i) + std::string(200, 'x')).c_str());
+  http.emit("counted");
+  const auto stats = emulator_.stats();
+  EXPECT_EQ(stats.requests_by_path.size(), 2u);  // "/emit" and "other"
+  EXPECT_EQ(stats.requests_by_path.at("other"), 500u);
+  EXPECT_EQ(stats.requests_by_path.at("/emit"), 1u);
+}
+
+}  // namespace
+}  // namespace buildable::emulator
