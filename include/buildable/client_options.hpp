@@ -67,14 +67,14 @@ struct ClientOptions {
   std::chrono::milliseconds shutdown_timeout{10'000};
 
   // --- Diagnostics ----------------------------------------------------------------------
-  /// Receives listening-path errors, one call at a time on the handler pool (see
-  /// ErrorHandler). Reports wait in a bounded queue and take turns with handlers; while one
-  /// waits, later `poll`, `claim` and `handler` reports of the same listener merge into it
-  /// (ListenerError::coalesced), and the queue holds up to max_outstanding_messages + 1024
-  /// reports before the other kinds merge too (Metrics::reports_dropped counts both).
-  /// Empty: a rate-limited line through `logger`.
+  /// Receives listening-path errors, one call at a time on the handler pool or, for the
+  /// last ones, in close() (see ErrorHandler). Reports wait in a bounded queue and take
+  /// turns with handlers; while one waits, later `poll`, `claim` and `handler` reports of
+  /// the same listener merge into it (ListenerError::coalesced), and the queue holds up to
+  /// max_outstanding_messages + 1024 reports before the other kinds merge too
+  /// (Metrics::reports_dropped counts both). Empty: a rate-limited line through `logger`.
   ErrorHandler on_error;
-  /// Receives diagnostic lines, on the handler pool when they report listener errors. It may
+  /// Receives diagnostic lines, where listener errors are delivered (see LogHandler). It may
   /// call Client members as on_error may. Empty: warnings and errors go to stderr.
   LogHandler logger;
 

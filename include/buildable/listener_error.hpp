@@ -43,7 +43,8 @@ struct ListenerError {
 /// Name of a kind, e.g. "claim_ambiguous".
 const char* to_string(ListenerError::Kind kind) noexcept;
 
-/// Receives listening-path errors. Called on the client's handler pool, never concurrently
+/// Receives listening-path errors. Called on the client's handler pool (reports still queued
+/// when close() winds up are delivered on the thread running close()), never concurrently
 /// with itself and never with an SDK lock held, so it may call any Client member (see
 /// Client's "Callbacks" section for what off() and close() do from there); it should not
 /// block for long, as reports take turns with handlers.

@@ -10,7 +10,8 @@ namespace buildable {
 /// Severity of a diagnostic line.
 enum class LogLevel { debug, info, warning, error };
 
-/// Receives each diagnostic line. A client calls it on its handler pool, one line at a time and
+/// Receives each diagnostic line. A client calls it where it delivers listener errors (its
+/// handler pool, or the thread running close() for the last ones), one line at a time and
 /// never with an SDK lock held, so it may call the client's members as on_error may (see
 /// Client's "Callbacks" section); it must still be thread-safe when several clients share it.
 /// Lines never contain the secret.
