@@ -45,9 +45,10 @@ const char* to_string(ListenerError::Kind kind) noexcept;
 
 /// Receives listening-path errors. Called on the client's handler pool (reports still queued
 /// when close() winds up are delivered on the thread running close()), never concurrently
-/// with itself and never with an SDK lock held, so it may call any Client member (see
-/// Client's "Callbacks" section for what off() and close() do from there); it should not
-/// block for long, as reports take turns with handlers.
+/// with itself from two threads (but if it calls close(), close() calls it again, nested on
+/// that thread, for the reports still queued) and never with an SDK lock held, so it may
+/// call any Client member (see Client's "Callbacks" section for what off() and close() do
+/// from there); it should not block for long, as reports take turns with handlers.
 using ErrorHandler = std::function<void(const ListenerError&)>;
 
 }  // namespace buildable
