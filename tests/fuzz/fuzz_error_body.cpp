@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "detail/transport/http_response.hpp"
 #include "detail/protocol/response_parsing.hpp"
+#include "detail/transport/http_response.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

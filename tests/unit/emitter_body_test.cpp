@@ -8,8 +8,8 @@
 #include <string>
 
 #include "detail/emit/emitter.hpp"
-#include "detail/support/metrics_recorder.hpp"
 #include "detail/retry/retry_policy.hpp"
+#include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/sync_transport.hpp"
 #include "detail/transport/transport_config.hpp"
 

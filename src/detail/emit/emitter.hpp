@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "detail/transport/async_transport.hpp"
-#include "detail/support/metrics_recorder.hpp"
 #include "detail/retry/retry_policy.hpp"
+#include "detail/support/metrics_recorder.hpp"
+#include "detail/transport/async_transport.hpp"
 #include "detail/transport/sync_transport.hpp"
 
 namespace buildable::detail {
@@ -23,7 +23,8 @@ class Emitter {
  public:
   /// `loop` returns the client's started I/O thread (started lazily on first use).
   Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-          SyncTransport& transport, std::function<AsyncTransport&()> loop, MetricsRecorder& metrics);
+          SyncTransport& transport, std::function<AsyncTransport&()> loop,
+          MetricsRecorder& metrics);
 
   /// Validates the arguments and serialises the request body. Throws InvalidArgument.
   std::string make_body(std::string_view event, const nlohmann::json& payload) const;

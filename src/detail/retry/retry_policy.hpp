@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "detail/retry/backoff.hpp"
-#include "detail/transport/http_response.hpp"
 #include "detail/retry/retry_budget.hpp"
+#include "detail/transport/http_response.hpp"
 
 namespace buildable::detail {
 
