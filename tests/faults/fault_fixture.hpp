@@ -1,5 +1,5 @@
 #pragma once
-// Helpers of the fault-injection suite (F1-F10 of quality-bars.md).
+// Helpers of the fault-injection suite (the fault classes of the README's Reliability table).
 
 #include <buildable/emulator/emulator.hpp>
 #include <string>

@@ -1,5 +1,5 @@
 // Local emulator of the Buildable Events service: a real HTTP server that speaks the whole
-// wire protocol (docs: /work/shared/spec/protocol.md, emulator/README.md) over SQLite storage.
+// wire protocol (described in emulator/README.md) over SQLite storage.
 //
 // Separate from the SDK (`buildable::buildable` never links it). Used by the SDK's tests and
 // examples, and wrapped by the `buildable-emulator` binary.
