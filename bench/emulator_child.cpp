@@ -1,11 +1,6 @@
 #include "emulator_child.hpp"
 
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <buildable/emulator/emulator.hpp>
-#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -14,37 +9,6 @@
 
 namespace bench {
 namespace {
-
-// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG): a client that opens a
-// dozen connections at once gets SYNs dropped and waits the kernel's 1 s SYN retransmit, which
-// would make the benchmark measure the emulator's accept queue instead of the SDK. Calling
-// listen() again on the listening socket raises the backlog in place.
-bool raise_listen_backlog(int port) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return false;
-  bool raised = false;
-  while (const dirent* entry = readdir(dir)) {
-    const int fd = std::atoi(entry->d_name);
-    if (entry->d_name[0] == '.' || fd == dirfd(dir)) continue;
-    int listening = 0;
-    socklen_t len = sizeof(listening);
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0) {
-      continue;
-    }
-    sockaddr_storage addr{};
-    socklen_t addr_len = sizeof(addr);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
-    int bound = -1;
-    if (addr.ss_family == AF_INET) {
-      bound = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
-    }
-    if (bound == port && listen(fd, 4096) == 0) raised = true;
-  }
-  closedir(dir);
-  return raised;
-}
 
 // The soak's mix: `share` of all protocol requests fail, mostly in ways the SDK retries or
 // re-polls (5xx, 429, a connection closed before the server acted), some after the server
@@ -75,14 +39,12 @@ EmulatorChild::EmulatorChild(int latency_ms, int cpu, double fault_share) {
         emu::EmulatorOptions options;
         options.host = "127.0.0.1";
         options.port = 0;
-        options.threads = 64;  // each keep-alive connection holds a worker
+        options.threads = 2;  // the child is pinned to one CPU; connections hold no thread
         options.faults.latency = std::chrono::milliseconds(latency_ms);
         if (fault_share > 0) options.faults.rules = fault_rules(fault_share);
         emu::Emulator emulator(options);
         emulator.start();
-        const bool raised = raise_listen_backlog(emulator.port());
-        child_write_line(reply_fd, emulator.base_url() + " " + emulator.default_secret() +
-                                       (raised ? " backlog-raised" : " backlog-default"));
+        child_write_line(reply_fd, emulator.base_url() + " " + emulator.default_secret());
         std::string command;
         while (child_read_line(command_fd, command)) {
           if (command == "stats") {
@@ -106,10 +68,7 @@ EmulatorChild::EmulatorChild(int latency_ms, int cpu, double fault_share) {
     throw std::runtime_error("emulator failed to start: " + line);
   }
   base_url_ = line.substr(0, space);
-  const auto second = line.find(' ', space + 1);
-  secret_ =
-      line.substr(space + 1, second == std::string::npos ? std::string::npos : second - space - 1);
-  backlog_raised_ = line.find(" backlog-raised") != std::string::npos;
+  secret_ = line.substr(space + 1);
 }
 
 EmulatorChild::~EmulatorChild() = default;

@@ -24,8 +24,6 @@ class EmulatorChild {
   const std::string& base_url() const { return base_url_; }
   const std::string& secret() const { return secret_; }
   int pid() const;
-  /// Whether the child could raise the listen backlog of the emulator's socket (see .cpp).
-  bool backlog_raised() const { return backlog_raised_; }
   /// The emulator's counters: {"requests", "connections", "by_path": {...}}.
   nlohmann::json stats();
   void reset_stats();
@@ -34,7 +32,6 @@ class EmulatorChild {
   std::unique_ptr<ForkedChild> child_;
   std::string base_url_;
   std::string secret_;
-  bool backlog_raised_ = false;
 };
 
 }  // namespace bench

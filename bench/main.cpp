@@ -956,11 +956,6 @@ int run(int argc, char** argv) {
     ctx.emu_url = emu->base_url();
     ctx.emu_secret = emu->secret();
     ctx.emu_stats = [e = emu.get()] { return e->stats(); };
-    if (!emu->backlog_raised()) {
-      ctx.report.notes.push_back(
-          "could not raise the emulator's listen backlog (5): SDK runs "
-          "that open many connections at once may wait 1 s SYN retries");
-    }
     if (opt.only.count("drain") > 0) {
       emu_slow = std::make_unique<EmulatorChild>(20, server_cpu);
       ctx.emu_slow_url = emu_slow->base_url();

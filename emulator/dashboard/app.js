@@ -1,6 +1,7 @@
 // Messages Stream: the emulator's dashboard. Talks only to this emulator's read-only API
 // (/_dashboard/api/...) and, for the test-message form, to the protocol's POST /emit, always
-// with the secret entered by the user (kept in this tab's sessionStorage). Every value from
+// with the secret entered by the user or given by the one-time login link (kept in this tab's
+// sessionStorage). Every value from
 // the server is put into the page as text (textContent), never as HTML.
 'use strict';
 
@@ -11,6 +12,18 @@
   const MAX_LIVE_ROWS = 200; // the API's largest page: the newest rows refreshed at each poll
   const FILTER_DEBOUNCE_MS = 250;
   const EVENT_NAMES_EVERY_POLLS = 10;
+  // Deeper arrays and objects are not shown: keeps the printer's recursion shallow whatever
+  // the stored JSON holds (the browser's own JSON.stringify overflows its stack on deep values).
+  const MAX_SHOWN_DEPTH = 64;
+  const DEEPER_THAN_SHOWN = `… nested deeper than ${MAX_SHOWN_DEPTH} levels`;
+  // The per-message summary computed by the API, as shown.
+  const SUMMARY_LABELS = {
+    failed: 'failed',
+    'partly-failed': 'partly failed',
+    processing: 'processing',
+    finished: 'finished',
+    'no-transactions': 'no transactions',
+  };
 
   const $ = (id) => document.getElementById(id);
 
@@ -68,6 +81,30 @@
 
   // ---- Session ------------------------------------------------------------------------------
 
+  // The token of a one-time login link (`/#login=<token>`), removed from the address bar and
+  // history at once so that it is neither bookmarked nor shown; null when there is none.
+  function takeLoginToken() {
+    const match = /^#login=([0-9a-f]+)$/.exec(window.location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+    return match[1];
+  }
+
+  // Trades the link's token for its key's secret (once: the emulator forgets the token).
+  async function redeemLoginToken(token) {
+    const response = await fetch('/_dashboard/api/login', {
+      method: 'POST',
+      headers: { 'X-Buildable-Dashboard-Token': token },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok || typeof body.secret !== 'string') {
+      throw new Unauthorized(body.message || `HTTP ${response.status}`);
+    }
+    return body.secret;
+  }
+
   async function connect(secret) {
     state.secret = secret;
     const session = await api('session'); // throws Unauthorized for a wrong secret
@@ -108,6 +145,27 @@
       return;
     }
     setLiveStatus(`connection problem: ${error.message}`, 'broken');
+  }
+
+  // Connects with the key of the login link in the address bar, if any (true then). When the
+  // link was already used, a `fallback` secret (this tab's saved one, on a reload) is used.
+  function loginWithLink(fallback) {
+    const token = takeLoginToken();
+    if (!token) return false;
+    redeemLoginToken(token)
+      .then((secret) => connect(secret))
+      .catch((error) => {
+        if (fallback) {
+          connect(fallback).catch(() => disconnect('The saved secret is no longer accepted.'));
+        } else {
+          disconnect(
+            error instanceof Unauthorized
+              ? 'This login link was already used or is not valid: paste a secret key.'
+              : `Cannot reach the emulator: ${error.message}`,
+          );
+        }
+      });
+    return true;
   }
 
   // ---- Loading ------------------------------------------------------------------------------
@@ -269,9 +327,30 @@
     return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
   }
 
+  // JSON.stringify(value, null, indent), except that arrays and objects nested deeper than
+  // MAX_SHOWN_DEPTH levels are replaced by the string DEEPER_THAN_SHOWN.
+  function jsonText(value, indent = 0) {
+    const write = (item, depth) => {
+      if (item === null || typeof item !== 'object') return JSON.stringify(item) ?? 'null';
+      if (depth >= MAX_SHOWN_DEPTH) return JSON.stringify(DEEPER_THAN_SHOWN);
+      const isArray = Array.isArray(item);
+      const parts = isArray
+        ? item.map((child) => write(child, depth + 1))
+        : Object.entries(item).map(
+          ([name, child]) => `${JSON.stringify(name)}:${indent ? ' ' : ''}${write(child, depth + 1)}`,
+        );
+      const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
+      if (parts.length === 0) return open + close;
+      const inner = indent ? `\n${' '.repeat(indent * (depth + 1))}` : '';
+      const outer = indent ? `\n${' '.repeat(indent * depth)}` : '';
+      return `${open}${inner}${parts.join(`,${inner}`)}${outer}${close}`;
+    };
+    return write(value, 0);
+  }
+
   // JSON for people: strings as themselves, everything else indented.
   function pretty(value) {
-    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+    return typeof value === 'string' ? value : jsonText(value, 2);
   }
 
   function element(tag, className, text) {
@@ -352,7 +431,7 @@
     // The payload never changes: built once, so its open/closed state survives the polls.
     const payload = element('details', 'payload');
     const summary = element('summary', '', 'payload ');
-    summary.append(element('code', 'preview', JSON.stringify(row.payload)));
+    summary.append(element('code', 'preview', jsonText(row.payload)));
     payload.append(summary);
     payload.append(element('pre', 'payload-json', pretty(row.payload)));
     card.append(payload);
@@ -361,17 +440,50 @@
   }
 
   function updateCard(card, row) {
-    card.classList.remove('state-received', 'state-processing', 'state-completed');
-    card.classList.add(`state-${row.state}`);
+    for (const summary of Object.keys(SUMMARY_LABELS)) card.classList.remove(`summary-${summary}`);
+    card.classList.add(`summary-${row.summary}`);
     card.classList.toggle(
       'has-failure',
       row.transactions.some((tx) => tx.state === 'failed'),
     );
-    card.dataset.state = row.state;
+    card.dataset.summary = row.summary;
     const badge = card.querySelector('.message-state');
-    badge.textContent = row.state;
-    badge.className = `badge message-state state-${row.state}`;
+    badge.textContent = SUMMARY_LABELS[row.summary] ?? row.summary;
+    badge.className = `badge message-state summary-${row.summary}`;
     card.querySelector('.transactions-slot').replaceChildren(renderTransactions(row));
+  }
+
+  // Stands in for a message that could not be shown, so that it keeps its place in the list.
+  function unrenderableCard(row, error) {
+    const card = element('article', 'message unrenderable');
+    card.dataset.key = row.key;
+    const head = element('div', 'message-head');
+    head.append(element('span', 'muted', `This message cannot be shown (${error.message}).`));
+    head.append(element('code', 'key', row.key));
+    card.append(head);
+    return card;
+  }
+
+  // The card of `row`, built or updated when its row changed. A message that cannot be shown
+  // gets a placeholder card instead of stopping the whole list.
+  function cardFor(row) {
+    let card = state.cards.get(row.key);
+    const signature = jsonText([row.summary, row.transactions]);
+    if (card && card.signature === signature) return card.element;
+    try {
+      if (!card || card.unrenderable) {
+        card?.element.remove();
+        card = { element: buildCard(row), signature: null, unrenderable: false };
+        state.cards.set(row.key, card);
+      }
+      updateCard(card.element, row);
+    } catch (error) {
+      card?.element.remove();
+      card = { element: unrenderableCard(row, error), signature: null, unrenderable: true };
+      state.cards.set(row.key, card);
+    }
+    card.signature = signature; // an unrenderable row is tried again only once it changed
+    return card.element;
   }
 
   // Keyed update of the list: cards are reused, reordered and updated only when their row
@@ -387,19 +499,10 @@
     }
     let previous = null;
     for (const row of state.rows) {
-      let card = state.cards.get(row.key);
-      if (!card) {
-        card = { element: buildCard(row), signature: null };
-        state.cards.set(row.key, card);
-      }
-      const signature = JSON.stringify([row.state, row.transactions]);
-      if (signature !== card.signature) {
-        updateCard(card.element, row);
-        card.signature = signature;
-      }
+      const card = cardFor(row);
       const expectedPosition = previous ? previous.nextSibling : container.firstChild;
-      if (expectedPosition !== card.element) container.insertBefore(card.element, expectedPosition);
-      previous = card.element;
+      if (expectedPosition !== card) container.insertBefore(card, expectedPosition);
+      previous = card;
     }
 
     const count = state.rows.length;
@@ -518,8 +621,10 @@
       if (endOfListInView()) loadMore();
     }).observe($('sentinel'));
 
+    // Also when the link is opened in a tab already showing the page (only the hash changes).
+    window.addEventListener('hashchange', () => loginWithLink(null));
     const saved = sessionStorage.getItem(SECRET_STORAGE_KEY);
-    if (saved) {
+    if (!loginWithLink(saved) && saved) {
       connect(saved).catch((error) =>
         disconnect(
           error instanceof Unauthorized ? 'The saved secret is no longer accepted.' : error.message,

@@ -35,6 +35,11 @@ std::string usage() {
 A local emulator of the Buildable Events service (POST /emit, /query, /init, /transact,
 /update, /get-full-event-name). Stops cleanly on SIGINT/SIGTERM.
 
+The same port serves a dashboard, a web page showing the message stream live (payloads,
+transactions, their states and outputs). Its URL is printed at start; on a loopback bind it
+is a one-time login link for the first key (nothing to paste), otherwise the page asks for a
+secret key.
+
 Options:
   --host HOST            address to listen on (default 127.0.0.1)
   --port PORT            port to listen on; 0 = pick a free one and print it (default 0)
@@ -44,9 +49,16 @@ Options:
                          accept secret KEY as key NAME (messages get platform "custom", label
                          NAME) in the test (default) or live environment; repeatable.
                          Default: one test key "demo" with a random secret, printed at start
-  --threads N            HTTP worker threads; each open keep-alive connection holds one
-                         (default 128)
-  --keep-alive-timeout S idle keep-alive connections are closed after S seconds (default 10)
+  --threads N            threads running the event-driven HTTP core and the handlers; a
+                         connection does not hold one (default 4)
+  --max-connections N    connections served at once; more are answered 503 and closed
+                         (default 10000; the soft limit of open files is raised to fit)
+  --keep-alive-timeout S a connection waiting for a request is closed after S seconds
+                         without a byte (default 10)
+  --header-timeout S     a request's head (at most 64 KiB) must arrive within S seconds of
+                         its first byte, else 408 and closed (default 10)
+  --body-timeout S       a request's body (at most 1 MiB) must arrive within S seconds of its
+                         head, else 408 and closed (default 30)
   --latency-ms MS        delay every protocol request by MS milliseconds (default 0)
   --fault SPEC           inject a fault, repeatable: KIND:PROBABILITY[:OPTION]...
                            KIND: 500, 503, 429 (request not applied), close-before (connection
@@ -92,9 +104,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     } else if (flag == "--secret") {
       options.keys.push_back(parse_secret_key(take()));
     } else if (flag == "--threads") {
-      options.threads = static_cast<int>(to_integer(flag, take(), 1, 4096));
+      options.threads = static_cast<int>(to_integer(flag, take(), 1, 256));
+    } else if (flag == "--max-connections") {
+      options.max_connections = static_cast<int>(to_integer(flag, take(), 1, 1000000));
     } else if (flag == "--keep-alive-timeout") {
       options.keep_alive_timeout = std::chrono::seconds(to_integer(flag, take(), 1, 86400));
+    } else if (flag == "--header-timeout") {
+      options.header_timeout = std::chrono::seconds(to_integer(flag, take(), 1, 86400));
+    } else if (flag == "--body-timeout") {
+      options.body_timeout = std::chrono::seconds(to_integer(flag, take(), 1, 86400));
     } else if (flag == "--latency-ms") {
       options.faults.latency = std::chrono::milliseconds(to_integer(flag, take(), 0, 3600000));
     } else if (flag == "--fault") {

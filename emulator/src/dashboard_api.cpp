@@ -31,10 +31,20 @@ std::optional<std::string> parameter(const QueryParameters& parameters, const ch
   return it->second;
 }
 
-// Stored JSON text as a JSON value for the page (the text itself if it does not parse).
-nlohmann::json parsed(const std::string& text) {
-  auto value = nlohmann::json::parse(text, nullptr, false);
-  return value.is_discarded() ? nlohmann::json(text) : value;
+// The message's state at a glance, from its transactions. A failure is never hidden behind
+// the others: `failed` (all failed), else `partly-failed` (some failed, the others finished or
+// still processing), else `processing` (some still processing), else `finished`.
+const char* summary_of(const std::vector<TransactionRecord>& transactions) {
+  if (transactions.empty()) return "no-transactions";
+  std::size_t failed = 0;
+  bool processing = false;
+  for (const auto& tx : transactions) {
+    if (tx.state == "failed") ++failed;
+    if (tx.state == "processing") processing = true;
+  }
+  if (failed == transactions.size()) return "failed";
+  if (failed > 0) return "partly-failed";
+  return processing ? "processing" : "finished";
 }
 
 nlohmann::json to_dashboard_json(const TransactionRecord& record) {
@@ -49,10 +59,8 @@ nlohmann::json to_dashboard_json(const TransactionRecord& record) {
 }
 
 nlohmann::json to_dashboard_json(const BrowsedMessage& browsed) {
-  nlohmann::json row = to_json(browsed.message);
-  row["payload"] = parsed(browsed.message.payload);
-  row["headers"] = parsed(browsed.message.headers);
-  row["query"] = parsed(browsed.message.query);
+  nlohmann::json row = to_json(browsed.message, StoredJsonForm::value);
+  row["summary"] = summary_of(browsed.transactions);
   row["cursor"] = encode_cursor({browsed.message.created_at, browsed.message.seq});
   nlohmann::json transactions = nlohmann::json::array();
   for (const auto& tx : browsed.transactions)

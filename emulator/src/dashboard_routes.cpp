@@ -1,102 +1,100 @@
 #include "dashboard_routes.hpp"
 
-#include <httplib.h>
-
-#include <memory>
+#include <algorithm>
 #include <string>
 
-#include "dashboard_api.hpp"
+#include "answers.hpp"
 #include "dashboard_assets.hpp"
-#include "errors.hpp"
-#include "json_text.hpp"
 
 namespace buildable::emulator::detail {
 
 namespace {
 
-constexpr const char* kJson = "application/json";
 constexpr const char* kSecretHeader = "X-Buildable-Secret";
+constexpr const char* kTokenHeader = "X-Buildable-Dashboard-Token";
 
 // The page only talks to its own origin and never embeds anything; nothing is cached, so a
 // shared machine keeps no copy of the data (nor of an old page after an emulator upgrade).
-void set_common_headers(httplib::Response& res) {
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("X-Frame-Options", "DENY");
+http::HttpAnswer with_common_headers(http::HttpAnswer answer) {
+  answer.headers.emplace_back("Cache-Control", "no-store");
+  answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  answer.headers.emplace_back("Referrer-Policy", "no-referrer");
+  answer.headers.emplace_back("X-Frame-Options", "DENY");
+  return answer;
 }
 
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  set_common_headers(res);
-  res.status = status;
-  res.set_content(to_json_text(body), kJson);
+http::HttpAnswer asset_answer(const DashboardAsset& asset) {
+  http::HttpAnswer answer;
+  answer.content_type = std::string(asset.content_type);
+  answer.body = std::string(asset.content);
+  answer.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+      "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  return answer;
 }
 
-void send_asset(httplib::Response& res, const DashboardAsset& asset) {
-  set_common_headers(res);
-  res.set_header("Content-Security-Policy",
-                 "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                 "img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-                 "frame-ancestors 'none'");
-  res.status = 200;
-  res.set_content(std::string(asset.content), std::string(asset.content_type).c_str());
+// Asset file names only (no slash), so no API path is ever taken for a file.
+bool is_asset_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
+  });
 }
 
-// The caller's key, or nullptr after answering 401. The secret is never echoed or logged.
-const SecretKey* authenticate(const KeyRing& keys, const httplib::Request& req,
-                              httplib::Response& res) {
-  if (!req.has_header(kSecretHeader)) {
-    send_json(res, 401, error_body(401, "invalid-secret", "missing X-Buildable-Secret header"));
-    return nullptr;
+http::HttpAnswer serve_file(const http::HttpRequest& request) {
+  const std::string name = request.path == "/"
+                               ? "index.html"
+                               : request.path.substr(std::string(kDashboardPrefix).size());
+  const DashboardAsset* asset = is_asset_name(name) ? find_dashboard_asset(name) : nullptr;
+  if (!asset) return error_answer(404, "not-found", "no dashboard file " + request.path);
+  return asset_answer(*asset);
+}
+
+http::HttpAnswer serve_api(ServerContext& context, DashboardApi& api,
+                           const http::HttpRequest& request) {
+  if (request.method != "GET") return method_not_allowed(request, "GET");
+  const std::string* secret = request.header(kSecretHeader);
+  if (!secret) return error_answer(401, "invalid-secret", "missing X-Buildable-Secret header");
+  const SecretKey* caller = context.keys.find(*secret);
+  if (!caller) return error_answer(401, "invalid-secret", "unknown secret key");
+  const ApiResponse response = api.handle(request.path, *caller, request.query);
+  return json_answer(response.status, response.body);
+}
+
+// Trades the one-time token of the login link for its key (see DashboardLogin).
+http::HttpAnswer serve_login(ServerContext& context, const http::HttpRequest& request) {
+  if (request.method != "POST") return method_not_allowed(request, "POST");
+  const std::string* token = request.header(kTokenHeader);
+  const std::optional<SecretKey> key =
+      token ? context.dashboard_login.redeem(*token) : std::nullopt;
+  if (!key) {
+    return error_answer(401, "invalid-token",
+                        "this login link was already used or is not valid: paste a secret key");
   }
-  const SecretKey* key = keys.find(req.get_header_value(kSecretHeader));
-  if (!key) send_json(res, 401, error_body(401, "invalid-secret", "unknown secret key"));
-  return key;
-}
-
-void send_not_found(const httplib::Request& req, httplib::Response& res) {
-  send_json(res, 404, error_body(404, "not-found", "no dashboard file " + req.path));
+  return json_answer(
+      200, {{"name", key->name}, {"environment", key->environment}, {"secret", key->secret}});
 }
 
 }  // namespace
 
-void install_dashboard_routes(httplib::Server& server, ServerContext& context) {
-  server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
-    if (const DashboardAsset* page = find_dashboard_asset("index.html")) {
-      send_asset(res, *page);
-    } else {
-      send_not_found(req, res);
-    }
-  });
-  // File names only (no slash), so the API paths below never match.
-  server.Get(std::string(kDashboardPrefix) + "([A-Za-z0-9_.-]+)",
-             [](const httplib::Request& req, httplib::Response& res) {
-               if (const DashboardAsset* asset = find_dashboard_asset(req.matches[1].str())) {
-                 send_asset(res, *asset);
-               } else {
-                 send_not_found(req, res);
-               }
-             });
+bool is_dashboard_path(const std::string& path) {
+  return path == "/" || path.rfind(kDashboardPrefix, 0) == 0;
+}
 
-  auto api = std::make_shared<DashboardApi>(context.store);
-  for (const auto& endpoint : DashboardApi::endpoints()) {
-    server.Get(endpoint,
-               [&context, api, endpoint](const httplib::Request& req, httplib::Response& res) {
-                 const SecretKey* caller = authenticate(context.keys, req, res);
-                 if (!caller) return;
-                 const ApiResponse response = api->handle(endpoint, *caller, req.params);
-                 send_json(res, response.status, response.body);
-               });
-    auto not_allowed = [endpoint](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Allow", "GET");
-      send_json(res, 405,
-                error_body(405, "method-not-allowed", req.method + " " + endpoint + ": use GET"));
-    };
-    server.Post(endpoint, not_allowed);
-    server.Put(endpoint, not_allowed);
-    server.Patch(endpoint, not_allowed);
-    server.Delete(endpoint, not_allowed);
+http::HttpAnswer serve_dashboard(ServerContext& context, DashboardApi& api,
+                                 const http::HttpRequest& request) {
+  if (request.path == kDashboardLoginPath) {
+    return with_common_headers(serve_login(context, request));
   }
+  const auto& endpoints = DashboardApi::endpoints();
+  if (std::find(endpoints.begin(), endpoints.end(), request.path) != endpoints.end()) {
+    return with_common_headers(serve_api(context, api, request));
+  }
+  if (request.method != "GET") {
+    return with_common_headers(
+        error_answer(404, "not-found", "no endpoint " + request.method + " " + request.path));
+  }
+  return with_common_headers(serve_file(request));
 }
 
 }  // namespace buildable::emulator::detail

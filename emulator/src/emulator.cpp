@@ -1,17 +1,12 @@
 #include "buildable/emulator/emulator.hpp"
 
-#include <httplib.h>
-
-#include <future>
 #include <stdexcept>
-#include <thread>
 
 #include "auth.hpp"
 #include "context.hpp"
-#include "dashboard_routes.hpp"
 #include "faults.hpp"
-#include "http_server.hpp"
-#include "server.hpp"
+#include "http/http_server.hpp"
+#include "router.hpp"
 #include "stats.hpp"
 #include "store.hpp"
 
@@ -24,8 +19,13 @@ struct Emulator::Impl {
     if (options.port < 0 || options.port > 65535) {
       throw std::invalid_argument("EmulatorOptions::port must be in 0..65535");
     }
-    if (options.keep_alive_timeout.count() < 1) {
-      throw std::invalid_argument("EmulatorOptions::keep_alive_timeout must be >= 1 s");
+    if (options.max_connections < 1) {
+      throw std::invalid_argument("EmulatorOptions::max_connections must be >= 1");
+    }
+    if (options.keep_alive_timeout.count() < 1 || options.header_timeout.count() < 1 ||
+        options.body_timeout.count() < 1) {
+      throw std::invalid_argument(
+          "EmulatorOptions: keep_alive_timeout, header_timeout and body_timeout must be >= 1 s");
     }
     options.keys = keys.keys();
   }
@@ -35,8 +35,14 @@ struct Emulator::Impl {
     if (!store_) {
       store_ = std::make_unique<detail::Store>(options.db_path);
       context = std::make_unique<detail::ServerContext>(keys, *store_, faults, stats);
+      router = std::make_unique<detail::Router>(*context);
     }
     return *store_;
+  }
+
+  detail::DashboardLogin& context_for_dashboard() {
+    store();
+    return context->dashboard_login;
   }
 
   EmulatorOptions options;
@@ -47,13 +53,14 @@ struct Emulator::Impl {
   std::mutex store_mutex;
   std::unique_ptr<detail::Store> store_;
   std::unique_ptr<detail::ServerContext> context;
+  std::unique_ptr<detail::Router> router;
 
   std::mutex lifecycle_mutex;
-  std::unique_ptr<detail::HttpServer> server;
-  std::thread listener;
-  std::future<void> listener_done;
+  std::unique_ptr<detail::http::HttpServer> server;
   std::atomic<bool> running{false};
   std::atomic<int> port{0};
+  std::string bound_address;   // guarded by lifecycle_mutex
+  bool loopback_only = false;  // guarded by lifecycle_mutex
 };
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -66,49 +73,24 @@ void Emulator::start() {
   std::lock_guard lock(impl_->lifecycle_mutex);
   if (impl_->running) return;
   impl_->store();
-  auto& context = *impl_->context;
-  auto server = std::make_unique<detail::HttpServer>();
-  detail::configure_server(*server, context, impl_->options);
-  detail::install_protocol_routes(*server, context);
-  // The dashboard shares the port (GET / and /_dashboard/...; no protocol path is touched).
-  detail::install_dashboard_routes(*server, context);
-
-  const auto& host = impl_->options.host;
-  int port = impl_->options.port;
-  if (port == 0) {
-    port = server->bind_to_any_port(host);
-  } else if (!server->bind_to_port(host, port)) {
-    port = -1;
+  const auto& options = impl_->options;
+  detail::http::HttpServerOptions http;
+  http.host = options.host;
+  http.port = options.port;
+  http.threads = options.threads;
+  http.max_connections = static_cast<std::size_t>(options.max_connections);
+  http.limits.idle_timeout = options.keep_alive_timeout;
+  http.limits.header_timeout = options.header_timeout;
+  http.limits.body_timeout = options.body_timeout;
+  auto server = std::make_unique<detail::http::HttpServer>(*impl_->router, http);
+  try {
+    server->start();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("buildable emulator: ") + e.what());
   }
-  if (port <= 0) {
-    throw std::runtime_error("buildable emulator: cannot listen on " + host + ":" +
-                             std::to_string(impl_->options.port) +
-                             " (address in use or not available)");
-  }
-  // Debian's compiled httplib listens with a backlog of 5: a burst of new connections (a
-  // client opening its pool) overflows it and the kernel drops SYNs, stalling them for the
-  // 1 s SYN retransmit. Calling listen() again on the bound socket raises the backlog.
-  if (const int sock = context.listen_socket.load(); sock >= 0) ::listen(sock, SOMAXCONN);
-  context.port = port;
-  context.shutdown.reset();
-  impl_->port = port;
-
-  std::promise<void> done;
-  impl_->listener_done = done.get_future();
-  auto* raw = server.get();
-  impl_->listener = std::thread([raw, done = std::move(done)]() mutable {
-    raw->listen_after_bind();
-    done.set_value();
-  });
-  // The socket already listens (connections queue in the kernel); wait until the accept loop
-  // runs so that stop() cannot miss it.
-  while (!raw->is_running() &&
-         impl_->listener_done.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
-  }
-  if (!raw->is_running()) {
-    impl_->listener.join();
-    throw std::runtime_error("buildable emulator: the HTTP server failed to start");
-  }
+  impl_->port = server->port();
+  impl_->bound_address = server->bound_address();
+  impl_->loopback_only = server->loopback_only();
   impl_->server = std::move(server);
   impl_->running = true;
 }
@@ -116,16 +98,7 @@ void Emulator::start() {
 void Emulator::stop() {
   std::lock_guard lock(impl_->lifecycle_mutex);
   if (!impl_->running) return;
-  impl_->context->shutdown.trigger();
   impl_->server->stop();
-  // Worker threads wait on idle keep-alive connections for up to keep_alive_timeout; shutting
-  // down the read side of the open connections ends those waits at once while a response being
-  // written still goes out. (Connections registered later see the stopped server and close.)
-  do {
-    impl_->server->shutdown_connections();
-  } while (impl_->listener_done.wait_for(std::chrono::milliseconds(50)) !=
-           std::future_status::ready);
-  impl_->listener.join();
   impl_->server.reset();
   impl_->running = false;
 }
@@ -143,6 +116,25 @@ std::string Emulator::base_url() const {
   const bool v6 = host.find(':') != std::string::npos;
   const std::string shown = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
   return "http://" + (v6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port());
+}
+
+std::string Emulator::bound_address() const {
+  std::lock_guard lock(impl_->lifecycle_mutex);
+  return impl_->bound_address;
+}
+
+bool Emulator::loopback_only() const {
+  std::lock_guard lock(impl_->lifecycle_mutex);
+  return impl_->running && impl_->loopback_only;
+}
+
+std::string Emulator::dashboard_url() {
+  auto& login = impl_->context_for_dashboard();
+  if (!loopback_only()) {
+    login.revoke();
+    return base_url() + "/";
+  }
+  return base_url() + "/#login=" + login.issue(impl_->keys.keys().front());
 }
 
 const std::vector<SecretKey>& Emulator::keys() const {

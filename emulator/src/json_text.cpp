@@ -11,9 +11,12 @@ ParsedBody parse_request_json(std::string_view text) {
   bool too_deep = false;
   // The callback sees each value's depth as it is parsed; discarding the deep ones keeps the
   // parsed value shallow, and the flag turns the whole body into a 400.
+  // Only arrays and objects count: a scalar inside the deepest allowed array is fine.
   const nlohmann::json::parser_callback_t limit =
-      [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth < kMaxJsonDepth) return true;  // depth counts from 0 at the top level
+      [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+        const bool opens = event == nlohmann::json::parse_event_t::array_start ||
+                           event == nlohmann::json::parse_event_t::object_start;
+        if (!opens || depth < kMaxJsonDepth) return true;  // the top level opens at depth 0
         too_deep = true;
         return false;
       };

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "buildable/emulator/command_line.hpp"
 #include "buildable/emulator/emulator.hpp"
 #include "cli.hpp"
 
@@ -29,20 +30,13 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  emu::fit_open_files_limit(command_line.options.max_connections, std::cerr);
 
   try {
     emu::Emulator emulator(command_line.options);
     emulator.start();
     const auto& options = command_line.options;
-    std::cout << "buildable-emulator listening on " << emulator.base_url() << "\n";
-    std::cout << "  storage: "
-              << (options.db_path.empty() ? std::string("in-memory")
-                                          : options.db_path + " (SQLite, WAL)")
-              << "\n";
-    for (const auto& key : emulator.keys()) {
-      std::cout << "  secret key " << key.name << " (" << key.environment << "): " << key.secret
-                << "\n";
-    }
+    std::cout << emu::startup_banner("buildable-emulator", emulator, options);
     if (!options.faults.rules.empty() || options.faults.latency.count() > 0) {
       std::cout << "  faults: " << options.faults.rules.size() << " rule(s), latency "
                 << options.faults.latency.count() << " ms, seed " << options.faults.seed << "\n";

@@ -1,8 +1,23 @@
 #include "records.hpp"
 
+#include "json_text.hpp"
+
 namespace buildable::emulator::detail {
 
 namespace {
+
+// Stands for stored text that parse_request_json() did not accept.
+nlohmann::json placeholder(ParsedBody::Status status) {
+  if (status == ParsedBody::Status::too_deep) {
+    return "<stored JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+           " levels: not shown>";
+  }
+  return "<stored text is not valid JSON: not shown>";
+}
+
+nlohmann::json stored_field(const std::string& text, StoredJsonForm form) {
+  return form == StoredJsonForm::text ? nlohmann::json(stored_json_text(text)) : stored_json(text);
+}
 
 std::string message_state(const MessageRecord& m) {
   if (m.tx_processing > 0) return "processing";
@@ -22,7 +37,18 @@ nlohmann::json history_entry(const std::string& enter_state, const std::string& 
   return entry;
 }
 
-nlohmann::json to_json(const MessageRecord& m) {
+nlohmann::json stored_json(const std::string& text) {
+  ParsedBody parsed = parse_request_json(text);
+  if (parsed.status != ParsedBody::Status::ok) return placeholder(parsed.status);
+  return std::move(parsed.value);
+}
+
+std::string stored_json_text(const std::string& text) {
+  const auto status = parse_request_json(text).status;
+  return status == ParsedBody::Status::ok ? text : to_json_text(placeholder(status));
+}
+
+nlohmann::json to_json(const MessageRecord& m, StoredJsonForm form) {
   nlohmann::json row = nlohmann::json::object();
   row["_id"] = m.id;
   row["key"] = m.key;
@@ -30,9 +56,9 @@ nlohmann::json to_json(const MessageRecord& m) {
   row["platform"] = m.platform;
   row["label"] = m.label;
   row["environment"] = m.environment;
-  row["payload"] = m.payload;
-  row["headers"] = m.headers;
-  row["query"] = m.query;
+  row["payload"] = stored_field(m.payload, form);
+  row["headers"] = stored_field(m.headers, form);
+  row["query"] = stored_field(m.query, form);
   row["createdAt"] = m.created_at;
   row["state"] = message_state(m);
   row["history"] = nlohmann::json::array({history_entry("received", "", m.created_at, m.label)});
@@ -55,16 +81,12 @@ nlohmann::json to_json(const TransactionRecord& t) {
   tx["createdAt"] = t.created_at;
   tx["ttl"] = t.created_at + kTtlMs;
   tx["state"] = t.state;
-  tx["history"] = nlohmann::json::parse(t.history, nullptr, false);
-  if (tx["history"].is_discarded()) tx["history"] = nlohmann::json::array();
+  tx["history"] = stored_json(t.history);
   tx["startedAt"] = t.started_at;
   tx["txKey"] = t.tx_key;
   if (t.ended_at) tx["endedAt"] = *t.ended_at;
-  tx["input"] = t.input;
-  if (t.output) {
-    auto output = nlohmann::json::parse(*t.output, nullptr, false);
-    tx["output"] = output.is_discarded() ? nlohmann::json(*t.output) : output;
-  }
+  tx["input"] = stored_json_text(t.input);
+  if (t.output) tx["output"] = stored_json(*t.output);
   return tx;
 }
 

@@ -44,9 +44,25 @@ struct TransactionRecord {
   std::optional<std::int64_t> ended_at;
 };
 
-/// A message row as /query returns it (payload, headers, query as JSON-encoded strings).
-nlohmann::json to_json(const MessageRecord& message);
-/// A Transaction object as /init, /transact return it.
+/// Stored JSON text as a value, or a placeholder string when it cannot be shown: nested deeper
+/// than kMaxJsonDepth (a --db file written before that limit existed may hold such text, and
+/// every recursive walk over it would overflow the stack) or not valid JSON. The placeholders:
+/// "<stored JSON nested deeper than 512 levels: not shown>" and
+/// "<stored text is not valid JSON: not shown>".
+nlohmann::json stored_json(const std::string& text);
+/// Stored JSON text to pass on as text: `text` itself, or the placeholder's JSON text.
+std::string stored_json_text(const std::string& text);
+
+/// How a message row carries its payload, headers and query.
+enum class StoredJsonForm {
+  text,   ///< JSON-encoded strings, as /query returns them
+  value,  ///< JSON values, as the dashboard API returns them
+};
+
+/// A message row as /query returns it; see stored_json() for unreadable stored text.
+nlohmann::json to_json(const MessageRecord& message, StoredJsonForm form = StoredJsonForm::text);
+/// A Transaction object as /init, /transact return it; see stored_json() for unreadable
+/// stored text.
 nlohmann::json to_json(const TransactionRecord& transaction);
 
 /// One history entry.

@@ -120,6 +120,8 @@ class Store {
   std::optional<TransactionRecord> transaction(const std::string& key, const std::string& tx_key);
   std::int64_t message_count();
 
+  // Dashboard browsing (store_browse.cpp).
+
   /// The dashboard's page of messages (keyset pagination, newest first) with their
   /// transactions, read in one snapshot.
   BrowsePage browse(const BrowseFilter& filter);

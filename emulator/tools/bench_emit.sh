@@ -3,7 +3,8 @@
 # /get-full-event-name (same HTTP + auth + JSON path, no SQLite) as the baseline of the same
 # run, and the server's CPU time per request.
 # Usage: emulator/tools/bench_emit.sh <buildable-emulator> [duration=8s] [connections=32]
-# Pinning: the server on CPU 0, wrk on CPU 1 (set PIN=0 to disable).
+# Pinning: the server on CPU 0, wrk on CPU 1 (set PIN=0 to disable). THREADS=N passes
+# --threads N (default: the emulator's own default).
 set -euo pipefail
 binary=$1
 duration=${2:-8s}
@@ -13,8 +14,9 @@ pin_server=(); pin_client=()
 if [[ ${PIN:-1} == 1 ]] && command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
   pin_server=(taskset -c 0); pin_client=(taskset -c 1)
 fi
+threads=(); [[ -n ${THREADS:-} ]] && threads=(--threads "$THREADS")
 out=$(mktemp)
-"${pin_server[@]}" "$binary" --port 0 --secret bench=bench-secret --threads "${THREADS:-32}" >"$out" &
+"${pin_server[@]}" "$binary" --port 0 --secret bench=bench-secret "${threads[@]}" >"$out" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$out" "$out.lua"' EXIT
 for _ in $(seq 1 500); do grep -q 'listening on' "$out" && break; sleep 0.01; done

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "buildable/emulator/emulator.hpp"
 #include "dashboard_client.hpp"
@@ -190,6 +193,7 @@ TEST_F(DashboardApi, RowsCarryParsedPayloadsAndTheirTransactions) {
   EXPECT_EQ(row["payload"], json({{"name", "Ada"}, {"tags", {"a", "b"}}}));  // JSON, not text
   EXPECT_EQ(row["headers"], json::object());
   EXPECT_EQ(row["state"], "processing");
+  EXPECT_EQ(row["summary"], "partly-failed");  // one finished, one failed, one processing
   EXPECT_TRUE(row["createdAt"].is_number_integer());
   EXPECT_TRUE(row["cursor"].is_string());
 
@@ -210,6 +214,30 @@ TEST_F(DashboardApi, RowsCarryParsedPayloadsAndTheirTransactions) {
   EXPECT_FALSE(txs[2].contains("endedAt"));
   EXPECT_FALSE(txs[2].contains("durationMs"));
   EXPECT_FALSE(txs[2].contains("output"));
+}
+
+TEST_F(DashboardApi, SummaryNeverHidesAFailure) {
+  auto message = [&](const std::vector<std::pair<const char*, const char*>>& transactions) {
+    const auto key = test_->emit("summary.case", {{"case", transactions.size()}});
+    for (const auto& [tx_key, state] : transactions)
+      test_->transact(key, tx_key, state, "output");
+    return key;
+  };
+  const std::map<std::string, std::string> expected = {
+      {message({}), "no-transactions"},
+      {message({{"a", "finished"}, {"b", "finished"}}), "finished"},
+      {message({{"a", "finished"}, {"b", "processing"}}), "processing"},
+      {message({{"a", "failed"}}), "failed"},  // /query calls this one "completed"
+      {message({{"a", "failed"}, {"b", "failed"}}), "failed"},
+      {message({{"a", "failed"}, {"b", "finished"}}), "partly-failed"},
+      {message({{"a", "processing"}, {"b", "failed"}}), "partly-failed"},
+  };
+
+  const json page = messages({{"event", "summary.case"}});
+  std::map<std::string, std::string> shown;
+  for (const auto& row : page["messages"])
+    shown[row.at("key")] = row.at("summary");
+  EXPECT_EQ(shown, expected);
 }
 
 // --- Filters and search ----------------------------------------------------------------------

@@ -2,17 +2,26 @@
 // emitted with the SDK, and SDK listeners that succeed for some and throw for others (one waits
 // until told, so the page can watch it go from processing to finished).
 //
+// Before the SDK's messages, three are written straight into the database (as an older
+// emulator could have left them): a plain one, one nested 20,000 levels deep (served as the
+// API's placeholder) and one nested 200 levels deep (the page shows 64 of them).
+//
 // Prints `DASHBOARD_READY <json>` once every seeded message reached its expected state: the
 // URL, both secrets (test-only keys, generated per run) and the manifest of what the page must
 // show. Then keeps handling new messages (the page's emit form) and reads commands from stdin:
 // `release` lets the waiting handler finish; end of input stops everything (exit 0).
 //
 //   dashboard_driver [--port N]
+#include <stdlib.h>
+
+#include <algorithm>
 #include <buildable/buildable.hpp>
 #include <buildable/emulator/emulator.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -20,6 +29,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "store.hpp"
 
 namespace {
 
@@ -64,9 +75,72 @@ struct Expected {
   std::string key;
   std::string event;
   std::string environment;
-  json payload;
+  json payload;                        // as the page shows it
   json transactions = json::object();  // txKey -> {state, text}: text appears in its output
 };
+
+// A fresh directory for the database, removed with it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dashboard-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// `levels` arrays around 1, as JSON text: built as text, since a recursive walk (dump) of the
+// value would overflow the stack at 20,000 levels.
+std::string nested_text(std::size_t levels) {
+  return std::string(levels, '[') + "1" + std::string(levels, ']');
+}
+
+// The same nesting, cut where the page stops showing it (as app.js writes the cut).
+json nested_as_shown(std::size_t levels, std::size_t shown) {
+  json value =
+      levels > shown ? json("… nested deeper than " + std::to_string(shown) + " levels") : json(1);
+  for (std::size_t i = 0; i < std::min(levels, shown); ++i)
+    value = json::array({std::move(value)});
+  return value;
+}
+
+// Writes the messages an older emulator could have stored (see the top of this file), older
+// than every message emitted afterwards, and returns what the page must show of them.
+std::vector<Expected> store_old_messages(const std::string& db) {
+  namespace detail = buildable::emulator::detail;
+  detail::Store store(db);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<Expected> stored;
+  auto store_message = [&](const std::string& event, const std::string& payload, json shown,
+                           std::int64_t age_ms) {
+    detail::NewMessage message;
+    message.environment = "test";
+    message.platform = "custom";
+    message.label = "demo";
+    message.event_name = event;
+    message.payload = payload;
+    message.created_at = now - age_ms;
+    stored.push_back({store.insert_message(message).key, event, "test", std::move(shown)});
+  };
+  const json plain = {{"note", "stored before the deep ones"}, {"n", 1}};
+  store_message("legacy.plain", plain.dump(), plain, 3000);
+  store_message("legacy.too_deep", nested_text(20'000),
+                "<stored JSON nested deeper than 512 levels: not shown>", 2000);
+  store_message("legacy.deep", nested_text(200), nested_as_shown(200, 64), 1000);
+  return stored;
+}
 
 void register_listeners(buildable::Client& client, Gate& reports) {
   auto listen = [&client](const char* event, const char* tx_key, buildable::Handler handler) {
@@ -146,6 +220,9 @@ int main(int argc, char** argv) {
   }).detach();
 
   try {
+    const TempDir dir;  // declared before the emulator: removed after it stopped
+    emulator_options.db_path = dir.file("dashboard.db");
+    std::vector<Expected> expected = store_old_messages(emulator_options.db_path);
     emu::Emulator emulator(emulator_options);
     emulator.start();
 
@@ -168,7 +245,6 @@ int main(int argc, char** argv) {
     Gate reports;
     register_listeners(client, reports);
 
-    std::vector<Expected> expected;
     auto emit = [&](buildable::Client& via, const std::string& environment,
                     const std::string& event, json payload, json transactions) {
       const auto result = via.emit(event, payload);
@@ -228,6 +304,7 @@ int main(int argc, char** argv) {
     wait_until_settled(emulator, expected);
 
     json manifest = {{"url", emulator.base_url()},
+                     {"loginUrl", emulator.dashboard_url()},
                      {"secret", test_secret},
                      {"liveSecret", live_secret},
                      {"messages", json::array()}};

@@ -81,6 +81,16 @@ const newestFirst = (messages) => messages.map((m) => m.key).reverse();
 const card = (key) => page.locator(`article.message[data-key="${key}"]`);
 const txRow = (key, txKey) => card(key).locator(`tr.transaction[data-tx-key="${txKey}"]`);
 
+// The summary the API gives a message (failures first), from what its transactions came to.
+function expectedSummary(message) {
+  const states = Object.values(message.transactions).map((tx) => tx.state);
+  const failed = states.filter((state) => state === 'failed').length;
+  if (states.length === 0) return 'no-transactions';
+  if (failed === states.length) return 'failed';
+  if (failed > 0) return 'partly-failed';
+  return states.includes('processing') ? 'processing' : 'finished';
+}
+
 async function shownKeys() {
   return page.$$eval('article.message', (cards) => cards.map((c) => c.dataset.key));
 }
@@ -245,7 +255,30 @@ test('shows each message of its environment newest first, with states and output
     }
     const failed = expected.some(([, want]) => want.state === 'failed');
     assert.equal(await shown.evaluate((c) => c.classList.contains('has-failure')), failed);
+    assert.equal(await shown.getAttribute('data-summary'), expectedSummary(message), message.event);
   }
+
+  // A message whose only transaction failed is red "failed", never green.
+  const failedOnly = testMessages().find((m) => m.payload.userId === 'u-18');
+  const badge = card(failedOnly.key).locator('.message-state');
+  assert.equal(await badge.textContent(), 'failed');
+  const colors = await card(failedOnly.key).evaluate((c) => {
+    const style = (node) => getComputedStyle(node);
+    const probe = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    const badgeNode = c.querySelector('.message-state');
+    return {
+      edge: style(c).borderLeftColor,
+      badge: style(badgeNode).color,
+      failed: probe('--failed'),
+      finished: probe('--finished'),
+    };
+  });
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  assert.equal(colors.edge, rgb(colors.failed));
+  assert.equal(colors.badge, rgb(colors.failed));
+  assert.notEqual(colors.badge, rgb(colors.finished));
+  const partly = testMessages().find((m) => m.payload.orderId === 'ord-1002');
+  assert.equal(await card(partly.key).locator('.message-state').textContent(), 'partly failed');
 
   // The secret is never put into the page.
   assert.equal((await page.content()).includes(manifest.secret), false);
@@ -322,7 +355,86 @@ test('a processing message turns finished live when its handler returns', {
   await clearFilters();
   await waitForTxState(report.key, 'reports', 'finished');
   assert.ok((await txRow(report.key, 'reports').locator('.output').textContent()).includes('"pages": 12'));
-  assert.equal(await card(report.key).getAttribute('data-state'), 'completed');
+  assert.equal(await card(report.key).getAttribute('data-summary'), 'finished');
+});
+
+test('payloads nested too deep show a placeholder; the messages below them still show', {
+  timeout: TEST_MS,
+}, async () => {
+  const byEvent = (event) => testMessages().find((m) => m.event === event);
+  const tooDeep = byEvent('legacy.too_deep'); // 20,000 levels: the API's placeholder
+  const deep = byEvent('legacy.deep'); // 200 levels: the page shows 64
+  const older = byEvent('legacy.plain');
+
+  const tooDeepPreview = card(tooDeep.key).locator('.preview');
+  assert.equal(JSON.parse(await tooDeepPreview.textContent()),
+    '<stored JSON nested deeper than 512 levels: not shown>');
+  const deepPayload = card(deep.key).locator('details.payload');
+  assert.ok((await deepPayload.locator('.preview').textContent())
+    .includes('"… nested deeper than 64 levels"'));
+  await deepPayload.locator('summary').click();
+  const pretty = deepPayload.locator('pre.payload-json');
+  await pretty.waitFor();
+  assert.deepEqual(JSON.parse(await pretty.textContent()), deep.payload);
+  await deepPayload.locator('summary').click();
+
+  // Older than both, and shown in full.
+  assert.deepEqual(JSON.parse(await card(older.key).locator('.preview').textContent()),
+    older.payload);
+  const order = await shownKeys();
+  assert.ok(order.indexOf(older.key) > order.indexOf(tooDeep.key));
+  assert.equal(await page.locator('article.message.unrenderable').count(), 0);
+});
+
+// Rebuilds every card from fresh answers: a filter that matches nothing, then none.
+async function rebuildCards() {
+  await setFilters({ search: 'no such text anywhere' });
+  await waitForShownKeys([]);
+  await clearFilters();
+}
+
+test('a message the page cannot show gets a placeholder; the others still show', {
+  timeout: TEST_MS,
+}, async () => {
+  // The API sends neither row (it caps nesting at 512 levels): the test breaks two on their way
+  // to the page. A payload 20,000 levels deep is what older emulators sent, and what made the
+  // browser's JSON.stringify overflow its stack; a row without transactions stands for any row
+  // that makes rendering throw.
+  const deep = testMessages().find((m) => m.payload.userId === 'u-17');
+  const broken = testMessages().find((m) => m.event === 'report.requested');
+  const marker = 'REPLACED-BY-20000-LEVELS';
+  const route = '**/_dashboard/api/messages*';
+  await page.route(route, async (intercepted) => {
+    const response = await intercepted.fetch();
+    const body = await response.json();
+    for (const row of body.messages ?? []) {
+      if (row.key === deep.key) row.payload = marker;
+      if (row.key === broken.key) row.transactions = null;
+    }
+    // Spliced in as text: node's JSON.stringify would overflow on it too.
+    const levels = 20_000;
+    const text = JSON.stringify(body)
+      .replace(`"${marker}"`, `${'['.repeat(levels)}1${']'.repeat(levels)}`);
+    await intercepted.fulfill({ response, body: text });
+  });
+  try {
+    await rebuildCards();
+    await waitForShownKeys(newestFirst(testMessages()), { ordered: true });
+    await card(broken.key).locator('text=cannot be shown').waitFor();
+    assert.equal(await card(broken.key).evaluate((c) => c.classList.contains('unrenderable')), true);
+    assert.ok((await card(deep.key).locator('.preview').textContent())
+      .includes('"… nested deeper than 64 levels"'));
+    // The messages below both still show in full.
+    const oldest = testMessages()[0];
+    assert.deepEqual(JSON.parse(await card(oldest.key).locator('.preview').textContent()),
+      oldest.payload);
+  } finally {
+    await page.unroute(route);
+  }
+  await rebuildCards();
+  assert.deepEqual(JSON.parse(await card(deep.key).locator('.preview').textContent()), deep.payload);
+  await card(broken.key).locator('.message-state').waitFor();
+  assert.equal(await page.locator('article.message.unrenderable').count(), 0);
 });
 
 test('the emit form validates in the page, then its message is handled', {
@@ -415,6 +527,30 @@ test('a live key sees only the live environment; the secret lasts the tab sessio
 
   await page.reload(); // entered once: the tab keeps it
   await waitForShownKeys(newestFirst(liveMessages()));
+});
+
+test('the one-time login link shows the stream without a secret, once', {
+  timeout: TEST_MS,
+}, async () => {
+  await page.click('#disconnect');
+  await page.locator('#connect-panel').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+
+  assert.match(manifest.loginUrl, /\/#login=[0-9a-f]{32}$/);
+  await page.goto('about:blank'); // a fresh load, as when the link is opened from a terminal
+  await page.goto(manifest.loginUrl);
+  await page.locator('article.message').first().waitFor(); // the stream of the link's key
+  assert.equal(await page.textContent('#session-key'), 'demo');
+  assert.equal(await page.textContent('#session-environment'), 'test');
+  assert.equal(new URL(page.url()).hash, '', 'the token is taken out of the address bar');
+
+  await page.click('#disconnect');
+  await page.locator('#connect-panel').waitFor();
+  // Opened again in the same tab (only the hash changes): used up, so the page asks for a key.
+  await page.goto(manifest.loginUrl);
+  await page.locator('#connect-error', { hasText: 'already used' }).waitFor();
+  assert.equal(await page.locator('article.message').count(), 0);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
 });
 
 test('no script error happened in the page', () => {

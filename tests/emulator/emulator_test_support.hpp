@@ -139,7 +139,18 @@ class EmulatorProcess {
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
 
   int port() const { return port_; }
+  /// What it printed so far (up to its URL line, plus what read_line() and stop() read).
   const std::string& output() const { return output_; }
+
+  /// Reads the next line it prints (without the newline); empty at end of output.
+  std::string read_line() {
+    char line[4096];
+    if (!out_ || !fgets(line, sizeof line, out_)) return {};
+    output_ += line;
+    std::string text = line;
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  }
 
   /// Sends `signal` and waits for the exit; returns the exit status (or -1).
   int stop(int signal_number = SIGTERM) {

@@ -41,10 +41,11 @@ std::string raw_exchange(int port, const std::string& request) {
   return answer;
 }
 
-/// An /emit body nesting `arrays` arrays inside its payload object: arrays + 2 levels in all.
-std::string nested_payload(int arrays) {
+/// An /emit body nesting `arrays` arrays inside its payload object: arrays + 2 levels in all,
+/// with `innermost` (JSON text) in the deepest array.
+std::string nested_payload(int arrays, const std::string& innermost = "") {
   return R"({"event":"deep","payload":{"a":)" + std::string(static_cast<std::size_t>(arrays), '[') +
-         std::string(static_cast<std::size_t>(arrays), ']') + "}}";
+         innermost + std::string(static_cast<std::size_t>(arrays), ']') + "}}";
 }
 
 class HostileRequests : public ::testing::Test {
@@ -92,6 +93,19 @@ TEST_F(HostileRequests, NestingUpToTheLimitIsStored) {
       http.raw("/emit", nested_payload(detail::kMaxJsonDepth - 2),
                {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
   EXPECT_EQ(reply.status, 200) << reply.raw;
+  // Values inside the deepest allowed array do not count as one more level.
+  const auto with_value =
+      http.raw("/emit", nested_payload(detail::kMaxJsonDepth - 2, R"(1,"x",{})"),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(with_value.status, 400) << "{} inside is one level too many: " << with_value.raw;
+  const auto scalars =
+      http.raw("/emit", nested_payload(detail::kMaxJsonDepth - 2, R"(1,"x",null)"),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(scalars.status, 200) << scalars.raw;
+  const auto over =
+      http.raw("/emit", nested_payload(detail::kMaxJsonDepth - 1, "1"),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(over.status, 400) << over.raw;
 }
 
 TEST_F(HostileRequests, DistinctPathsDoNotGrowTheStatistics) {

@@ -88,6 +88,15 @@ TEST(Lifecycle, InvalidOptionsThrowInvalidArgument) {
   EmulatorOptions no_threads;
   no_threads.threads = 0;
   EXPECT_THROW(Emulator{no_threads}, std::invalid_argument);
+  EmulatorOptions no_connections;
+  no_connections.max_connections = 0;
+  EXPECT_THROW(Emulator{no_connections}, std::invalid_argument);
+  for (auto timeout : {&EmulatorOptions::keep_alive_timeout, &EmulatorOptions::header_timeout,
+                       &EmulatorOptions::body_timeout}) {
+    EmulatorOptions zero;
+    zero.*timeout = std::chrono::seconds(0);
+    EXPECT_THROW(Emulator{zero}, std::invalid_argument);
+  }
 }
 
 TEST(Lifecycle, BadDatabasePathThrowsRuntimeError) {
@@ -175,10 +184,29 @@ TEST(Persistence, BinaryWithDbKeepsMessagesAcrossRestart) {
 }
 
 TEST(CommandLine, ParsesEveryFlag) {
-  auto line = detail::parse_command_line(
-      {"--host", "0.0.0.0", "--port=8080", "--db", "/tmp/x.db", "--secret", "demo=abc", "--secret",
-       "prod=k:e:y:live", "--latency-ms", "25", "--fault", "503:0.1:/emit", "--fault-seed=9",
-       "--threads", "8", "--keep-alive-timeout", "3"});
+  auto line = detail::parse_command_line({"--host",
+                                          "0.0.0.0",
+                                          "--port=8080",
+                                          "--db",
+                                          "/tmp/x.db",
+                                          "--secret",
+                                          "demo=abc",
+                                          "--secret",
+                                          "prod=k:e:y:live",
+                                          "--latency-ms",
+                                          "25",
+                                          "--fault",
+                                          "503:0.1:/emit",
+                                          "--fault-seed=9",
+                                          "--threads",
+                                          "8",
+                                          "--keep-alive-timeout",
+                                          "3",
+                                          "--max-connections",
+                                          "77",
+                                          "--header-timeout=4",
+                                          "--body-timeout",
+                                          "5"});
   const auto& o = line.options;
   EXPECT_EQ(o.host, "0.0.0.0");
   EXPECT_EQ(o.port, 8080);
@@ -195,6 +223,9 @@ TEST(CommandLine, ParsesEveryFlag) {
   EXPECT_EQ(o.faults.seed, 9u);
   EXPECT_EQ(o.threads, 8);
   EXPECT_EQ(o.keep_alive_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(o.max_connections, 77);
+  EXPECT_EQ(o.header_timeout, std::chrono::seconds(4));
+  EXPECT_EQ(o.body_timeout, std::chrono::seconds(5));
   EXPECT_FALSE(line.help);
   EXPECT_TRUE(detail::parse_command_line({"--help"}).help);
 }
@@ -208,6 +239,9 @@ TEST(CommandLine, RejectsBadArguments) {
                                              {"--secret", "=k"},
                                              {"--fault", "999:1"},
                                              {"--threads", "0"},
+                                             {"--max-connections", "0"},
+                                             {"--header-timeout", "0"},
+                                             {"--body-timeout", "-1"},
                                              {"--bogus"}}) {
     EXPECT_THROW(detail::parse_command_line(bad), std::invalid_argument) << bad[0];
   }

@@ -44,16 +44,12 @@ int run_emulator(const std::vector<std::string>& args) {
   }
 
   StopSignals signals;  // before the emulator's threads, which inherit the mask
+  emulator::fit_open_files_limit(options.max_connections, std::cerr);
   try {
     emulator::Emulator server(options);
     server.start();
-    std::cout << "buildable emulator listening on " << server.base_url() << "\n"
-              << "  storage: " << (options.db_path.empty() ? "in-memory" : options.db_path) << "\n";
-    for (const auto& key : server.keys()) {
-      std::cout << "  secret key " << key.name << " (" << key.environment << "): " << key.secret
-                << "\n";
-    }
-    std::cout << "Point the buildable tool and the SDK at it with:\n"
+    std::cout << emulator::startup_banner("buildable emulator", server, options)
+              << "Point the buildable tool and the SDK at it with:\n"
               << "  export BLD_EVENTS_BASE_URL=" << server.base_url() << "\n"
               << "  export BUILDABLE_SECRET_KEY=" << server.default_secret() << "\n"
               << std::flush;

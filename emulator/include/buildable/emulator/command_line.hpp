@@ -2,6 +2,7 @@
 // the same flags (the `buildable emulator` subcommand of the command-line tool).
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,18 @@ namespace buildable::emulator {
 /// @par Error Handling
 /// Throws std::invalid_argument with a message naming the bad argument.
 EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& help);
+
+/// What a front end prints once `emulator` has started: `<program> listening on
+/// http://<bound address>:<port>` (the address actually bound), a warning and the local URL when
+/// that address is not loopback-only, the dashboard's URL (Emulator::dashboard_url(): issues
+/// the one-time login link on a loopback bind), the storage and the secret keys; one line each.
+std::string startup_banner(const std::string& program, Emulator& emulator,
+                           const EmulatorOptions& options);
+
+/// Every connection takes a file descriptor: raises the process's soft limit of open files to
+/// the hard one, and writes a warning to `warnings` when even that is below `max_connections`
+/// plus a reserve for the database and the listening socket.
+void fit_open_files_limit(int max_connections, std::ostream& warnings);
 
 /// The text of `buildable-emulator --help`; its flag list starts at the line `Options:`.
 std::string command_line_usage();

@@ -74,11 +74,24 @@ struct EmulatorOptions {
   std::string db_path;          ///< SQLite file (WAL); empty = in-memory, lost at destruction
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
-  /// HTTP worker threads. Each open keep-alive connection holds one, so this is also the most
-  /// connections served at once; an SDK client opens up to ClientOptions::max_connections (16),
-  /// and the default leaves room for several clients and processes.
-  int threads = 128;
-  std::chrono::seconds keep_alive_timeout{10};  ///< idle keep-alive connections closed after
+  /// Threads that run the HTTP core (an event loop, Boost.Asio) and the request handlers.
+  /// Connections do not hold a thread: an idle or slow connection costs a socket and a few
+  /// kilobytes, so thousands of them do not delay the others.
+  int threads = 4;
+  /// Most connections served at once; a connection accepted beyond them is answered 503
+  /// `too-many-connections` and closed. Each takes a file descriptor, so keep this below the
+  /// process's limit (`ulimit -n`; the buildable-emulator binary raises its soft limit to the
+  /// hard one).
+  int max_connections = 10000;
+  /// A connection waiting for a request (a new one, or between keep-alive requests) is closed
+  /// after this long without a byte.
+  std::chrono::seconds keep_alive_timeout{10};
+  /// From the first byte of a request, its head (request line and headers, at most 64 KiB,
+  /// else 431) must arrive within this; otherwise it is answered 408 and closed.
+  std::chrono::seconds header_timeout{10};
+  /// After the head, the body (at most 1 MiB however it is sent, else 413) must arrive
+  /// within this; otherwise the request is answered 408 and the connection closed.
+  std::chrono::seconds body_timeout{30};
 };
 
 /// Request counters of an Emulator since it was constructed or since the last
@@ -113,9 +126,9 @@ class Emulator {
   /// message(), transaction() or message_count() opens it.
   ///
   /// @par Error Handling
-  /// Throws std::invalid_argument when `threads` < 1, `port` is outside 0..65535,
-  /// `keep_alive_timeout` < 1 s, or a key has an empty name, a name with a dot, an empty or
-  /// duplicate secret, or an environment other than test/live.
+  /// Throws std::invalid_argument when `threads` < 1, `max_connections` < 1, `port` is
+  /// outside 0..65535, a timeout is below 1 s, or a key has an empty name, a name with a dot, an
+  /// empty or duplicate secret, or an environment other than test/live.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();  ///< stops
   Emulator(const Emulator&) = delete;
@@ -124,14 +137,25 @@ class Emulator {
   /// Opens the storage (first time), binds and returns once it accepts connections.
   /// A stopped emulator may be started again; it keeps its storage (also in-memory).
   void start();
-  /// Stops accepting, closes open connections (including idle keep-alive ones) and joins the
-  /// worker threads. Idempotent.
+  /// Stops accepting, closes idle connections, answers 503 to requests waiting on an injected
+  /// delay, lets answers being written finish (for up to 2 s), closes the rest and joins the
+  /// threads. Idempotent.
   void stop();
   /// True from a successful start() until the next stop().
   bool running() const;
 
   int port() const;              ///< the bound port (valid after start())
   std::string base_url() const;  ///< "http://<host>:<port>"
+  /// The numeric address the server is bound to (valid after start()), e.g. "127.0.0.1", or
+  /// "0.0.0.0" for every IPv4 interface.
+  std::string bound_address() const;
+  /// True when bound (after start()) to a loopback address only: only this machine connects.
+  bool loopback_only() const;
+  /// The dashboard's address (valid after start()). When loopback_only(), it carries a
+  /// one-time login link, `<base_url>/#login=<token>`: the page trades the token for the
+  /// default key once, so nothing needs pasting. Each call issues a new token, replacing the
+  /// previous one. Otherwise `<base_url>/`, and the page asks for a secret key.
+  std::string dashboard_url();
   /// The accepted keys: EmulatorOptions::keys, or the generated `demo` key when that was
   /// empty. Fixed at construction; the reference stays valid as long as the emulator.
   const std::vector<SecretKey>& keys() const;

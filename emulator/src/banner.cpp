@@ -1,0 +1,37 @@
+#include <sstream>
+
+#include "buildable/emulator/command_line.hpp"
+
+namespace buildable::emulator {
+
+std::string startup_banner(const std::string& program, Emulator& emulator,
+                           const EmulatorOptions& options) {
+  const std::string bound = emulator.bound_address();
+  const bool v6 = bound.find(':') != std::string::npos;
+  const std::string bound_url =
+      "http://" + (v6 ? "[" + bound + "]" : bound) + ":" + std::to_string(emulator.port());
+  std::ostringstream out;
+  out << program << " listening on " << bound_url << "\n";
+  if (!emulator.loopback_only()) {
+    out << "  WARNING: " << bound
+        << " is not a loopback address: every machine that can reach this port may use the "
+           "service with the secret keys below, which travel in clear text (plain HTTP). Keep "
+           "the default --host 127.0.0.1 unless you mean it.\n"
+        << "  from this machine: " << emulator.base_url() << "\n";
+  }
+  const std::string dashboard = emulator.dashboard_url();
+  out << "  dashboard: " << dashboard
+      << (emulator.loopback_only()
+              ? "  (one-time login link for key " + emulator.keys().front().name + ")"
+              : std::string("  (asks for a secret key)"))
+      << "\n";
+  out << "  storage: "
+      << (options.db_path.empty() ? std::string("in-memory") : options.db_path + " (SQLite, WAL)")
+      << "\n";
+  for (const auto& key : emulator.keys()) {
+    out << "  secret key " << key.name << " (" << key.environment << "): " << key.secret << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace buildable::emulator

@@ -1,0 +1,307 @@
+#include "connection.hpp"
+
+#include <strings.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <exception>
+#include <limits>
+
+#include "answer_text.hpp"
+#include "connection_registry.hpp"
+#include "request_head.hpp"
+
+namespace buildable::emulator::detail::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+namespace {
+
+// After an answer with `Connection: close`, what the peer still sends is read and dropped for
+// this long (and up to this much), so that closing does not reset the connection before the
+// peer has read the answer (a refused upload is still being sent).
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+
+// What one read asks for while waiting for a request's first byte.
+constexpr std::size_t kFirstReadBytes = 16 * 1024;
+
+constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
+                       const ConnectionLimits& limits, ConnectionRegistry& registry,
+                       std::optional<HttpAnswer> refusal)
+    : stream_(std::move(socket)),
+      timer_(stream_.get_executor()),
+      handler_(handler),
+      limits_(limits),
+      registry_(registry),
+      refusal_(std::move(refusal)),
+      buffer_(limits.max_head_bytes + 16 * 1024) {
+  beast::error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) {
+    remote_address_ = remote.address().to_string();
+    remote_port_ = remote.port();
+  }
+  stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+}
+
+Connection::~Connection() {
+  registry_.remove(this, refusal_.has_value());
+}
+
+void Connection::start() {
+  // Before any step is posted, so this write happens-before the strand's reads.
+  if (!registry_.add(this, weak_from_this())) stopping_ = true;
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->stopping_) {
+      self->close_now();
+    } else if (self->refusal_) {
+      self->answer(*self->refusal_, Ending::close_unread);
+    } else {
+      self->read_head();
+    }
+  });
+}
+
+void Connection::stop() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->on_stop(); });
+}
+
+void Connection::on_stop() {
+  stopping_ = true;
+  switch (phase_) {
+    case Phase::idle:
+    case Phase::head:
+    case Phase::body:
+      close_now();
+      break;
+    case Phase::delaying:
+      timer_.cancel();  // run() is skipped and 503 answered
+      break;
+    case Phase::writing:
+    case Phase::closing:
+      break;  // ends by itself (no keep-alive once stopping_)
+  }
+}
+
+void Connection::read_head() {
+  if (stopping_) return close_now();
+  phase_ = Phase::idle;
+  request_ = HttpRequest{};
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.max_head_bytes));
+  // Checked after check_head() accepted the head. (Not boost::none: Beast 1.74 compares a
+  // Content-Length against an empty optional as if the limit were below every length.)
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  // Bytes already buffered (a pipelined request) start the head's clock at once.
+  if (buffer_.size() > 0) return read_rest_of_head();
+  // The first byte is awaited on its own: the parser takes nothing before the head is whole,
+  // so only a plain read tells when the head's own deadline starts.
+  stream_.expires_after(limits_.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec || n == 0) return self->close_now();  // idle, closed, stopped
+                            self->read_rest_of_head();
+                          });
+}
+
+void Connection::read_rest_of_head() {
+  if (stopping_) return close_now();
+  phase_ = Phase::head;
+  stream_.expires_after(limits_.header_timeout);
+  beast::http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); });
+}
+
+void Connection::on_head(beast::error_code ec) {
+  if (!ec) return on_head_complete();
+  if (stopping_ || ec == beast::http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+    return close_now();
+  }
+  if (ec == beast::error::timeout) {
+    return fail(408, "request-timeout",
+                "the request head did not arrive within " +
+                    std::to_string(limits_.header_timeout.count()) + " s");
+  }
+  if (ec == beast::http::error::header_limit) {
+    return fail(
+        431, "header-too-large",
+        "the request line and headers exceed " + std::to_string(limits_.max_head_bytes) + " bytes");
+  }
+  fail(400, "bad-request", "malformed HTTP request (" + ec.message() + ")");
+}
+
+void Connection::on_head_complete() {
+  stream_.expires_never();
+  request_ = request_from_head(parser_->get().base(), remote_address_, remote_port_);
+
+  std::optional<HttpAnswer> refused;
+  try {
+    refused = handler_.check_head(request_);
+  } catch (const std::exception& e) {
+    refused = handler_.error(500, "internal-error", e.what());
+  }
+  if (refused) return answer(std::move(*refused), Ending::close_unread);
+
+  if (const auto length = parser_->content_length(); length && *length > limits_.max_body_bytes) {
+    return fail(413, "payload-too-large",
+                "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+  }
+  parser_->body_limit(limits_.max_body_bytes);
+  if (parser_->is_done()) return on_body({});
+
+  const std::string* expect = request_.header("Expect");
+  if (expect && iequals(*expect, "100-continue")) {
+    phase_ = Phase::writing;
+    stream_.expires_after(limits_.write_timeout);
+    net::async_write(stream_, net::buffer(kContinue, std::char_traits<char>::length(kContinue)),
+                     [self = shared_from_this()](beast::error_code e, std::size_t) {
+                       if (e || self->stopping_) return self->close_now();
+                       self->read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void Connection::read_body() {
+  phase_ = Phase::body;
+  stream_.expires_after(limits_.body_timeout);
+  beast::http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void Connection::on_body(beast::error_code ec) {
+  if (ec) {
+    if (stopping_ || ec == net::error::operation_aborted) return close_now();
+    if (ec == beast::error::timeout) {
+      return fail(408, "request-timeout",
+                  "the request body did not arrive within " +
+                      std::to_string(limits_.body_timeout.count()) + " s");
+    }
+    if (ec == beast::http::error::body_limit) {
+      return fail(413, "payload-too-large",
+                  "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+    }
+    if (ec == beast::http::error::partial_message || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      return close_now();
+    }
+    return fail(400, "bad-request", "malformed HTTP request body (" + ec.message() + ")");
+  }
+  stream_.expires_never();
+  request_.body = std::move(parser_->get().body());
+  close_after_write_ = !parser_->keep_alive();
+
+  Work work;
+  try {
+    work = handler_.handle(std::move(request_));
+  } catch (const std::exception& e) {
+    return answer(handler_.error(500, "internal-error", e.what()), after_answer());
+  }
+  if (work.delay.count() <= 0) return run(std::move(work));
+  phase_ = Phase::delaying;
+  timer_.expires_after(work.delay);
+  timer_.async_wait(
+      [self = shared_from_this(), work = std::move(work)](beast::error_code e) mutable {
+        if (e || self->stopping_) {
+          return self->answer(
+              self->handler_.error(503, "service-unavailable", "the emulator is shutting down"),
+              Ending::close);
+        }
+        self->run(std::move(work));
+      });
+}
+
+void Connection::run(Work work) {
+  HttpAnswer result;
+  try {
+    result = work.run ? work.run() : handler_.error(500, "internal-error", "no handler");
+  } catch (const std::exception& e) {
+    result = handler_.error(500, "internal-error", e.what());
+  }
+  answer(std::move(result), after_answer());
+}
+
+Connection::Ending Connection::after_answer() const {
+  return close_after_write_ ? Ending::close : Ending::keep_alive;
+}
+
+void Connection::fail(int status, const std::string& name, const std::string& message) {
+  HttpAnswer result;
+  try {
+    result = handler_.error(status, name, message);
+  } catch (const std::exception&) {
+    result.status = status;  // an empty body still tells the status
+  }
+  answer(std::move(result), Ending::close_unread);
+}
+
+void Connection::answer(HttpAnswer result, Ending ending) {
+  if (stopping_ && ending == Ending::keep_alive) ending = Ending::close;
+  if (result.delivery == Delivery::nothing) return close_now();
+  if (result.delivery == Delivery::first_half) ending = Ending::close;
+  out_ = answer_text(result, ending != Ending::keep_alive);
+  std::size_t length = out_.size();
+  if (result.delivery == Delivery::first_half)
+    length -= result.body.size() - result.body.size() / 2;
+  phase_ = Phase::writing;
+  stream_.expires_after(limits_.write_timeout);
+  net::async_write(stream_, net::buffer(out_.data(), length),
+                   [self = shared_from_this(), ending](beast::error_code ec, std::size_t) {
+                     self->out_.clear();
+                     if (ec) return self->close_now();
+                     if (ending == Ending::keep_alive && !self->stopping_) return self->read_head();
+                     if (ending == Ending::close_unread && !self->stopping_) {
+                       return self->linger_close();
+                     }
+                     self->close_now();
+                   });
+}
+
+void Connection::linger_close() {
+  phase_ = Phase::closing;
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return close_now();
+  drained_ = 0;
+  stream_.expires_after(kLingerTime);
+  drain();
+}
+
+void Connection::drain() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(16 * 1024),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ >= kMaxLingerBytes) return self->close_now();
+                            self->drain();
+                          });
+}
+
+void Connection::close_now() {
+  phase_ = Phase::closing;
+  timer_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace buildable::emulator::detail::http

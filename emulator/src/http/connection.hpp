@@ -1,0 +1,80 @@
+// One accepted TCP connection of the HTTP core: reads requests one after the other (head
+// first, so that a request can be refused before its body is read), runs the handler, writes
+// answers, and enforces the timeouts and size limits. Every step runs on the connection's
+// strand, so a connection is never touched by two threads at once.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/optional.hpp>
+#include <memory>
+#include <string>
+
+#include "exchange.hpp"
+#include "limits.hpp"
+
+namespace buildable::emulator::detail::http {
+
+class ConnectionRegistry;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  /// `refusal`: when set, the connection only sends this answer and closes (overload).
+  Connection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
+             const ConnectionLimits& limits, ConnectionRegistry& registry,
+             std::optional<HttpAnswer> refusal = std::nullopt);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Starts serving (or refusing). Call once, right after construction.
+  void start();
+
+  /// Asks the connection to end (thread-safe): an idle one closes at once, a request being
+  /// delayed is answered 503, an answer being written is finished first.
+  void stop();
+
+ private:
+  enum class Phase { idle, head, body, delaying, writing, closing };
+  /// After an answer: read the next request, close, or close once the peer had time to read
+  /// the answer though the request was not read to its end (see linger_close()).
+  enum class Ending { keep_alive, close, close_unread };
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+  void read_head();
+  void read_rest_of_head();
+  void on_head(boost::beast::error_code ec);
+  void on_head_complete();
+  void read_body();
+  void on_body(boost::beast::error_code ec);
+  void run(Work work);
+  void answer(HttpAnswer answer, Ending ending);
+  Ending after_answer() const;
+  void fail(int status, const std::string& name, const std::string& message);
+  void linger_close();
+  void drain();
+  void close_now();
+  void on_stop();
+
+  boost::beast::tcp_stream stream_;
+  boost::asio::steady_timer timer_;
+  RequestHandler& handler_;
+  const ConnectionLimits& limits_;
+  ConnectionRegistry& registry_;
+  std::optional<HttpAnswer> refusal_;
+  boost::beast::flat_buffer buffer_;
+  boost::optional<Parser> parser_;
+  HttpRequest request_;
+  std::string out_;  ///< the answer being written
+  std::string remote_address_;
+  int remote_port_ = 0;
+  Phase phase_ = Phase::idle;
+  bool stopping_ = false;
+  std::size_t drained_ = 0;
+  bool close_after_write_ = false;
+};
+
+}  // namespace buildable::emulator::detail::http
