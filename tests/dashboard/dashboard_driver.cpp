@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "store.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -77,26 +78,6 @@ struct Expected {
   std::string environment;
   json payload;                        // as the page shows it
   json transactions = json::object();  // txKey -> {state, text}: text appears in its output
-};
-
-// A fresh directory for the database, removed with it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dashboard-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
 };
 
 // `levels` arrays around 1, as JSON text: built as text, since a recursive walk (dump) of the
@@ -220,7 +201,8 @@ int main(int argc, char** argv) {
   }).detach();
 
   try {
-    const TempDir dir;  // declared before the emulator: removed after it stopped
+    const buildable::emulator::testing::TempDir
+        dir;  // declared before the emulator: removed after it stopped
     emulator_options.db_path = dir.file("dashboard.db");
     std::vector<Expected> expected = store_old_messages(emulator_options.db_path);
     emu::Emulator emulator(emulator_options);
