@@ -36,7 +36,9 @@ struct ClientOptions {
   /// PEM file of CA certificates to trust instead of the system store. Empty: system store.
   std::string ca_bundle;
   /// Proxy URL passed to libcurl (e.g. `http://proxy:3128`). Empty: libcurl's environment
-  /// variables apply as usual.
+  /// variables apply as usual. A plain `http://` base_url (loopback) never goes through a
+  /// proxy, neither this one nor the environment's, unless allow_insecure_http is set: the
+  /// proxy would receive the secret in clear text.
   std::string proxy;
   /// Most connections the client opens to the service at once (per client).
   int max_connections = 16;

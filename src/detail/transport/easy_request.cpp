@@ -58,7 +58,11 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!config_->ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_->ca_bundle.c_str());
-  if (!config_->proxy.empty()) curl_easy_setopt(h, CURLOPT_PROXY, config_->proxy.c_str());
+  if (config_->direct) {
+    curl_easy_setopt(h, CURLOPT_PROXY, "");  // "" also disables the environment's proxies
+  } else if (!config_->proxy.empty()) {
+    curl_easy_setopt(h, CURLOPT_PROXY, config_->proxy.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);

@@ -37,6 +37,7 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   std::string why;
   const auto url = parse_base_url(config->base_url, why);
   config->protocols = url ? url->scheme : "https";
+  config->direct = config->protocols == "http" && !options.allow_insecure_http;
   return config;
 }
 

@@ -20,6 +20,9 @@ struct TransportConfig {
   long request_timeout_ms = 0;
   std::string ca_bundle;
   std::string proxy;
+  /// No proxy at all, not even from the environment: plain http:// (loopback unless
+  /// allow_insecure_http) would hand the secret to the proxy in clear text.
+  bool direct = false;
   /// libcurl protocol list: only the base URL's scheme, so nothing can switch to another.
   std::string protocols;
   int max_connections = 1;
