@@ -71,6 +71,22 @@ TEST_F(HostileRequests, PathsThatAreNotUtf8GetA404JsonAnswer) {
   expect_still_serving();
 }
 
+TEST_F(HostileRequests, HeadAnswersCarryNoBodySoTheNextAnswerStaysInStep) {
+  const std::string answer =
+      raw_exchange(emulator_.port(),
+                   "HEAD /nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+                   "HEAD /emit HTTP/1.1\r\nHost: x\r\n\r\n"
+                   "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  // Three answers, each starting right where the headers of the one before end.
+  std::size_t at = 0;
+  for (const char* status : {"HTTP/1.1 404 ", "HTTP/1.1 405 ", "HTTP/1.1 404 "}) {
+    ASSERT_EQ(answer.compare(at, std::string(status).size(), status), 0) << answer;
+    at = answer.find("\r\n\r\n", at) + 4;
+  }
+  const auto body = json::parse(answer.substr(at), nullptr, false);
+  EXPECT_EQ(body.value("name", ""), "not-found") << answer;
+}
+
 TEST_F(HostileRequests, DeepJsonIsRefusedWithA400BeforeAnythingWalksIt) {
   Http http(emulator_);
   const auto reply =

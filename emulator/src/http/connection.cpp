@@ -101,6 +101,7 @@ void Connection::read_head() {
   if (stopping_) return close_now();
   phase_ = Phase::idle;
   request_ = HttpRequest{};
+  head_only_ = false;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(limits_.max_head_bytes));
   // Checked after check_head() accepted the head. (Not boost::none: Beast 1.74 compares a
@@ -150,6 +151,7 @@ void Connection::on_head(beast::error_code ec) {
 void Connection::on_head_complete() {
   stream_.expires_never();
   request_ = request_from_head(parser_->get().base(), remote_address_, remote_port_);
+  head_only_ = request_.method == "HEAD";
 
   std::optional<HttpAnswer> refused;
   try {
@@ -260,8 +262,11 @@ void Connection::answer(HttpAnswer result, Ending ending) {
   if (result.delivery == Delivery::first_half) ending = Ending::close;
   out_ = answer_text(result, ending != Ending::keep_alive);
   std::size_t length = out_.size();
-  if (result.delivery == Delivery::first_half)
+  if (head_only_) {
+    length -= result.body.size();  // HEAD: the headers (Content-Length included) only
+  } else if (result.delivery == Delivery::first_half) {
     length -= result.body.size() - result.body.size() / 2;
+  }
   phase_ = Phase::writing;
   stream_.expires_after(limits_.write_timeout);
   net::async_write(stream_, net::buffer(out_.data(), length),

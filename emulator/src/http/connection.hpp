@@ -75,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool stopping_ = false;
   std::size_t drained_ = 0;
   bool close_after_write_ = false;
+  bool head_only_ = false;  ///< a HEAD request: its answer has no body
 };
 
 }  // namespace buildable::emulator::detail::http
