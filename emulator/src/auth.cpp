@@ -1,5 +1,6 @@
 #include "auth.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ids.hpp"
@@ -18,6 +19,12 @@ KeyRing::KeyRing(std::vector<SecretKey> keys) : keys_(std::move(keys)) {
     }
     if (key.secret.empty()) {
       throw std::invalid_argument("secret key '" + key.name + "' has an empty secret");
+    }
+    // A header value cannot carry them, so such a key could never be used.
+    if (std::any_of(key.secret.begin(), key.secret.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      throw std::invalid_argument("secret key '" + key.name +
+                                  "' has a control character in its secret");
     }
     if (key.environment != "test" && key.environment != "live") {
       throw std::invalid_argument("secret key '" + key.name + "': environment must be " +

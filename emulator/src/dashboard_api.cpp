@@ -58,6 +58,15 @@ nlohmann::json to_dashboard_json(const TransactionRecord& record) {
   return tx;
 }
 
+// The stored text a message brings into a page (what its JSON answer is made of).
+std::size_t stored_size(const BrowsedMessage& browsed) {
+  std::size_t size = browsed.message.payload.size() + browsed.message.headers.size() +
+                     browsed.message.query.size();
+  for (const auto& tx : browsed.transactions)
+    size += tx.history.size() + (tx.output ? tx.output->size() : 0);
+  return size;
+}
+
 nlohmann::json to_dashboard_json(const BrowsedMessage& browsed) {
   nlohmann::json row = to_json(browsed.message, StoredJsonForm::value);
   row["summary"] = summary_of(browsed.transactions);
@@ -136,11 +145,19 @@ ApiResponse DashboardApi::messages(const SecretKey& caller, const QueryParameter
 
   const BrowsePage page = store_.browse(filter);
   nlohmann::json messages = nlohmann::json::array();
-  for (const auto& browsed : page.messages)
+  std::size_t bytes = 0;
+  bool cut = false;  // the page ends early: big messages filled it
+  for (const auto& browsed : page.messages) {
+    if (bytes >= kDashboardMaxPageBytes) {
+      cut = true;
+      break;
+    }
+    bytes += stored_size(browsed);
     messages.push_back(to_dashboard_json(browsed));
+  }
   nlohmann::json next = nullptr;
-  if (page.has_more) {
-    const auto& last = page.messages.back().message;
+  if (page.has_more || cut) {
+    const auto& last = page.messages[messages.size() - 1].message;
     next = encode_cursor({last.created_at, last.seq});
   }
   return {200, {{"messages", std::move(messages)}, {"nextCursor", std::move(next)}}};

@@ -20,6 +20,9 @@ using QueryParameters = std::multimap<std::string, std::string>;
 /// Messages per page of /_dashboard/api/messages: default and most a `limit` may ask for.
 inline constexpr std::int64_t kDashboardDefaultLimit = 50;
 inline constexpr std::int64_t kDashboardMaxLimit = 200;
+/// A page stops early (with a nextCursor) once its messages hold this much stored text, so
+/// that one answer stays a few MiB whatever `limit` asks for (at least one message is sent).
+inline constexpr std::size_t kDashboardMaxPageBytes = 4 * 1024 * 1024;
 
 class DashboardApi {
  public:

@@ -112,9 +112,11 @@ int Emulator::port() const {
 }
 
 std::string Emulator::base_url() const {
-  const auto& host = impl_->options.host;
-  const bool v6 = host.find(':') != std::string::npos;
-  const std::string shown = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host;
+  // Every interface ("0.0.0.0", "::", but also "0" or "[::]"): name the local one.
+  const std::string bound = bound_address();
+  const std::string& host = impl_->options.host;
+  const std::string shown = bound == "0.0.0.0" ? "127.0.0.1" : bound == "::" ? "::1" : host;
+  const bool v6 = shown.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + shown + "]" : shown) + ":" + std::to_string(port());
 }
 

@@ -1,10 +1,13 @@
 #include "faults.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "protocol.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -34,7 +37,7 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
-long long parse_non_negative(std::string_view text, const std::string& what) {
+long long parse_bounded(std::string_view text, const std::string& what, long long max) {
   std::size_t used = 0;
   long long value = -1;
   try {
@@ -42,9 +45,9 @@ long long parse_non_negative(std::string_view text, const std::string& what) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || text.empty() || value < 0) {
-    throw std::invalid_argument(what + " must be a non-negative integer, got '" +
-                                std::string(text) + "'");
+  if (used != text.size() || text.empty() || value < 0 || value > max) {
+    throw std::invalid_argument(what + " must be an integer in 0.." + std::to_string(max) +
+                                ", got '" + std::string(text) + "'");
   }
   return value;
 }
@@ -72,12 +75,14 @@ FaultDecision FaultInjector::decide(const std::string& endpoint) {
     if (!rule.endpoint.empty() && rule.endpoint != endpoint) continue;
     if (uniform(engine_) >= rule.probability) continue;
     if (rule.kind == FaultKind::delay) {
-      decision.delay += rule.delay;
+      decision.delay += std::clamp(rule.delay, std::chrono::milliseconds(0), kMaxDelay);
       continue;
     }
     decision.fault = rule;
     break;
   }
+  // Rules set through the API are not parsed: keep every wait within the documented bound.
+  decision.delay = std::clamp(decision.delay, std::chrono::milliseconds(0), kMaxDelay);
   return decision;
 }
 
@@ -122,13 +127,19 @@ FaultRule parse_fault_rule(std::string_view spec) {
     const auto option = parts[i];
     if (!option.empty() && option.front() == '/') {
       rule.endpoint = std::string(option);
+      const auto& endpoints = Protocol::endpoints();
+      if (std::find(endpoints.begin(), endpoints.end(), rule.endpoint) == endpoints.end()) {
+        throw std::invalid_argument("fault '" + std::string(spec) + "': '" + rule.endpoint +
+                                    "' is not a protocol endpoint");
+      }
     } else if (option == "http-date") {
       rule.retry_after_http_date = true;
     } else if (option.substr(0, 12) == "retry-after=") {
       rule.retry_after_seconds =
-          static_cast<int>(parse_non_negative(option.substr(12), "retry-after"));
+          static_cast<int>(parse_bounded(option.substr(12), "retry-after", kMaxRetryAfterSeconds));
     } else if (option.substr(0, 6) == "delay=") {
-      rule.delay = std::chrono::milliseconds(parse_non_negative(option.substr(6), "delay"));
+      rule.delay =
+          std::chrono::milliseconds(parse_bounded(option.substr(6), "delay", kMaxDelay.count()));
     } else {
       throw std::invalid_argument("fault '" + std::string(spec) + "': unknown option '" +
                                   std::string(option) +

@@ -13,10 +13,16 @@
 
 namespace buildable::emulator::detail {
 
+/// Longest wait a request's injected delays add up to (as --latency-ms allows).
+inline constexpr std::chrono::milliseconds kMaxDelay{3'600'000};
+/// Largest `retry-after=N` of a 429 rule.
+inline constexpr long long kMaxRetryAfterSeconds = 86'400;
+
 /// What happens to one request.
 struct FaultDecision {
-  std::chrono::milliseconds delay{0};  ///< FaultOptions::latency plus fired delay rules
-  std::optional<FaultRule> fault;      ///< the first non-delay rule that fired
+  /// FaultOptions::latency plus fired delay rules, at most kMaxDelay.
+  std::chrono::milliseconds delay{0};
+  std::optional<FaultRule> fault;  ///< the first non-delay rule that fired
 };
 
 /// Thread-safe; costs one atomic load per request while no fault is configured.
@@ -37,7 +43,8 @@ class FaultInjector {
 
 /// Parses the `--fault` syntax: `KIND:PROBABILITY[:OPTION]...` with KIND one of 500, 503, 429,
 /// close-before, close-after, truncate, delay and OPTION one of `/endpoint`, `retry-after=N`,
-/// `http-date`, `delay=MS`. Throws std::invalid_argument with a message saying what is wrong.
+/// `http-date`, `delay=MS` (at most kMaxDelay), the endpoint one of the protocol's. Throws
+/// std::invalid_argument with a message saying what is wrong.
 FaultRule parse_fault_rule(std::string_view spec);
 
 /// Name of a kind in the `--fault` syntax.

@@ -330,6 +330,23 @@ TEST_F(DashboardApi, ACursorIsStableWhileNewMessagesArrive) {
   EXPECT_TRUE(third["nextCursor"].is_null());
 }
 
+TEST_F(DashboardApi, BigMessagesEndAPageEarlyAndTheCursorGoesOn) {
+  const std::string big(900 * 1024, 'x');  // 8 messages hold 7 MiB of payload
+  std::vector<std::string> injected;
+  for (int i = 0; i < 8; ++i)
+    injected.push_back(emulator_.inject_message("test", "custom", "demo", "big", {{"text", big}}));
+  const json first = messages({{"limit", "200"}});
+  EXPECT_LT(first.at("messages").size(), 8u);
+  EXPECT_GE(first.at("messages").size(), 1u);
+  EXPECT_FALSE(first.at("nextCursor").is_null());
+  int pages = 0;
+  const auto keys = all_pages(200, &pages);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()),
+            std::set<std::string>(injected.begin(), injected.end()));
+  EXPECT_EQ(keys.size(), 8u);
+  EXPECT_GE(pages, 2);
+}
+
 TEST_F(DashboardApi, PaginationEdges) {
   EXPECT_EQ(messages(), json({{"messages", json::array()}, {"nextCursor", nullptr}}));
 

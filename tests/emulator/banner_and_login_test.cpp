@@ -81,6 +81,15 @@ TEST(DashboardLogin, WrongMissingAndReplacedTokensAreRefused) {
   EXPECT_EQ(get->status, 405);
 }
 
+TEST(DashboardLogin, AnyWayOfNamingEveryInterfaceGivesALocalBaseUrl) {
+  EmulatorOptions options;
+  options.host = "0";  // getaddrinfo's short form of 0.0.0.0
+  Emulator emulator(options);
+  emulator.start();
+  EXPECT_EQ(emulator.bound_address(), "0.0.0.0");
+  EXPECT_EQ(emulator.base_url(), "http://127.0.0.1:" + std::to_string(emulator.port()));
+}
+
 TEST(DashboardLogin, ANonLoopbackBindHasNoLoginLink) {
   EmulatorOptions options;
   options.host = "0.0.0.0";

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <limits>
 #include <regex>
 
 #include "emulator_test_support.hpp"
@@ -260,10 +261,25 @@ TEST(FaultSyntax, ParsesEveryKindAndOption) {
   rule = parse_fault_rule("delay:0.5:delay=250");
   EXPECT_EQ(rule.kind, FaultKind::delay);
   EXPECT_EQ(rule.delay, std::chrono::milliseconds(250));
-  for (const char* bad : {"", "500", "404:0.1", "500:1.5", "500:-0.1", "500:abc", "500:0.1:x",
-                          "429:1:retry-after=-1", "delay:1:delay=ms"}) {
+  for (const char* bad :
+       {"", "500", "404:0.1", "500:1.5", "500:-0.1", "500:abc", "500:0.1:x", "429:1:retry-after=-1",
+        "delay:1:delay=ms", "delay:1:delay=3600001", "delay:1:delay=9223372036854775",
+        "429:1:retry-after=99999999999", "503:1:/nothing", "503:1:/emit/"}) {
     EXPECT_THROW(parse_fault_rule(bad), std::invalid_argument) << bad;
   }
+  EXPECT_EQ(parse_fault_rule("delay:1:delay=3600000").delay, detail::kMaxDelay);
+}
+
+TEST(FaultSyntax, DelaysSetThroughTheApiAreBoundedToo) {
+  FaultOptions options;
+  options.latency = std::chrono::milliseconds(detail::kMaxDelay.count() - 5);
+  FaultRule huge;
+  huge.kind = FaultKind::delay;
+  huge.probability = 1;
+  huge.delay = std::chrono::milliseconds(std::numeric_limits<std::int64_t>::max() / 2);
+  options.rules = {huge, huge};
+  detail::FaultInjector injector(options);
+  EXPECT_EQ(injector.decide("/emit").delay, detail::kMaxDelay);
 }
 
 TEST(FaultSyntax, HttpDate) {

@@ -87,6 +87,39 @@ TEST_F(HostileRequests, HeadAnswersCarryNoBodySoTheNextAnswerStaysInStep) {
   EXPECT_EQ(body.value("name", ""), "not-found") << answer;
 }
 
+TEST_F(HostileRequests, TransferCodingsOtherThanChunkedAreRefusedNotSmuggled) {
+  // Were the gzip body taken as empty, the emit hidden in it would run as the next request.
+  const std::string hidden =
+      "POST /emit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "X-Buildable-Secret: " +
+      emulator_.default_secret() +
+      "\r\nContent-Length: 29\r\n\r\n{\"event\":\"hidden\",\"payload\":{}}";
+  for (const std::string coding : {"gzip", "xchunked", "chunked, gzip", "gzip, chunked"}) {
+    const std::string answer = raw_exchange(
+        emulator_.port(),
+        "POST /emit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "X-Buildable-Secret: " +
+            emulator_.default_secret() + "\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + hidden);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 501 ", 0), 0u) << coding << ": " << answer;
+    EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << coding << ": " << answer;
+  }
+  EXPECT_EQ(emulator_.message_count(), 0);
+  expect_still_serving();
+}
+
+TEST_F(HostileRequests, Http10KeepAliveIsAnnouncedAndTheDefaultIsToClose) {
+  const std::string answer =
+      raw_exchange(emulator_.port(),
+                   "GET /nothing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                   "GET /nothing HTTP/1.0\r\n\r\nGET /never HTTP/1.0\r\n\r\n");
+  const std::size_t second = answer.find("HTTP/1.1 404", 1);
+  ASSERT_NE(second, std::string::npos) << answer;
+  EXPECT_NE(answer.substr(0, second).find("Connection: keep-alive\r\n"), std::string::npos)
+      << answer;
+  EXPECT_NE(answer.find("Connection: close\r\n", second), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("/never"), std::string::npos) << "answered after the close: " << answer;
+}
+
 TEST_F(HostileRequests, DeepJsonIsRefusedWithA400BeforeAnythingWalksIt) {
   Http http(emulator_);
   const auto reply =

@@ -83,6 +83,8 @@ TEST(Lifecycle, InvalidOptionsThrowInvalidArgument) {
   EXPECT_THROW(Emulator(with_keys({{"a", "", "test"}})), std::invalid_argument);
   EXPECT_THROW(Emulator(with_keys({{"a", "s", "prod"}})), std::invalid_argument);
   EXPECT_THROW(Emulator(with_keys({{"a.b", "s", "test"}})), std::invalid_argument);
+  EXPECT_THROW(Emulator(with_keys({{"a", "s\nx", "test"}})), std::invalid_argument);
+  EXPECT_THROW(Emulator(with_keys({{"a", std::string("s\0x", 3), "test"}})), std::invalid_argument);
   EXPECT_THROW(Emulator(with_keys({{"a", "s", "test"}, {"b", "s", "live"}})),
                std::invalid_argument);
   EmulatorOptions no_threads;

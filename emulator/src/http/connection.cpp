@@ -37,6 +37,14 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
+
 }  // namespace
 
 Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
@@ -44,6 +52,7 @@ Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
                        std::optional<HttpAnswer> refusal)
     : stream_(std::move(socket)),
       timer_(stream_.get_executor()),
+      deadline_(stream_.get_executor()),
       handler_(handler),
       limits_(limits),
       registry_(registry),
@@ -102,6 +111,7 @@ void Connection::read_head() {
   phase_ = Phase::idle;
   request_ = HttpRequest{};
   head_only_ = false;
+  http_1_0_ = false;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(limits_.max_head_bytes));
   // Checked after check_head() accepted the head. (Not boost::none: Beast 1.74 compares a
@@ -123,22 +133,41 @@ void Connection::read_head() {
 void Connection::read_rest_of_head() {
   if (stopping_) return close_now();
   phase_ = Phase::head;
-  stream_.expires_after(limits_.header_timeout);
+  arm_deadline(limits_.header_timeout);
   beast::http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); });
 }
 
+void Connection::arm_deadline(std::chrono::seconds limit) {
+  // Not the stream's own timeout: that one closes the socket, and the 408 could not be sent.
+  stream_.expires_never();
+  timed_out_ = false;
+  const std::uint64_t generation = ++deadline_generation_;
+  deadline_.expires_after(limit);
+  deadline_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || generation != self->deadline_generation_) return;  // disarmed or re-armed
+    self->timed_out_ = true;
+    self->stream_.cancel();  // the read completes with operation_aborted
+  });
+}
+
+void Connection::disarm_deadline() {
+  ++deadline_generation_;
+  deadline_.cancel();
+}
+
 void Connection::on_head(beast::error_code ec) {
+  disarm_deadline();
   if (!ec) return on_head_complete();
-  if (stopping_ || ec == beast::http::error::end_of_stream || ec == net::error::eof ||
-      ec == net::error::operation_aborted || ec == net::error::connection_reset) {
-    return close_now();
-  }
-  if (ec == beast::error::timeout) {
+  if (timed_out_ && !stopping_) {
     return fail(408, "request-timeout",
                 "the request head did not arrive within " +
                     std::to_string(limits_.header_timeout.count()) + " s");
+  }
+  if (stopping_ || ec == beast::http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+    return close_now();
   }
   if (ec == beast::http::error::header_limit) {
     return fail(
@@ -152,6 +181,15 @@ void Connection::on_head_complete() {
   stream_.expires_never();
   request_ = request_from_head(parser_->get().base(), remote_address_, remote_port_);
   head_only_ = request_.method == "HEAD";
+  http_1_0_ = parser_->get().version() < 11;
+  // Beast frames a body only by Content-Length or a final "chunked"; any other coding would
+  // leave the body's bytes to be read as the next request (request smuggling).
+  for (const auto& [name, value] : request_.headers) {
+    if (iequals(name, "Transfer-Encoding") && !iequals(trimmed(value), "chunked")) {
+      return fail(501, "not-implemented",
+                  "Transfer-Encoding '" + value + "': only chunked is supported");
+    }
+  }
 
   std::optional<HttpAnswer> refused;
   try {
@@ -169,7 +207,7 @@ void Connection::on_head_complete() {
   if (parser_->is_done()) return on_body({});
 
   const std::string* expect = request_.header("Expect");
-  if (expect && iequals(*expect, "100-continue")) {
+  if (expect && iequals(*expect, "100-continue") && !http_1_0_) {
     phase_ = Phase::writing;
     stream_.expires_after(limits_.write_timeout);
     net::async_write(stream_, net::buffer(kContinue, std::char_traits<char>::length(kContinue)),
@@ -184,20 +222,21 @@ void Connection::on_head_complete() {
 
 void Connection::read_body() {
   phase_ = Phase::body;
-  stream_.expires_after(limits_.body_timeout);
+  arm_deadline(limits_.body_timeout);
   beast::http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void Connection::on_body(beast::error_code ec) {
+  disarm_deadline();
   if (ec) {
-    if (stopping_ || ec == net::error::operation_aborted) return close_now();
-    if (ec == beast::error::timeout) {
+    if (timed_out_ && !stopping_) {
       return fail(408, "request-timeout",
                   "the request body did not arrive within " +
                       std::to_string(limits_.body_timeout.count()) + " s");
     }
+    if (stopping_ || ec == net::error::operation_aborted) return close_now();
     if (ec == beast::http::error::body_limit) {
       return fail(413, "payload-too-large",
                   "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
@@ -260,6 +299,9 @@ void Connection::answer(HttpAnswer result, Ending ending) {
   if (stopping_ && ending == Ending::keep_alive) ending = Ending::close;
   if (result.delivery == Delivery::nothing) return close_now();
   if (result.delivery == Delivery::first_half) ending = Ending::close;
+  // HTTP/1.0 closes by default: a kept connection must be announced.
+  if (http_1_0_ && ending == Ending::keep_alive)
+    result.headers.emplace_back("Connection", "keep-alive");
   out_ = answer_text(result, ending != Ending::keep_alive);
   std::size_t length = out_.size();
   if (head_only_) {
@@ -304,6 +346,7 @@ void Connection::drain() {
 void Connection::close_now() {
   phase_ = Phase::closing;
   timer_.cancel();
+  disarm_deadline();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);

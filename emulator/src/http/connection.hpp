@@ -10,6 +10,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/optional.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -46,6 +48,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void read_head();
   void read_rest_of_head();
+  /// Starts the head's or body's deadline: when it passes, the read is cancelled and the
+  /// request answered 408.
+  void arm_deadline(std::chrono::seconds limit);
+  void disarm_deadline();
   void on_head(boost::beast::error_code ec);
   void on_head_complete();
   void read_body();
@@ -60,7 +66,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_stop();
 
   boost::beast::tcp_stream stream_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer timer_;     ///< injected delays
+  boost::asio::steady_timer deadline_;  ///< the head's or body's deadline
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
   RequestHandler& handler_;
   const ConnectionLimits& limits_;
   ConnectionRegistry& registry_;
@@ -76,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t drained_ = 0;
   bool close_after_write_ = false;
   bool head_only_ = false;  ///< a HEAD request: its answer has no body
+  bool http_1_0_ = false;   ///< an HTTP/1.0 request: no 100 Continue, keep-alive announced
 };
 
 }  // namespace buildable::emulator::detail::http

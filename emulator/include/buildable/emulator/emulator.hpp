@@ -22,7 +22,8 @@ namespace buildable::emulator {
 struct SecretKey {
   /// Key name, used as the label of the messages emitted with it. Non-empty, without a dot.
   std::string name;
-  /// The value a client sends in `X-Buildable-Secret`. Non-empty and unique among the keys.
+  /// The value a client sends in `X-Buildable-Secret`. Non-empty, unique among the keys, and
+  /// without control characters (a header could not carry them).
   std::string secret;
   /// `"test"` (default) or `"live"`.
   std::string environment = "test";
@@ -51,7 +52,7 @@ struct FaultRule {
   double probability = 0.0;
   int retry_after_seconds = 1;         ///< status_429: value of Retry-After
   bool retry_after_http_date = false;  ///< status_429: HTTP-date form instead of seconds
-  std::chrono::milliseconds delay{0};  ///< FaultKind::delay: how long
+  std::chrono::milliseconds delay{0};  ///< FaultKind::delay: how long (a request waits 1 h at most)
 };
 
 /// Fault injection, off by default. Draws come from a PRNG seeded with `seed`, so a run with
@@ -67,8 +68,8 @@ struct FaultOptions {
 
 /// Settings of an Emulator, checked by its constructor (see Emulator::Emulator()).
 struct EmulatorOptions {
-  /// Address to listen on; the default accepts loopback connections only. `0.0.0.0` or `::`
-  /// listen on every interface (base_url() then shows 127.0.0.1 or ::1).
+  /// Address (or host name) to listen on; the default accepts loopback connections only.
+  /// `0.0.0.0` or `::` listen on every interface (base_url() then shows 127.0.0.1 or ::1).
   std::string host = "127.0.0.1";
   int port = 0;                 ///< 0 = an ephemeral port, see Emulator::port()
   std::string db_path;          ///< SQLite file (WAL); empty = in-memory, lost at destruction
@@ -128,7 +129,8 @@ class Emulator {
   /// @par Error Handling
   /// Throws std::invalid_argument when `threads` < 1, `max_connections` < 1, `port` is
   /// outside 0..65535, a timeout is below 1 s, or a key has an empty name, a name with a dot, an
-  /// empty or duplicate secret, or an environment other than test/live.
+  /// empty or duplicate secret, a secret with a control character, or an environment other than
+  /// test/live.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();  ///< stops
   Emulator(const Emulator&) = delete;
