@@ -52,7 +52,7 @@ case "$sanitize" in
     cmake_args+=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS=$flags"
                  "-DCMAKE_EXE_LINKER_FLAGS=$flags" "-DCMAKE_SHARED_LINKER_FLAGS=$flags"
                  -DBUILDABLE_BUILD_BENCH=OFF
-                 "-DBUILDABLE_TEST_DIRS=support;unit;core;integration;listen;faults;emulator;dashboard;fuzz;security")
+                 "-DBUILDABLE_TEST_DIRS=support;unit;core;integration;listen;faults;emulator;dashboard;fuzz;security;proxy")
     ;;
   *) echo "test.sh: --sanitize takes address or thread, not '$sanitize'" >&2; exit 2 ;;
 esac

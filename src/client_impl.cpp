@@ -8,8 +8,9 @@ namespace buildable::detail {
 namespace {
 
 Poller::Settings poller_settings(const ClientOptions& o) {
-  return {o.poll_interval, o.poll_jitter, o.max_poll_backoff, o.page_size,
-          o.max_outstanding_messages};
+  return {
+      o.poll_interval, o.poll_jitter, o.max_poll_backoff, o.page_size, o.max_outstanding_messages,
+      o.secret};
 }
 
 RetryPolicy::WallClock wall_clock_of(const std::shared_ptr<const Clock>& clock) {

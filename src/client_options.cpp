@@ -1,8 +1,15 @@
+#include <algorithm>
 #include <buildable/client_options.hpp>
 #include <buildable/errors.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
+#include <utility>
 
 #include "detail/protocol/response_parsing.hpp"
 #include "detail/transport/url.hpp"
@@ -27,6 +34,42 @@ void validate_retry(const RetryOptions& retry) {
   if (retry.max_total_time.count() < 0) reject("retry.max_total_time", "must not be negative");
 }
 
+bool has_control_character(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
+/// The file must exist, be a file (not a directory) and open for reading; whether it holds
+/// usable PEM certificates only the TLS handshake can tell.
+void validate_ca_bundle(const std::string& path, const std::string& secret) {
+  const auto fix = [&](const std::string& problem) {
+    reject("ca_bundle", problem +
+                            "; give the path of a readable PEM file of CA certificates (set "
+                            "directly or by BUILDABLE_CA_BUNDLE), or leave it empty to use the "
+                            "system trust store");
+  };
+  if (path.find('\0') != std::string::npos) fix("the path contains a NUL byte");
+  const std::string quoted = "'" + detail::redact(path, secret) + "'";
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) fix(quoted + " is a directory");
+  errno = 0;
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) {
+    const int code = errno;
+    fix(quoted + " cannot be read" +
+        (code != 0 ? " (" + std::generic_category().message(code) + ")" : std::string()));
+  }
+}
+
+/// The variable's value, or nullopt when it is unset or empty.
+std::optional<std::string> non_empty_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
 }  // namespace
 
 ClientOptions ClientOptions::from_env() {
@@ -34,9 +77,9 @@ ClientOptions ClientOptions::from_env() {
   if (const char* secret = std::getenv("BUILDABLE_SECRET_KEY"); secret != nullptr) {
     options.secret = secret;
   }
-  if (const char* url = std::getenv("BLD_EVENTS_BASE_URL"); url != nullptr && *url != '\0') {
-    options.base_url = url;
-  }
+  if (auto url = non_empty_env("BLD_EVENTS_BASE_URL")) options.base_url = std::move(*url);
+  if (auto bundle = non_empty_env("BUILDABLE_CA_BUNDLE")) options.ca_bundle = std::move(*bundle);
+  if (auto proxy = non_empty_env("BUILDABLE_PROXY")) options.proxy = std::move(*proxy);
   return options;
 }
 
@@ -45,8 +88,11 @@ void ClientOptions::validate() const {
     reject("secret",
            "a valid Buildable secret is required; set it or the BUILDABLE_SECRET_KEY variable");
   }
-  if (secret.find_first_of("\r\n") != std::string::npos) {
-    reject("secret", "must not contain line breaks");
+  if (has_control_character(secret)) {
+    // Never echoed: the secret (and so where in it the byte sits) must not reach any message.
+    reject("secret",
+           "must not contain control characters (NUL, tab, line breaks or any other byte below "
+           "0x20, or 0x7f); check how the key was copied or read");
   }
   std::string why;
   const auto url = detail::parse_base_url(base_url, why);
@@ -59,6 +105,8 @@ void ClientOptions::validate() const {
   require_positive(connect_timeout, "connect_timeout");
   require_positive(request_timeout, "request_timeout");
   if (max_connections < 1) reject("max_connections", "must be at least 1");
+  if (max_idle_connection_age.count() < 1)
+    reject("max_idle_connection_age", "must be at least 1 s");
   if (max_body_bytes == 0) reject("max_body_bytes", "must be greater than zero");
   validate_retry(retry);
   require_positive(poll_interval, "poll_interval");
@@ -72,6 +120,7 @@ void ClientOptions::validate() const {
   if (user_agent.find_first_of("\r\n") != std::string::npos) {
     reject("user_agent", "must not contain line breaks");
   }
+  if (!ca_bundle.empty()) validate_ca_bundle(ca_bundle, secret);
 }
 
 std::ostream& operator<<(std::ostream& os, const ClientOptions& o) {
@@ -80,7 +129,9 @@ std::ostream& operator<<(std::ostream& os, const ClientOptions& o) {
      << ", allow_insecure_http=" << o.allow_insecure_http
      << ", connect_timeout=" << o.connect_timeout.count() << "ms"
      << ", request_timeout=" << o.request_timeout.count() << "ms"
-     << ", max_connections=" << o.max_connections << ", retry.max_attempts=" << o.retry.max_attempts
+     << ", max_connections=" << o.max_connections
+     << ", max_idle_connection_age=" << o.max_idle_connection_age.count() << "s"
+     << ", retry.max_attempts=" << o.retry.max_attempts
      << ", poll_interval=" << o.poll_interval.count() << "ms"
      << ", page_size=" << o.page_size << ", handler_threads=" << o.handler_threads
      << ", max_outstanding_messages=" << o.max_outstanding_messages << "}";

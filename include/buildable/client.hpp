@@ -88,8 +88,14 @@ class Client {
   /// Publishes `payload` as event `event` (POST /emit) and returns the new message's key.
   ///
   /// @par Error Handling
-  /// Throws InvalidArgument before sending anything when `event` is empty, `payload` is not a
-  /// JSON object or the body exceeds ClientOptions::max_body_bytes. Throws HttpError for a
+  /// Throws InvalidArgument before sending anything when `event` is empty or contains a
+  /// control character, `payload` is not a JSON object, nests arrays and objects more than
+  /// 511 levels deep (the payload object itself is level 1; with the request's own object
+  /// that keeps the body within the 512 levels the SDK accepts in answers and the emulator in
+  /// requests) or cannot be serialised (invalid UTF-8), or the body exceeds
+  /// ClientOptions::max_body_bytes. The depth is checked without recursion before the
+  /// payload is serialised, so a payload of any depth is refused rather than overflowing the
+  /// stack. Throws HttpError for a
   /// non-2xx answer, TransportError when no answer came, ProtocolError when the answer was not
   /// `{"key": "..."}`, ClosedError after close().
   ///
@@ -108,7 +114,8 @@ class Client {
   }
 
   /// Asynchronous emit(): returns at once; the future yields the result or the same
-  /// exceptions as emit(). Caller mistakes throw InvalidArgument right here. All async emits
+  /// exceptions as emit(). Caller mistakes (every check of emit(), the payload's nesting depth
+  /// included) throw InvalidArgument right here, before anything is queued. All async emits
   /// share the client's I/O thread; no thread is created per call.
   ///
   /// @par Idempotency

@@ -20,7 +20,8 @@ inline constexpr const char* kDefaultBaseUrl = "https://events.buildable.dev";
 /// saying what to fix.
 struct ClientOptions {
   // --- Connection -----------------------------------------------------------------------
-  /// Secret key, sent as `X-Buildable-Secret`. Required.
+  /// Secret key, sent as `X-Buildable-Secret`. Required; must not contain control
+  /// characters (bytes below 0x20, such as NUL or a line break, or 0x7f).
   std::string secret;
   /// Service root, `https://host[:port][/prefix]`. Plain `http://` is accepted only for
   /// loopback hosts (127.0.0.0/8, ::1, localhost) unless allow_insecure_http is set.
@@ -33,15 +34,27 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{30'000};
   /// `User-Agent` header. Empty: "buildable-cpp/<version>".
   std::string user_agent;
-  /// PEM file of CA certificates to trust instead of the system store. Empty: system store.
+  /// PEM file of CA certificates to trust, used instead of libcurl's default CA file
+  /// (from_env() reads `BUILDABLE_CA_BUNDLE`). libcurl's default CA directory, if it was built
+  /// with one (Debian's: `/etc/ssl/certs`), stays in effect, so this adds trust rather than
+  /// narrowing it to these CAs. validate() checks that the file exists and can be read; its
+  /// content is checked by the first TLS handshake. Empty: the system trust store (libcurl's
+  /// default CA file and directory).
   std::string ca_bundle;
-  /// Proxy URL passed to libcurl (e.g. `http://proxy:3128`). Empty: libcurl's environment
-  /// variables apply as usual. A plain `http://` base_url (loopback) never goes through a
+  /// Proxy URL passed to libcurl (e.g. `http://proxy:3128`; from_env() reads
+  /// `BUILDABLE_PROXY`). Empty: libcurl's environment variables apply as usual
+  /// (`https_proxy`/`HTTPS_PROXY`, `http_proxy`, `all_proxy`/`ALL_PROXY`); `no_proxy`/`NO_PROXY`
+  /// applies to this one too. A plain `http://` base_url (loopback) never goes through a
   /// proxy, neither this one nor the environment's, unless allow_insecure_http is set: the
   /// proxy would receive the secret in clear text.
   std::string proxy;
   /// Most connections the client opens to the service at once (per client).
   int max_connections = 16;
+  /// A kept-alive connection idle for longer is not reused: a new one is opened. Servers and
+  /// proxies close idle connections after their own timeout (Node.js and Apache: 5 s), and a
+  /// request sent just as they do may be lost in flight, so the default stays below common
+  /// ones. Whole seconds, at least 1 s.
+  std::chrono::seconds max_idle_connection_age{4};
   /// Retry policy of every request (see RetryOptions for what emit() retries).
   RetryOptions retry;
   /// Largest request body emit() sends; larger payloads fail before sending.
@@ -81,11 +94,15 @@ struct ClientOptions {
   LogHandler logger;
 
   /// Options filled from the environment: `BUILDABLE_SECRET_KEY` -> secret,
-  /// `BLD_EVENTS_BASE_URL` -> base_url. Unset variables leave the defaults. Values set on the
-  /// returned object afterwards win over the variables.
+  /// `BLD_EVENTS_BASE_URL` -> base_url, `BUILDABLE_CA_BUNDLE` -> ca_bundle, `BUILDABLE_PROXY`
+  /// -> proxy. Unset variables leave the defaults, and so do empty ones (except
+  /// `BUILDABLE_SECRET_KEY`, which is taken as it is). Values set on the returned object
+  /// afterwards win over the variables. Nothing is validated here; the Client's constructor
+  /// calls validate().
   static ClientOptions from_env();
 
-  /// Throws buildable::InvalidArgument naming the first bad field and what to fix.
+  /// Throws buildable::InvalidArgument naming the first bad field and what to fix. A
+  /// non-empty ca_bundle is opened for reading (the one check that touches the file system).
   void validate() const;
 };
 

@@ -13,7 +13,10 @@ namespace buildable {
 /// A listener's handler: any callable taking `const Message&` and returning either nothing or
 /// something nlohmann::json can hold. The returned value is recorded as the transaction's
 /// output with state `finished` (nothing is recorded as `null`); an exception is recorded as
-/// `failed` with its what() text.
+/// `failed` with its what() text. A result that cannot be sent is recorded as `failed` with
+/// the reason and reported to ClientOptions::on_error as a `handler` error: one with invalid
+/// UTF-8 in a string, or one whose arrays and objects nest more than 511 levels deep (the
+/// result itself is level 1; the same limit as emitted payloads, see Client::emit()).
 ///
 /// @par Thread Safety
 /// The client calls the handler on its handler pool threads. With ListenOptions::max_concurrency

@@ -29,9 +29,15 @@ struct ListenerError {
   Kind kind;
   /// The listener identity, `platform.label.event$$$txKey`.
   std::string listener;
-  /// The message concerned; empty when the error is not about one message.
+  /// The message concerned; empty when the error is not about one message. Only keys that
+  /// are safe to show get here: a row whose key is empty, longer than 256 bytes, not
+  /// printable ASCII without spaces, or contains the secret is reported as a `poll` protocol
+  /// error without its key (and is neither claimed nor handled); should such a key turn up
+  /// anyway, it is replaced as a whole by "<withheld>".
   std::string message_key;
-  /// Human-readable detail. Never contains the secret.
+  /// Human-readable detail. Never contains the secret. Server text in it is kept as sent
+  /// (except in HTTP error descriptions, which are escaped): escape it before writing it to a
+  /// line-oriented log. The SDK's own log lines escape every text they show.
   std::string message;
   /// Further reports of the same kind for the same listener that were merged into this one
   /// because on_error was not keeping up (the text then ends "(and N more like this)").

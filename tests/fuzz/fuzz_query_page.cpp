@@ -24,6 +24,7 @@ namespace {
 
 using buildable::Message;
 using buildable::ProtocolError;
+using buildable::detail::key_problem;
 using buildable::detail::kMaxJsonDepth;
 using buildable::detail::parse_message_row;
 using buildable::detail::parse_query_page;
@@ -104,7 +105,7 @@ void check_page(const QueryPage& page, const json& rows) {
   std::size_t next_row = 0;
   std::size_t skipped = 0;
   for (const auto& row : rows) {
-    if (!row.is_object() || string_field(row, "key").empty()) {
+    if (!row.is_object() || key_problem(string_field(row, "key"), {}) != nullptr) {
       ++skipped;
       continue;
     }

@@ -1,8 +1,9 @@
 // Fuzzes parse_retry_after with Retry-After header values. Invariants: it never throws and
 // never returns a negative wait; delay-seconds give exactly that many seconds whatever the
-// clock; a date's wait shrinks exactly as the clock advances and stays below the end of year
-// 9999; and a timestamp derived from the input, written in each of the three HTTP-date forms
-// (with surrounding whitespace), parses back to exactly the time left until it.
+// clock (any number of digits, capped at kMaxRetryAfterSeconds); a date's wait shrinks
+// exactly as the clock advances and stays below the end of year 9999; and a timestamp derived
+// from the input, written in each of the three HTTP-date forms (with surrounding whitespace),
+// parses back to exactly the time left until it.
 
 #include <algorithm>
 #include <cctype>
@@ -19,6 +20,7 @@
 
 namespace {
 
+using buildable::detail::kMaxRetryAfterSeconds;
 using buildable::detail::parse_retry_after;
 using std::chrono::milliseconds;
 using Clock = std::chrono::system_clock;
@@ -47,14 +49,15 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-/// The value as delay-seconds (1 to 10 digits), if it is one.
+/// The value as delay-seconds (any number of digits, saturating at kMaxRetryAfterSeconds:
+/// a longer value must still give up, never read as absent), if it is one.
 std::optional<std::int64_t> delay_seconds(std::string_view value) {
   value = trim(value);
-  if (value.empty() || value.size() > 10) return std::nullopt;
+  if (value.empty()) return std::nullopt;
   std::int64_t seconds = 0;
   for (char c : value) {
     if (c < '0' || c > '9') return std::nullopt;
-    seconds = seconds * 10 + (c - '0');
+    seconds = std::min(seconds * 10 + (c - '0'), kMaxRetryAfterSeconds);
   }
   return seconds;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "integration_helpers.hpp"
+#include "raw_server.hpp"
 #include "test_server.hpp"
 
 namespace buildable::testing {
@@ -100,6 +101,7 @@ TEST_F(EmitErrorTest, ErrorWithoutJsonBodyStillCarriesStatus) {
   EXPECT_EQ(error->status(), 502);
   EXPECT_EQ(error->name(), "");
   EXPECT_EQ(error->server_message(), "Bad Gateway");
+  EXPECT_FALSE(error->from_service());
 
   error = capture<HttpError>([&] { client.emit("e", json::object()); });
   ASSERT_TRUE(error);
@@ -110,7 +112,58 @@ TEST_F(EmitErrorTest, ErrorWithoutJsonBodyStillCarriesStatus) {
   error = capture<HttpError>([&] { client.emit("e", json::object()); });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->status(), 400);
-  EXPECT_EQ(error->server_message(), "");
+  EXPECT_EQ(error->server_message(), "<html><body>nope</body></html>");
+}
+
+// A gateway's 502 page was reported as "Buildable answered HTTP 502", its body dropped.
+TEST_F(EmitErrorTest, AGatewayAnswerIsNotPassedOffAsBuildables) {
+  server.enqueue("/emit", ScriptedResponse::raw(502,
+                                                "<html>\r\n<h1>502 Bad Gateway</h1>\r\n" +
+                                                    std::string(5000, '.') + "</html>",
+                                                "text/html"));
+  server.enqueue("/emit", ScriptedResponse::error(502, "bad-gateway", "upstream failed"));
+  Client client(without_retries(server));
+
+  auto error = capture<HttpError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  const std::string what = error->what();
+  EXPECT_EQ(what.rfind("HTTP 502 from the server or a proxy/gateway in front of it (not a "
+                       "Buildable error body): <html>\\r\\n<h1>502 Bad Gateway</h1>",
+                       0),
+            0u)
+      << what;
+  EXPECT_EQ(what.find("Buildable answered"), std::string::npos) << what;
+  EXPECT_LE(error->server_message().size(), 200u);
+  EXPECT_EQ(what.find_first_of("\r\n"), std::string::npos) << what;
+
+  error = capture<HttpError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(error->from_service());
+  EXPECT_STREQ(error->what(), "Buildable answered HTTP 502 (bad-gateway): upstream failed");
+}
+
+// An answer without a status line (HTTP/0.9-style garbage) came after the server read the
+// request, yet was reported maybe_sent() == false, so the default policy re-sent the emit.
+TEST(EmitGarbageAnswerTest, AnAnswerWithoutAStatusLineCountsAsMaybeSentAndIsNotRetried) {
+  RawServer server("garbage\r\n\r\n");
+  ClientOptions options;
+  options.secret = kTestSecret;
+  options.base_url = server.base_url();
+  options.retry.initial_backoff = 1ms;
+  options.retry.max_backoff = 20ms;
+  Client client(options);  // default retries: only provably unsent emits are repeated
+
+  const auto error = capture<TransportError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(error->maybe_sent()) << error->what();
+  EXPECT_EQ(server.requests(), 1u) << "the emit was sent again";
+
+  auto future = client.emit_async("e", json::object());
+  ASSERT_TRUE(ready_within(future, 10s));
+  const auto async_error = capture<TransportError>([&] { future.get(); });
+  ASSERT_TRUE(async_error);
+  EXPECT_TRUE(async_error->maybe_sent()) << async_error->what();
+  EXPECT_EQ(server.requests(), 2u) << "the async emit was sent again";
 }
 
 TEST_F(EmitErrorTest, NonJsonOrWrongShapedSuccessIsProtocolError) {

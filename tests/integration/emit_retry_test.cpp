@@ -100,6 +100,32 @@ TEST_F(EmitRetryTest, RetryAfterLongerThanMaxBackoffGivesUpAtOnce) {
   EXPECT_EQ(server.request_count(), 1u);
 }
 
+TEST_F(EmitRetryTest, RetryAfterWithElevenDigitsGivesUpAfterOneAttempt) {
+  // Used to be read as "no Retry-After": the emit was retried within milliseconds and the
+  // built-in fallback's 200 made it succeed.
+  server.enqueue("/emit", ScriptedResponse::error(429, "rate-limited", "come back much later")
+                              .with_header("Retry-After", "99999999999"));
+  Client client(options_for(server));
+
+  const auto error = capture<HttpError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status(), 429);
+  EXPECT_EQ(server.request_count("/emit"), 1u);
+}
+
+TEST_F(EmitRetryTest, AsyncRetryAfterWithElevenDigitsGivesUpAfterOneAttempt) {
+  server.enqueue("/emit", ScriptedResponse::error(429, "rate-limited", "come back much later")
+                              .with_header("Retry-After", "99999999999"));
+  Client client(options_for(server));
+
+  auto future = client.emit_async("e", json::object());
+  ASSERT_TRUE(ready_within(future, 10s));
+  const auto error = capture<HttpError>([&] { future.get(); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status(), 429);
+  EXPECT_EQ(server.request_count("/emit"), 1u);
+}
+
 TEST_F(EmitRetryTest, AsyncRateLimitedRetryAfterIsHonoured) {
   server.enqueue(
       "/emit",

@@ -195,7 +195,9 @@ TEST_P(EchoedInErrorAnswer, IsRedactedFromHttpError) {
 
   for (const auto& what : emit_both_ways<buildable::HttpError>(client)) {
     EXPECT_TRUE(contains(what, std::to_string(status))) << what;
-    EXPECT_TRUE(contains(what, kRedacted)) << "the echo should arrive, redacted: " << what;
+    // A name quoting the secret is withheld as a whole; every other echo arrives, redacted.
+    const char* expected = how == Echo::json_name ? buildable::HttpError::kWithheldName : kRedacted;
+    EXPECT_TRUE(contains(what, expected)) << "the echo should arrive, redacted: " << what;
   }
   ASSERT_GE(server.count("/emit"), 2u);
   EXPECT_EQ(server.requests()[0].secret, kCanary) << "the server must have had a secret to echo";
@@ -421,6 +423,35 @@ TEST_F(ListeningHygiene, UndecodableRowEchoingTheSecret) {
   ASSERT_TRUE(witness_.wait_for_error(kind_is(ListenerError::Kind::handler)));
   ASSERT_TRUE(server_.wait_for("/transact", 1));
   client.close();
+}
+
+// A message key echoing the secret reached ListenerError::message_key and the log line.
+TEST_F(ListeningHygiene, MessageKeyEchoingTheSecretIsNeitherClaimedNorShown) {
+  for (const bool with_on_error : {true, false}) {
+    SCOPED_TRACE(with_on_error ? "on_error" : "logger");
+    LocalServer server;
+    std::atomic<int> queries{0};
+    server.on_post("/query", [&](const httplib::Request& req, httplib::Response& res) {
+      const std::string row = R"({"rows":[{"key":"k-)" + req.get_header_value(kSecretHeader) +
+                              R"(","eventName":"hygiene.check","payload":"{}"}]})";
+      res.set_content(queries++ == 0 ? row : std::string(kNoRows), "application/json");
+    });
+    server.on_post("/init", ok("{}"));
+    server.on_post("/transact", ok("{}"));
+    server.start();
+    buildable::Client client(options(server.base_url(), with_on_error));
+    client.on(kEvent, [](const buildable::Message&) { ADD_FAILURE() << "handler called"; });
+    if (with_on_error) {
+      ASSERT_TRUE(witness_.wait_for_error(kind_is(ListenerError::Kind::poll)));
+      for (const auto& e : witness_.errors())
+        EXPECT_TRUE(e.message_key.empty()) << e.message_key;
+    } else {
+      ASSERT_TRUE(witness_.wait_for_log("poll error"));
+    }
+    client.close();
+    for (const auto& r : server.requests())
+      EXPECT_NE(r.path, "/init") << "the row was claimed";
+  }
 }
 
 TEST_F(ListeningHygiene, ClaimErrorEchoingTheSecret) {

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
@@ -181,11 +182,22 @@ TEST_F(TlsVerification, CertificateOfAnotherCaIsRefusedWithACaBundleConfigured) 
   EXPECT_EQ(server->request_count(), 0u);
 }
 
-TEST_F(TlsVerification, MissingCaBundleFileFailsWithoutSendingAnything) {
+TEST_F(TlsVerification, MissingCaBundleFileIsRefusedByTheConstructor) {
   auto server = https_server(pki_->server_cert, pki_->server_key);
   auto options = options_for(*server);
   options.ca_bundle = (dir_->path() / "does-not-exist.pem").string();
-  buildable::Client client(options);
+  EXPECT_THROW({ buildable::Client client(options); }, buildable::InvalidArgument);
+  EXPECT_EQ(server->request_count(), 0u);
+}
+
+TEST_F(TlsVerification, CaBundleRemovedAfterConstructionFailsWithoutSendingAnything) {
+  auto server = https_server(pki_->server_cert, pki_->server_key);
+  auto options = options_for(*server);
+  const auto bundle = dir_->path() / "removed-ca.pem";
+  std::filesystem::copy_file(pki_->ca_cert, bundle);
+  options.ca_bundle = bundle.string();
+  buildable::Client client(options);  // validate() saw the file
+  std::filesystem::remove(bundle);
 
   const auto error = emit_error(client);
   ASSERT_TRUE(error);

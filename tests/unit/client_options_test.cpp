@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <buildable/client_options.hpp>
 #include <buildable/errors.hpp>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -91,6 +95,30 @@ TEST(ClientOptionsTest, SecretWithLineBreakIsRejectedWithoutEchoingIt) {
     options.secret = bad;
     EXPECT_REJECTED_NAMING(options, "secret");
   }
+}
+
+TEST(ClientOptionsTest, SecretWithAnyControlCharacterIsRejectedWithoutEchoingIt) {
+  // A NUL used to be accepted, and the secret was then silently cut there when sent.
+  for (const std::string& tail :
+       {std::string("\0", 1), std::string("\0rest", 5), std::string("\t"), std::string("\x01"),
+        std::string("\x1b[0m"), std::string("\x1f"), std::string("\x7f"), std::string("\v")}) {
+    auto options = valid_options();
+    options.secret = std::string(kCanary) + tail;
+    SCOPED_TRACE(::testing::PrintToString(options.secret));
+    EXPECT_REJECTED_NAMING(options, "secret");
+    const auto message = rejection(options);
+    ASSERT_TRUE(message);
+    EXPECT_NE(message->find("control characters"), std::string::npos) << *message;
+  }
+  auto leading = valid_options();
+  leading.secret = std::string("\0", 1) + kCanary;
+  EXPECT_REJECTED_NAMING(leading, "secret");
+}
+
+TEST(ClientOptionsTest, SecretWithPrintableAndNonAsciiBytesIsAccepted) {
+  auto options = valid_options();
+  options.secret = std::string(kCanary) + " ~!@#$%^&*()_+-=[]{}|;':,./<>?\x80\xff";
+  EXPECT_EQ(rejection(options), std::nullopt);
 }
 
 TEST(ClientOptionsTest, MalformedBaseUrlsAreRejected) {
@@ -318,6 +346,100 @@ TEST(ClientOptionsTest, ExplicitValuesSetAfterFromEnvWin) {
   auto options = buildable::ClientOptions::from_env();
   options.base_url = "https://override.example";
   EXPECT_EQ(options.base_url, "https://override.example");
+}
+
+TEST(ClientOptionsTest, FromEnvReadsTheCaBundleAndProxyVariables) {
+  ScopedEnv bundle("BUILDABLE_CA_BUNDLE", "/etc/my-ca.pem");
+  ScopedEnv proxy("BUILDABLE_PROXY", "http://proxy.internal:3128");
+  const auto options = buildable::ClientOptions::from_env();
+  EXPECT_EQ(options.ca_bundle, "/etc/my-ca.pem");
+  EXPECT_EQ(options.proxy, "http://proxy.internal:3128");
+}
+
+TEST(ClientOptionsTest, FromEnvWithoutCaBundleAndProxyVariablesKeepsThemEmpty) {
+  for (const char* value : {static_cast<const char*>(nullptr), ""}) {
+    SCOPED_TRACE(value == nullptr ? "unset" : "empty");
+    ScopedEnv bundle("BUILDABLE_CA_BUNDLE", value);
+    ScopedEnv proxy("BUILDABLE_PROXY", value);
+    // libcurl's own variables are left to libcurl: from_env() does not copy them.
+    ScopedEnv https_proxy("HTTPS_PROXY", "http://proxy.internal:3128");
+    const auto options = buildable::ClientOptions::from_env();
+    EXPECT_EQ(options.ca_bundle, "");
+    EXPECT_EQ(options.proxy, "");
+  }
+}
+
+TEST(ClientOptionsTest, CaBundleFromEnvIsValidatedLikeAnExplicitOne) {
+  ScopedEnv secret("BUILDABLE_SECRET_KEY", kCanary);
+  ScopedEnv bundle("BUILDABLE_CA_BUNDLE", "/nonexistent/buildable-ca.pem");
+  const auto message = rejection(buildable::ClientOptions::from_env());
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("ClientOptions::ca_bundle:"), std::string::npos) << *message;
+  EXPECT_NE(message->find("BUILDABLE_CA_BUNDLE"), std::string::npos) << *message;
+}
+
+/// A file in the test's temporary directory, removed at the end of the test.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name, const std::string& content = "")
+      : path_(::testing::TempDir() + "buildable_client_options_" + name) {
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(ClientOptionsTest, MissingCaBundleIsRejectedNamingThePath) {
+  auto options = valid_options();
+  options.ca_bundle = "/nonexistent/buildable-ca.pem";
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
+  const auto message = rejection(options);
+  ASSERT_TRUE(message);
+  EXPECT_NE(message->find("'/nonexistent/buildable-ca.pem' cannot be read"), std::string::npos)
+      << *message;
+  EXPECT_NE(message->find("No such file or directory"), std::string::npos) << *message;
+}
+
+TEST(ClientOptionsTest, DirectoryAsCaBundleIsRejected) {
+  auto options = valid_options();
+  options.ca_bundle = ::testing::TempDir();
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
+  EXPECT_NE(rejection(options)->find("is a directory"), std::string::npos) << *rejection(options);
+}
+
+TEST(ClientOptionsTest, CaBundlePathWithNulIsRejected) {
+  TempFile file("nul.pem", "-----BEGIN CERTIFICATE-----\n");
+  auto options = valid_options();
+  options.ca_bundle = file.path() + std::string("\0.ignored", 9);
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
+}
+
+TEST(ClientOptionsTest, UnreadableCaBundleIsRejected) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  TempFile file("unreadable.pem", "-----BEGIN CERTIFICATE-----\n");
+  ASSERT_EQ(::chmod(file.path().c_str(), 0), 0);
+  auto options = valid_options();
+  options.ca_bundle = file.path();
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
+  EXPECT_NE(rejection(options)->find("Permission denied"), std::string::npos);
+}
+
+TEST(ClientOptionsTest, ReadableCaBundleIsAccepted) {
+  TempFile file("readable.pem", "-----BEGIN CERTIFICATE-----\n");
+  auto options = valid_options();
+  options.ca_bundle = file.path();
+  EXPECT_EQ(rejection(options), std::nullopt);
+}
+
+TEST(ClientOptionsTest, CaBundleRejectionNeverEchoesTheSecret) {
+  auto options = valid_options();
+  options.ca_bundle = std::string("/nonexistent/") + kCanary + ".pem";
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
 }
 
 TEST(ClientOptionsTest, StreamOutputRedactsTheSecret) {

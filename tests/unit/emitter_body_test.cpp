@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <buildable/client_options.hpp>
 #include <buildable/errors.hpp>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "detail/emit/emitter.hpp"
 #include "detail/retry/retry_policy.hpp"
+#include "detail/support/json_depth.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/sync_transport.hpp"
 #include "detail/transport/transport_config.hpp"
@@ -116,6 +118,41 @@ TEST_F(EmitterBodyTest, InvalidUtf8InPayloadIsInvalidArgument) {
 
 TEST_F(EmitterBodyTest, InvalidUtf8InEventNameIsInvalidArgument) {
   EXPECT_NE(rejection(std::string("e\xff"), json::object()), "");
+}
+
+/// `{"a":{"a":...{}}}` with `levels` objects, built without recursion.
+json nested_payload(std::size_t levels) {
+  json root = json::object();
+  json* current = &root;
+  for (std::size_t i = 1; i < levels; ++i)
+    current = &((*current)["a"] = json::object());
+  return root;
+}
+
+TEST_F(EmitterBodyTest, PayloadTwoHundredThousandLevelsDeepIsRejectedNotAStackOverflow) {
+  const std::string message = rejection("e", nested_payload(200'000));
+  EXPECT_NE(message.find("deeper than 511 levels"), std::string::npos) << message;
+}
+
+TEST_F(EmitterBodyTest, PayloadAtTheDepthLimitIsAcceptedOneMoreLevelIsNot) {
+  const std::size_t limit = buildable::detail::kMaxSentJsonDepth;
+  EXPECT_EQ(limit, 511u);
+  const std::string at_limit = body("e", nested_payload(limit));
+  // The body adds its own object: exactly the depth the SDK accepts when it parses answers.
+  EXPECT_EQ(static_cast<std::size_t>(std::count(at_limit.begin(), at_limit.end(), '{')),
+            buildable::detail::kMaxJsonDepth);
+  EXPECT_NE(rejection("e", nested_payload(limit + 1)).find("deeper than 511 levels"),
+            std::string::npos);
+}
+
+TEST_F(EmitterBodyTest, DeepArraysCountLikeObjects) {
+  json payload = json::object();
+  json* current = &payload["list"];
+  for (int i = 0; i < 600; ++i) {
+    *current = json::array({json()});
+    current = &current->back();
+  }
+  EXPECT_NE(rejection("e", payload).find("deeper than"), std::string::npos);
 }
 
 TEST_F(EmitterBodyTest, MakeBodyCountsNoEmit) {

@@ -6,10 +6,13 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace {
 
 using buildable::ProtocolError;
+using buildable::detail::key_problem;
+using buildable::detail::kMaxKeyLength;
 using buildable::detail::parse_message_row;
 using buildable::detail::parse_query_page;
 using nlohmann::json;
@@ -205,6 +208,51 @@ TEST(ParseQueryPageTest, TopLevelGarbageIsProtocolError) {
         R"({"Rows":[]})", "\xff\xfe"}) {
     SCOPED_TRACE(body);
     EXPECT_THROW(parse_query_page(body, "tx"), ProtocolError);
+  }
+}
+
+// --- key_problem -------------------------------------------------------------------------
+
+TEST(KeyProblemTest, KeysOfAnyPrintableShapeAreAccepted) {
+  for (const std::string& key :
+       {std::string(kKey), std::string("k-1"), std::string("0f8fad5b-d9cb-469f-a165-70867728950e"),
+        std::string("msg_01HZX3K9:queue/7?x=1#y"), std::string(1, '~'),
+        std::string(kMaxKeyLength, 'a')}) {
+    EXPECT_EQ(key_problem(key, "sk_test_secret"), nullptr) << key;
+  }
+}
+
+TEST(KeyProblemTest, UnsafeKeysAreRefused) {
+  for (const std::string& key :
+       {std::string(), std::string(kMaxKeyLength + 1, 'a'), std::string("k\r\nforged line"),
+        std::string("k\n"), std::string("with space"), std::string("tab\t"),
+        std::string("nul\0", 4), std::string("esc\x1b[2J"), std::string("del\x7f"),
+        std::string("caf\xc3\xa9"), std::string("k-sk_test_secret-1")}) {
+    EXPECT_NE(key_problem(key, "sk_test_secret"), nullptr) << key;
+  }
+  EXPECT_EQ(key_problem("k-sk_test_secret-1", ""), nullptr) << "no secret, nothing to find";
+}
+
+TEST(ParseQueryPageTest, RowsWithUnsafeKeysAreSkippedWithoutQuotingTheKey) {
+  const std::vector<std::string> unsafe = {"k\r\n[buildable] error: forged", "key with spaces",
+                                           std::string(300, 'k'), "k-s3cr3t-value-1"};
+  json rows = json::array();
+  for (const auto& key : unsafe) {
+    auto row = full_row();
+    row["key"] = key;
+    rows.push_back(row);
+  }
+  rows.push_back(full_row());
+  const auto page = parse_query_page(json{{"rows", rows}}.dump(), "tx", "s3cr3t-value");
+  ASSERT_EQ(page.rows.size(), 1U);
+  EXPECT_EQ(page.rows[0].message.key, kKey);
+  ASSERT_EQ(page.row_errors.size(), unsafe.size());
+  for (std::size_t i = 0; i < unsafe.size(); ++i) {
+    const auto& why = page.row_errors[i];
+    EXPECT_NE(why.find("protocol error"), std::string::npos) << why;
+    EXPECT_EQ(why.find(unsafe[i]), std::string::npos) << why;
+    EXPECT_EQ(why.find("s3cr3t"), std::string::npos) << why;
+    EXPECT_EQ(why.find_first_of("\r\n"), std::string::npos) << why;
   }
 }
 

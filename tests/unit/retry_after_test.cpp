@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 namespace {
 
@@ -30,6 +31,22 @@ TEST(RetryAfterTest, DelaySeconds) {
 
 TEST(RetryAfterTest, LargestAcceptedDelaySecondsDoesNotOverflow) {
   EXPECT_EQ(parse_retry_after("9999999999", kNow), milliseconds(9'999'999'999'000));
+}
+
+TEST(RetryAfterTest, OverLongDelaySecondsSaturateInsteadOfBeingIgnored) {
+  // 11 digits and more used to read as "no Retry-After", so the caller retried at once.
+  constexpr milliseconds kCeiling(buildable::detail::kMaxRetryAfterSeconds * 1000);
+  for (const char* text : {"10000000000", "99999999999", "18446744073709551616",
+                           "99999999999999999999999999999999999999999999999999"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(parse_retry_after(text, kNow), kCeiling);
+  }
+  EXPECT_EQ(parse_retry_after(std::string(100'000, '9'), kNow), kCeiling);
+}
+
+TEST(RetryAfterTest, LeadingZerosDoNotMakeAValueLong) {
+  EXPECT_EQ(parse_retry_after("000000000000000000007", kNow), milliseconds(7000));
+  EXPECT_EQ(parse_retry_after("0000000000000000000000", kNow), milliseconds(0));
 }
 
 TEST(RetryAfterTest, DelaySecondsDoesNotDependOnNow) {
@@ -100,7 +117,8 @@ TEST(RetryAfterTest, GarbageIsNullopt) {
                            "5s",
                            "soon",
                            "0x10",
-                           "99999999999",
+                           "99999999999x",
+                           "-99999999999",
                            "Sun, 06 Nov 1994 08:49:37",
                            "Sun, 06 Nov 1994 08:49:37 UTC",
                            "Sun, 06 Nov 1994 08:49:37 GMT junk",

@@ -345,6 +345,16 @@ TEST(RetryPolicyTest, RetryAfterAboveMaxBackoffGivesUp) {
             std::nullopt);
 }
 
+TEST(RetryPolicyTest, RetryAfterOfAnyLengthBeyondMaxBackoffGivesUp) {
+  const auto p = policy();
+  for (const char* huge : {"9999999999", "99999999999", "123456789012345678901234567890"}) {
+    SCOPED_TRACE(huge);
+    EXPECT_EQ(p.next_delay(RequestKind::emit, status(429, huge), 1, milliseconds(0)), std::nullopt);
+    EXPECT_EQ(p.next_delay(RequestKind::query, status(503, huge), 1, milliseconds(0)),
+              std::nullopt);
+  }
+}
+
 TEST(RetryPolicyTest, RetryAfterPastTheTotalTimeGivesUp) {
   const auto p = policy();
   EXPECT_EQ(p.next_delay(RequestKind::emit, status(429, "5"), 1, milliseconds(25'001)),

@@ -27,7 +27,7 @@ std::vector<FlagSpec> global_flag_specs();
 std::string global_options_help();
 
 /// ClientOptions from the environment overridden by the flags, validated. Throws ConfigError
-/// saying what to fix (no secret, unusable base URL).
+/// saying what to fix (no secret, unusable base URL, unreadable CA bundle).
 ClientOptions make_client_options(const GlobalOptions& global);
 
 }  // namespace buildable::cli

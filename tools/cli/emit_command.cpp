@@ -1,11 +1,13 @@
 // buildable emit EVENT [JSON|-]: publishes one message and prints its key.
 #include <buildable/client.hpp>
+#include <cstddef>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "commands.hpp"
+#include "detail/support/json_depth.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
 
@@ -13,11 +15,29 @@ namespace buildable::cli {
 namespace {
 
 nlohmann::json read_payload(const std::string& text, const std::string& source) {
+  // The SDK refuses payloads nested deeper than kMaxSentJsonDepth; the callback stops
+  // building the value at that depth, so a hostile input costs no more than the limit
+  // (nlohmann's parser itself keeps its own stack on the heap).
+  bool too_deep = false;
+  const nlohmann::json::parser_callback_t limit =
+      [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+        const bool opens = event == nlohmann::json::parse_event_t::array_start ||
+                           event == nlohmann::json::parse_event_t::object_start;
+        // `depth` counts from 0 at the top level: an array or object opening at depth d is
+        // level d + 1.
+        if (!opens || static_cast<std::size_t>(depth) < detail::kMaxSentJsonDepth) return true;
+        too_deep = true;
+        return false;
+      };
   nlohmann::json payload;
   try {
-    payload = nlohmann::json::parse(text);
+    payload = nlohmann::json::parse(text, limit);
   } catch (const nlohmann::json::parse_error& e) {
     throw UsageError("the payload " + source + " is not valid JSON: " + e.what());
+  }
+  if (too_deep) {
+    throw UsageError("the payload " + source + " nests arrays and objects deeper than " +
+                     std::to_string(detail::kMaxSentJsonDepth) + " levels");
   }
   if (!payload.is_object()) {
     throw UsageError("the payload must be a JSON object, got " + std::string(payload.type_name()));
@@ -30,7 +50,8 @@ nlohmann::json read_payload(const std::string& text, const std::string& source) 
 std::string emit_help() {
   return "Usage: buildable emit [OPTIONS] EVENT [JSON|-]\n\n"
          "Publishes event EVENT (e.g. user.created) with a JSON object payload: the JSON\n"
-         "argument, or standard input when it is '-'; default {}. Prints the message key.\n\n"
+         "argument, or standard input when it is '-'; default {}. Prints the message key.\n"
+         "Arrays and objects may nest at most 511 levels deep (the payload is level 1).\n\n"
          "Options:\n"
          "  --json             print {\"key\":\"...\",\"attempts\":N} instead of the bare key\n\n" +
          global_options_help() +

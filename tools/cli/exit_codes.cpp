@@ -12,8 +12,9 @@ std::string exit_codes_help() {
   return R"(Exit codes:
   0    success
   1    other failure (e.g. the emulator could not start)
-  2    usage error or bad argument (unknown flag, invalid JSON, payload not an object)
-  3    configuration error (no secret key, unusable base URL)
+  2    usage error or bad argument (unknown flag, invalid JSON, payload not an object or
+       nested too deep)
+  3    configuration error (no secret key, unusable base URL, unreadable CA bundle)
   4    the service answered with an HTTP error (4xx/5xx, e.g. 401 unknown secret)
   5    transport error: no answer (connection refused, DNS, TLS, timeout)
   6    protocol error: the service's answer did not follow the protocol

@@ -73,6 +73,26 @@ expect_code 0 "emit --json with the payload on stdin" sh -c '"$1" emit --json cl
 KEY2=$(sed -n 's/^{"key":"\([0-9a-f]*\)","attempts":1}$/\1/p' "$WORK/out")
 [ -n "$KEY2" ] || fail "emit --json printed '$(cat "$WORK/out")'"
 
+# --- emit: payload nesting depth (511 levels at most, the payload object being level 1) ------
+# nested LEVELS: an object payload {"a":{"a":...1}} with LEVELS objects.
+nested() {
+  awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "{\"a\":"; printf "1";
+                         for (i = 0; i < n; i++) printf "}"; print "" }'
+}
+nested 200000 >"$WORK/deep.json"
+# Refused while parsing, before any request: against a closed port a sent request would be
+# exit 5 (connection refused), not 2.
+expect_code 2 "emit of a payload 200,000 levels deep on stdin" \
+  sh -c '"$1" --base-url http://127.0.0.1:1 emit cli.deep - <"$2"' sh "$BLD" "$WORK/deep.json"
+grep -q 'deeper than 511 levels' "$WORK/err" || fail "deep payload: $(cat "$WORK/err")"
+# Refused by the tool's own parser, before the configuration is even looked at (no secret:
+# exit 3 had the SDK been asked).
+expect_code 2 "emit of a payload 512 levels deep as an argument" \
+  env BUILDABLE_SECRET_KEY= "$BLD" emit cli.deep "$(nested 512)"
+nested 511 >"$WORK/limit.json"
+expect_code 0 "emit of a payload exactly 511 levels deep (the emulator takes it too)" \
+  sh -c '"$1" emit cli.deep - <"$2"' sh "$BLD" "$WORK/limit.json"
+
 # --- listen: the two messages as JSON lines, oldest first -------------------------------------
 expect_code 0 "listen --since all --count 2" \
   "$BLD" listen cli.test --since all --count 2 --timeout 10 --poll-interval 100
@@ -124,6 +144,9 @@ LISTEN_PID=
 # --- exit codes -------------------------------------------------------------------------------
 expect_code 3 "missing secret" env BUILDABLE_SECRET_KEY= "$BLD" emit cli.test
 expect_code 3 "unusable base URL" "$BLD" --base-url ftp://example.com emit cli.test
+expect_code 3 "missing CA bundle" env BUILDABLE_CA_BUNDLE="$WORK/no-such-ca.pem" \
+  "$BLD" emit cli.test
+grep -q 'BUILDABLE_CA_BUNDLE' "$WORK/err" || fail "the CA bundle error: $(cat "$WORK/err")"
 expect_code 2 "invalid JSON payload" "$BLD" emit cli.test '{"n":'
 expect_code 2 "payload not an object" "$BLD" emit cli.test '[1,2]'
 expect_code 2 "unknown option" "$BLD" emit --bogus cli.test

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <buildable/errors.hpp>
 #include <chrono>
+#include <string>
 #include <utility>
 
 #include "detail/protocol/response_parsing.hpp"
+#include "detail/support/json_depth.hpp"
 
 namespace buildable::detail {
 namespace {
@@ -69,6 +71,13 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
   if (!payload.is_object()) {
     throw InvalidArgument(std::string("emit: the payload must be a JSON object, not ") +
                           payload.type_name());
+  }
+  // Before dump(), which recurses once per level: a payload nested far deeper would overflow
+  // the stack instead of being refused.
+  if (nests_deeper_than(payload, kMaxSentJsonDepth)) {
+    throw InvalidArgument("emit: the payload nests arrays and objects deeper than " +
+                          std::to_string(kMaxSentJsonDepth) + " levels (the payload object " +
+                          "itself is level 1)");
   }
   std::string body;
   try {

@@ -26,7 +26,8 @@ class Emitter {
           SyncTransport& transport, std::function<AsyncTransport&()> loop,
           MetricsRecorder& metrics);
 
-  /// Validates the arguments and serialises the request body. Throws InvalidArgument.
+  /// Validates the arguments (event name, an object payload nested at most kMaxSentJsonDepth
+  /// levels, the body size) and serialises the request body. Throws InvalidArgument.
   std::string make_body(std::string_view event, const nlohmann::json& payload) const;
 
   EmitResult emit(std::string_view event, const nlohmann::json& payload);

@@ -3,7 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/protocol/response_parsing.hpp"
+#include "detail/protocol/message_parsing.hpp"
+#include "detail/support/safe_text.hpp"
 
 namespace buildable::detail {
 
@@ -37,6 +38,11 @@ bool ErrorReporter::take_line(int& suppressed) const {
 void ErrorReporter::deliver(ListenerError error) const noexcept {
   try {
     error.message = redact(std::move(error.message), secret_);
+    // Keys come from validated rows; should one still be unsafe (or carry the secret), it is
+    // replaced as a whole, never edited piecemeal.
+    if (!error.message_key.empty() && key_problem(error.message_key, secret_) != nullptr) {
+      error.message_key = kWithheldKey;
+    }
     // Local copies: the callback may destroy the client, and with it this object.
     if (const auto on_error = on_error_) {
       (*on_error)(error);
@@ -50,11 +56,13 @@ void ErrorReporter::deliver(ListenerError error) const noexcept {
                          std::to_string(suppressed) + " more listener errors were not shown");
     }
     if (show) {
-      std::string line =
-          std::string("listener ") + error.listener + ": " + to_string(error.kind) + " error";
-      if (!error.message_key.empty()) line += " on message " + error.message_key;
-      line += ": " + error.message;
-      lines.emplace_back(LogLevel::error, std::move(line));
+      // One line whatever the texts hold: server text is escaped, and the secret redacted
+      // from the whole (the listener identity is the caller's, but may quote it too).
+      std::string line = std::string("listener ") + escape_text(error.listener) + ": " +
+                         to_string(error.kind) + " error";
+      if (!error.message_key.empty()) line += " on message " + escape_text(error.message_key);
+      line += ": " + escape_text(error.message);
+      lines.emplace_back(LogLevel::error, redact(std::move(line), secret_));
     }
     const Logger logger = logger_;
     for (const auto& [level, line] : lines)

@@ -14,16 +14,21 @@
 namespace buildable::detail {
 
 /// Hands one listening-path error to ClientOptions::on_error, redacted of the secret, never
-/// letting an exception escape. Without a user callback, errors become log lines, at most
-/// kLinesPerWindow per window, with a count of the ones suppressed. The CallbackPool calls it
-/// one report at a time; no lock is held while user code runs, and once user code has been
+/// letting an exception escape: the message redacted, a message key that is not safe to show
+/// (see key_problem()) replaced by kWithheldKey. Without a user callback, errors become log
+/// lines, at most kLinesPerWindow per window, with a count of the ones suppressed; each line's
+/// texts are escaped (escape_text()) so that none can break or forge a line. The CallbackPool calls
+/// it one report at a time; no lock is held while user code runs, and once user code has been
 /// called nothing of this object is touched again (the callback may destroy the client).
 class ErrorReporter {
  public:
   ErrorReporter(ErrorHandler on_error, const Logger& logger, std::string secret);
 
+  /// What ListenerError::message_key holds instead of a key that is not safe to show.
+  static constexpr const char* kWithheldKey = "<withheld>";
+
   void deliver(ListenerError error) const noexcept;
-  /// `text` with every occurrence of the client's secret replaced by "<redacted>".
+  /// `text` with the client's secret redacted (see redact()).
   std::string redact_secret(std::string text) const;
 
  private:

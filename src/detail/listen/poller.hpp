@@ -37,6 +37,7 @@ class Poller {
     std::chrono::milliseconds max_poll_backoff;
     int page_size;
     std::size_t max_outstanding;
+    std::string secret;  ///< rows whose key contains it are refused (see key_problem())
   };
 
   /// `record_failed` records a claimed message that could not be decoded as `failed`,

@@ -1,9 +1,11 @@
 #include "detail/listen/result_recorder.hpp"
 
+#include <string>
 #include <utility>
 
 #include "detail/listen/response_text.hpp"
 #include "detail/protocol/listen_requests.hpp"
+#include "detail/support/json_depth.hpp"
 
 namespace buildable::detail {
 
@@ -44,14 +46,24 @@ void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
   job->listener = listener;
   job->key = message.key;
   job->started = clock_->now();
-  try {
+  std::string unsendable;  // why the output cannot be recorded as it is
+  // Checked before make_record_body copies and dumps it, both recursing once per level: a
+  // result nested far deeper would overflow the stack of this handler thread.
+  if (nests_deeper_than(outcome.output, kMaxSentJsonDepth)) {
+    unsendable = "the handler's output nests arrays and objects deeper than " +
+                 std::to_string(kMaxSentJsonDepth) + " levels";
+  } else {
+    try {
+      job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event,
+                                   outcome.output, outcome.failed);
+    } catch (const std::exception& e) {
+      unsendable = std::string("the handler's output is not valid JSON: ") + e.what();
+    }
+  }
+  if (!unsendable.empty()) {
+    pool_.report({ListenerError::Kind::handler, listener->identity, message.key, unsendable});
     job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event,
-                                 outcome.output, outcome.failed);
-  } catch (const std::exception& e) {
-    const std::string why = std::string("the handler's output is not valid JSON: ") + e.what();
-    pool_.report({ListenerError::Kind::handler, listener->identity, message.key, why});
-    job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event, why,
-                                 /*failed=*/true);
+                                 unsendable, /*failed=*/true);
   }
   {
     std::lock_guard lock(mutex_);

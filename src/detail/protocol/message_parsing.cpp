@@ -14,9 +14,27 @@ std::string string_or_empty(const nlohmann::json& row, const char* name) {
   return found != row.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
-/// How deeply arrays and objects nest in JSON text (brackets inside strings do not count).
-/// Exact for valid JSON; the parser rejects the rest anyway.
-std::size_t nesting_depth(std::string_view text) {
+/// The Node SDK JSON.parse()s these fields; the service may also send them as plain JSON.
+nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
+  const auto found = row.find(name);
+  if (found == row.end() || found->is_null()) return nlohmann::json::object();
+  if (!found->is_string()) return *found;
+  const auto& text = found->get_ref<const std::string&>();
+  if (text.empty()) return nlohmann::json::object();
+  if (json_nesting_depth(text) > kMaxJsonDepth) {
+    throw ProtocolError(std::string("message field '") + name + "' is nested deeper than " +
+                        std::to_string(kMaxJsonDepth) + " levels");
+  }
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    throw ProtocolError(std::string("message field '") + name + "' is not valid JSON");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+std::size_t json_nesting_depth(std::string_view text) {
   std::size_t depth = 0;
   std::size_t deepest = 0;
   bool in_string = false;
@@ -41,25 +59,19 @@ std::size_t nesting_depth(std::string_view text) {
   return deepest;
 }
 
-/// The Node SDK JSON.parse()s these fields; the service may also send them as plain JSON.
-nlohmann::json decoded_field(const nlohmann::json& row, const char* name) {
-  const auto found = row.find(name);
-  if (found == row.end() || found->is_null()) return nlohmann::json::object();
-  if (!found->is_string()) return *found;
-  const auto& text = found->get_ref<const std::string&>();
-  if (text.empty()) return nlohmann::json::object();
-  if (nesting_depth(text) > kMaxJsonDepth) {
-    throw ProtocolError(std::string("message field '") + name + "' is nested deeper than " +
-                        std::to_string(kMaxJsonDepth) + " levels");
+const char* key_problem(std::string_view key, std::string_view secret) {
+  if (key.empty()) return "it is empty";
+  if (key.size() > kMaxKeyLength) return "it is longer than 256 bytes";
+  for (const char c : key) {
+    if (c <= ' ' || c >= 0x7f) {
+      return "it contains a space, a control character or a byte that is not ASCII";
+    }
   }
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    throw ProtocolError(std::string("message field '") + name + "' is not valid JSON");
+  if (!secret.empty() && key.find(secret) != std::string_view::npos) {
+    return "it contains the client's secret";
   }
-  return parsed;
+  return nullptr;
 }
-
-}  // namespace
 
 Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) {
   if (!row.is_object()) throw ProtocolError("a message row is not a JSON object");
@@ -88,8 +100,9 @@ Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) 
   return message;
 }
 
-QueryPage parse_query_page(std::string_view body, const std::string& tx_key) {
-  if (nesting_depth(body) > kMaxJsonDepth) {
+QueryPage parse_query_page(std::string_view body, const std::string& tx_key,
+                           std::string_view secret) {
+  if (json_nesting_depth(body) > kMaxJsonDepth) {
     throw ProtocolError("the /query answer is nested deeper than " + std::to_string(kMaxJsonDepth) +
                         " levels");
   }
@@ -105,6 +118,14 @@ QueryPage parse_query_page(std::string_view body, const std::string& tx_key) {
     const std::string key = row.is_object() ? string_or_empty(row, "key") : std::string();
     if (key.empty()) {
       page.row_errors.emplace_back("a message row without a string 'key' was skipped");
+      continue;
+    }
+    if (const char* problem = key_problem(key, secret)) {
+      // Neither claimed nor handled, and never quoted: the key could forge or break a log
+      // line, or carry the secret into one.
+      page.row_errors.push_back("protocol error: a message row was skipped because its key (" +
+                                std::to_string(key.size()) + " bytes, not shown) is unusable: " +
+                                problem + "; it stays unclaimed");
       continue;
     }
     QueryRow parsed_row;

@@ -5,10 +5,10 @@
 #include <buildable/errors.hpp>
 #include <nlohmann/json.hpp>
 
+#include "detail/protocol/message_parsing.hpp"
+
 namespace buildable::detail {
 namespace {
-
-constexpr std::size_t kMaxPlainTextMessage = 200;
 
 std::string string_field(const nlohmann::json& object, const char* name) {
   const auto found = object.find(name);
@@ -74,23 +74,33 @@ class EmitKeyReader final : public nlohmann::json_sax<nlohmann::json> {
   std::string key_;
 };
 
+/// The body as shown in an excerpt: JSON (nested no deeper than kMaxJsonDepth) re-encoded with
+/// its strings decoded, so a secret spelled with \u escapes is found by redact(); anything else
+/// as it came.
+std::string shown_body(std::string_view body) {
+  if (json_nesting_depth(body) <= kMaxJsonDepth) {
+    const auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) {
+      return parsed.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  return std::string(body);
+}
+
 }  // namespace
 
 ServerError parse_error_body(std::string_view body) {
   ServerError error;
   const auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_object()) {
-    error.name = string_field(parsed, "name");
-    error.message = string_field(parsed, "message");
-    if (error.message.empty()) error.message = string_field(parsed, "error");
-    return error;
-  }
-  if (!parsed.is_discarded() || body.empty() || body.size() > kMaxPlainTextMessage) return error;
-  // A short non-JSON body (a proxy's "Bad Gateway" page line) still helps the reader.
-  for (char c : body) {
-    if (c == '\n' || c == '\r' || c == '<') return error;
-  }
-  error.message.assign(body);
+  if (!parsed.is_object()) return error;
+  const auto status = parsed.find("status");
+  const auto name = parsed.find("name");
+  error.from_service =
+      (status != parsed.end() && *status == "error") || (name != parsed.end() && name->is_string());
+  if (!error.from_service) return error;
+  error.name = string_field(parsed, "name");
+  error.message = string_field(parsed, "message");
+  if (error.message.empty()) error.message = string_field(parsed, "error");
   return error;
 }
 
@@ -105,28 +115,22 @@ std::string parse_emit_key(std::string_view body) {
   return std::move(reader.key());
 }
 
-std::string redact(std::string text, std::string_view secret) {
-  if (secret.empty()) return text;
-  constexpr std::string_view kMarker = "<redacted>";
-  // Resume after the marker: a secret that occurs inside it must not be found again.
-  for (auto at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at + kMarker.size())) {
-    text.replace(at, secret.size(), kMarker);
-  }
-  return text;
-}
-
 std::exception_ptr failure_exception(const HttpResponse& response, std::string_view secret) {
   if (response.curl_code == CURLE_ABORTED_BY_CALLBACK)
     return std::make_exception_ptr(ClosedError());
   if (response.transport_failed()) {
-    return std::make_exception_ptr(TransportError(
-        response.curl_code, redact(response.error_detail, secret), response.maybe_sent));
+    return std::make_exception_ptr(
+        TransportError(response.curl_code, response.error_detail, response.maybe_sent, secret));
   }
+  const int status = static_cast<int>(response.status);
   ServerError server = parse_error_body(response.body);
-  return std::make_exception_ptr(HttpError(static_cast<int>(response.status),
-                                           redact(std::move(server.name), secret),
-                                           redact(std::move(server.message), secret)));
+  if (server.from_service) {
+    return std::make_exception_ptr(
+        HttpError(status, std::move(server.name), std::move(server.message), true, secret));
+  }
+  // Redacted before it is cut: a cut could leave a prefix of the secret behind.
+  std::string excerpt = escape_text(redact(shown_body(response.body), secret), kMaxBodyExcerpt);
+  return std::make_exception_ptr(HttpError(status, {}, std::move(excerpt), false, secret));
 }
 
 }  // namespace buildable::detail

@@ -1,5 +1,6 @@
 #include "detail/retry/retry_after.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -20,12 +21,16 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+/// delay-seconds: one or more digits, any number of them. Beyond kMaxRetryAfterSeconds the
+/// value saturates there: a longer value is still a request to stay away (longer than any
+/// backoff), never a value to ignore.
 bool parse_seconds(std::string_view text, std::int64_t& out) {
-  if (text.empty() || text.size() > 10) return false;
+  if (text.empty()) return false;
   std::int64_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
+    // value stays at most the cap, so value * 10 + 9 cannot overflow.
+    value = std::min<std::int64_t>(value * 10 + (c - '0'), kMaxRetryAfterSeconds);
   }
   out = value;
   return true;

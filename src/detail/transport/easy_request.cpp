@@ -28,17 +28,6 @@ bool fails_before_sending(CURLcode code) {
   }
 }
 
-/// Called by libcurl right before it sends the request, on every connection it tries. A second
-/// call within one transfer is libcurl about to re-send on its own: it silently repeats a
-/// request whose reused connection closed before any answer ("Connection died, retrying a
-/// fresh connect"), which would duplicate a non-idempotent request (an emit, a claim) that the
-/// server may have acted on. Refusing it ends the transfer, and the SDK's own retry policy
-/// decides, knowing the request may have been received.
-int refuse_resend(void* sends, char*, char*, int, int) {
-  auto& count = *static_cast<int*>(sends);
-  return ++count > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
-}
-
 }  // namespace
 
 EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
@@ -64,10 +53,15 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
     curl_easy_setopt(h, CURLOPT_PROXY, config_->proxy.c_str());
   }
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, config_->max_idle_connection_age_s);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &refuse_resend);
-  curl_easy_setopt(h, CURLOPT_PREREQDATA, &sends_);
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, &EasyRequest::on_prereq);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, this);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &SendProbes::on_open);
+  curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &config_->send_probes);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &SendProbes::close_socket);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &config_->send_probes);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
@@ -90,6 +84,11 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_.data());
   sends_ = 0;
+  config_->send_probes.forget(this);
+  // A peer that closes connections right after answering makes every reuse a race.
+  const long fresh = config_->send_probes.peer_closes_after_answers() ? 1L : 0L;
+  curl_easy_setopt(easy_.get(), CURLOPT_FRESH_CONNECT, fresh);
+  curl_easy_setopt(easy_.get(), CURLOPT_FORBID_REUSE, fresh);
   response_body_.clear();
   retry_after_.clear();
   error_buffer_[0] = '\0';
@@ -99,7 +98,29 @@ HttpResponse EasyRequest::perform() {
   return finish(curl_easy_perform(easy_.get()));
 }
 
+EasyRequest::~EasyRequest() {
+  config_->send_probes.forget(this);
+}
+
+int EasyRequest::on_prereq(void* self, char*, char*, int, int local_port) {
+  auto& request = *static_cast<EasyRequest*>(self);
+  // A second call within one transfer is libcurl about to re-send on its own, on a fresh
+  // connection, because the reused one closed before any answer ("Connection died, retrying a
+  // fresh connect"). An emit or a claim the server read may have been acted on: re-sending is
+  // allowed only when the peer provably never read it (see SendProbes); otherwise the
+  // transfer ends and the SDK's own retry policy decides, knowing it may have been received.
+  if (request.sends_ > 0 && !request.config_->send_probes.proven_unread(&request)) {
+    ++request.sends_;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  ++request.sends_;
+  request.config_->send_probes.watch(&request, local_port);
+  return CURL_PREREQFUNC_OK;
+}
+
 HttpResponse EasyRequest::finish(CURLcode code) {
+  if (code == CURLE_OK) config_->send_probes.answered(this);
+  config_->send_probes.forget(this);
   HttpResponse response;
   response.curl_code = static_cast<int>(code);
   if (code == CURLE_OK) {
@@ -108,7 +129,7 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     response.retry_after = std::move(retry_after_);
     response.maybe_sent = true;
   } else if (code == CURLE_ABORTED_BY_CALLBACK && sends_ > 1) {
-    // refuse_resend(): the request went out once on a connection that then died unanswered.
+    // on_prereq(): the request went out on a connection that then died unanswered.
     response.curl_code = CURLE_GOT_NOTHING;
     response.error_detail =
         "the connection closed before any answer; the request may have been received, so it "
@@ -118,7 +139,11 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     response.error_detail = error_buffer_;
     long request_bytes = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
-    response.maybe_sent = !fails_before_sending(code) && request_bytes > 0;
+    // Request bytes written once libcurl's pre-request hook ran (so the request itself, not a
+    // proxy's CONNECT) may have reached the server whatever the code says: an answer without a
+    // status line (HTTP/0.9-style garbage) fails with CURLE_UNSUPPORTED_PROTOCOL, a code that
+    // otherwise means the request never left.
+    response.maybe_sent = request_bytes > 0 && (sends_ > 0 || !fails_before_sending(code));
   }
   response_body_ = std::string();
   return response;

@@ -16,13 +16,14 @@ namespace buildable::detail {
 class EasyRequest {
  public:
   explicit EasyRequest(std::shared_ptr<const TransportConfig> config);
+  ~EasyRequest();
   EasyRequest(const EasyRequest&) = delete;
   EasyRequest& operator=(const EasyRequest&) = delete;
 
   /// Readies a POST of `body` to `path` (e.g. "/emit"). The body is moved in and kept alive
-  /// until the next prepare(). libcurl sends the request at most once: a re-send on a fresh
-  /// connection after a reused one died unanswered fails the transfer instead (CURLE_GOT_NOTHING,
-  /// maybe_sent).
+  /// until the next prepare(). When a reused connection dies before any answer, libcurl
+  /// re-sends on a fresh one only if the peer provably never read the request (see
+  /// SendProbes); otherwise the transfer fails (CURLE_GOT_NOTHING, maybe_sent).
   void prepare(std::string_view path, std::string body);
 
   /// Performs the prepared request on the calling thread.
@@ -37,12 +38,13 @@ class EasyRequest {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
   static int on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+  static int on_prereq(void* self, char*, char*, int, int local_port);
 
   std::shared_ptr<const TransportConfig> config_;
   EasyHandle easy_;
   std::string path_;
   std::string body_;
-  int sends_ = 0;  // times libcurl was about to send the current request (see refuse_resend)
+  int sends_ = 0;  // times libcurl was about to send the current request (see on_prereq)
   std::string response_body_;
   std::string retry_after_;
   char error_buffer_[CURL_ERROR_SIZE] = {};

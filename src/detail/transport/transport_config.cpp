@@ -34,6 +34,7 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   config->ca_bundle = options.ca_bundle;
   config->proxy = options.proxy;
   config->max_connections = options.max_connections;
+  config->max_idle_connection_age_s = static_cast<long>(options.max_idle_connection_age.count());
   std::string why;
   const auto url = parse_base_url(config->base_url, why);
   config->protocols = url ? url->scheme : "https";

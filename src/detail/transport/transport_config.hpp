@@ -6,6 +6,7 @@
 #include <string>
 
 #include "detail/transport/curl_handles.hpp"
+#include "detail/transport/send_probes.hpp"
 
 namespace buildable::detail {
 
@@ -26,8 +27,11 @@ struct TransportConfig {
   /// libcurl protocol list: only the base URL's scheme, so nothing can switch to another.
   std::string protocols;
   int max_connections = 1;
+  long max_idle_connection_age_s = 4;
   /// Set by close(): every in-flight transfer aborts at its next progress callback.
   std::atomic<bool> aborting{false};
+  /// What the peer acknowledged of each request in flight (see EasyRequest::on_prereq).
+  mutable SendProbes send_probes;
 
   static std::shared_ptr<TransportConfig> from_options(const ClientOptions& options);
 };

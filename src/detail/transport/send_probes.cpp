@@ -1,0 +1,120 @@
+#include "detail/transport/send_probes.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if defined(__linux__)
+#include <linux/tcp.h>
+#endif
+
+namespace buildable::detail {
+namespace {
+
+// TCP states of <netinet/tcp.h>, which cannot be included beside <linux/tcp.h>.
+constexpr std::uint8_t kTcpClose = 7;
+constexpr std::uint8_t kTcpCloseWait = 8;
+
+// What the peer's TCP has done with `socket`, or nullopt when the OS does not say.
+std::optional<SendProbes::Observation> observe(curl_socket_t socket) {
+#if defined(__linux__)
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (getsockopt(socket, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+      length >= offsetof(tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked) {
+    // TCP_CLOSE while libcurl still holds the socket: the peer reset the connection.
+    return SendProbes::Observation{info.tcpi_bytes_acked, info.tcpi_state == kTcpClose,
+                                   info.tcpi_state == kTcpCloseWait};
+  }
+#else
+  (void)socket;
+#endif
+  return std::nullopt;
+}
+
+int local_port_of(curl_socket_t socket) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  if (address.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  }
+  return -1;
+}
+
+}  // namespace
+
+void SendProbes::watch(const void* owner, int local_port) {
+  std::lock_guard lock(mutex_);
+  Watch watch;
+  for (auto& [socket, known] : sockets_) {
+    if (known.local_port == 0) known.local_port = local_port_of(socket);  // connected by now
+    if (known.local_port == local_port) {
+      watch.socket = socket;
+      if (const auto now = observe(socket)) watch.acked_before = now->acked;
+      break;
+    }
+  }
+  watches_[owner] = watch;
+}
+
+bool SendProbes::proven_unread(const void* owner) {
+  std::lock_guard lock(mutex_);
+  const auto found = watches_.find(owner);
+  if (found == watches_.end()) return false;
+  Watch watch = found->second;
+  watches_.erase(found);
+  if (!watch.acked_before) return false;
+  // Still open (libcurl has not closed the dead connection yet): ask it now.
+  const auto seen = watch.at_close ? watch.at_close : observe(watch.socket);
+  return seen && (seen->acked == *watch.acked_before || seen->reset);
+}
+
+void SendProbes::answered(const void* owner) {
+  std::lock_guard lock(mutex_);
+  const auto watch = watches_.find(owner);
+  if (watch == watches_.end()) return;
+  const auto socket = sockets_.find(watch->second.socket);
+  if (socket != sockets_.end()) socket->second.last_answer = std::chrono::steady_clock::now();
+}
+
+void SendProbes::forget(const void* owner) {
+  std::lock_guard lock(mutex_);
+  watches_.erase(owner);
+}
+
+int SendProbes::on_open(void* probes, curl_socket_t socket, curlsocktype) {
+  auto& self = *static_cast<SendProbes*>(probes);
+  std::lock_guard lock(self.mutex_);
+  self.sockets_[socket] = Socket{};
+  return CURL_SOCKOPT_OK;
+}
+
+int SendProbes::close_socket(void* probes, curl_socket_t socket) {
+  auto& self = *static_cast<SendProbes*>(probes);
+  {
+    std::lock_guard lock(self.mutex_);
+    if (const auto found = self.sockets_.find(socket); found != self.sockets_.end()) {
+      const auto answered_at = found->second.last_answer;
+      if (answered_at && std::chrono::steady_clock::now() - *answered_at < kQuickClose) {
+        const auto seen = observe(socket);
+        if (seen && seen->closed_by_peer)
+          self.quick_closes_.fetch_add(1, std::memory_order_relaxed);
+      }
+      self.sockets_.erase(found);
+    }
+    for (auto& [owner, watch] : self.watches_) {
+      if (watch.socket == socket) {
+        watch.at_close = observe(socket);
+        watch.socket = CURL_SOCKET_BAD;  // the number may be reused from here on
+      }
+    }
+  }
+  return ::close(socket);
+}
+
+}  // namespace buildable::detail

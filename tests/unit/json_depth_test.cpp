@@ -1,0 +1,85 @@
+#include "detail/support/json_depth.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using buildable::detail::kMaxJsonDepth;
+using buildable::detail::kMaxSentJsonDepth;
+using buildable::detail::nests_deeper_than;
+using nlohmann::json;
+
+/// `{"a":{"a":...{}}}` with `levels` objects, built without recursion.
+json nested_objects(std::size_t levels) {
+  json root = json::object();
+  json* current = &root;
+  for (std::size_t i = 1; i < levels; ++i)
+    current = &((*current)["a"] = json::object());
+  return root;
+}
+
+/// `[[...[]]]` with `levels` arrays.
+json nested_arrays(std::size_t levels) {
+  json root = json::array();
+  json* current = &root;
+  for (std::size_t i = 1; i < levels; ++i) {
+    current->push_back(json::array());
+    current = &current->back();
+  }
+  return root;
+}
+
+TEST(JsonDepthTest, ScalarsHaveNoDepth) {
+  for (const json& scalar : {json(nullptr), json(1), json("text"), json(true), json(1.5)}) {
+    EXPECT_FALSE(nests_deeper_than(scalar, 0)) << scalar;
+  }
+}
+
+TEST(JsonDepthTest, EmptyContainersAreOneLevel) {
+  EXPECT_TRUE(nests_deeper_than(json::object(), 0));
+  EXPECT_FALSE(nests_deeper_than(json::object(), 1));
+  EXPECT_FALSE(nests_deeper_than(json::array(), 1));
+}
+
+TEST(JsonDepthTest, ScalarsInsideTheDeepestContainerDoNotAddALevel) {
+  const json value = {{"a", {{"b", {1, 2, "three"}}}}};  // object, object, array: 3 levels
+  EXPECT_FALSE(nests_deeper_than(value, 3));
+  EXPECT_TRUE(nests_deeper_than(value, 2));
+}
+
+TEST(JsonDepthTest, TheDeepestBranchCountsWhereverItIs) {
+  json value = {{"flat", 1}, {"wide", json::array({1, 2, 3})}};
+  value["z"] = nested_objects(10);  // 11 levels with the outer object
+  EXPECT_FALSE(nests_deeper_than(value, 11));
+  EXPECT_TRUE(nests_deeper_than(value, 10));
+  json arrays = json::array({json::array(), nested_arrays(5), 7});  // 6 levels
+  EXPECT_FALSE(nests_deeper_than(arrays, 6));
+  EXPECT_TRUE(nests_deeper_than(arrays, 5));
+}
+
+TEST(JsonDepthTest, ExactlyAtTheLimitIsNotDeeper) {
+  EXPECT_FALSE(nests_deeper_than(nested_objects(kMaxSentJsonDepth), kMaxSentJsonDepth));
+  EXPECT_TRUE(nests_deeper_than(nested_objects(kMaxSentJsonDepth + 1), kMaxSentJsonDepth));
+  EXPECT_FALSE(nests_deeper_than(nested_arrays(kMaxSentJsonDepth), kMaxSentJsonDepth));
+  EXPECT_TRUE(nests_deeper_than(nested_arrays(kMaxSentJsonDepth + 1), kMaxSentJsonDepth));
+}
+
+TEST(JsonDepthTest, AnyDepthIsCheckedWithoutOverflowingTheStack) {
+  // Recursing once per level would overflow the stack long before this depth.
+  const json deep = nested_objects(200'000);
+  EXPECT_TRUE(nests_deeper_than(deep, kMaxSentJsonDepth));
+  EXPECT_FALSE(nests_deeper_than(deep, 200'000));
+  const json deep_arrays = nested_arrays(200'000);
+  EXPECT_TRUE(nests_deeper_than(deep_arrays, kMaxSentJsonDepth));
+}
+
+TEST(JsonDepthTest, SentValuesLeaveRoomForTheRequestsOwnObject) {
+  // A payload inside {"event":..,"payload":P} must keep the body within what the SDK (and the
+  // emulator) accept when they parse JSON.
+  EXPECT_EQ(kMaxSentJsonDepth + 1, kMaxJsonDepth);
+}
+
+}  // namespace
