@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "integration_helpers.hpp"
+#include "nested_json.hpp"
 #include "test_server.hpp"
 
 namespace buildable::testing {
@@ -22,14 +23,7 @@ using nlohmann::json;
 
 constexpr std::size_t kLimit = 511;
 
-/// `{"a":{"a":...{}}}` with `levels` objects, built without recursion.
-json nested_objects(std::size_t levels) {
-  json root = json::object();
-  json* current = &root;
-  for (std::size_t i = 1; i < levels; ++i)
-    current = &((*current)["a"] = json::object());
-  return root;
-}
+using buildable::testing::nested_objects;
 
 /// How many objects `value` nests along its `"a"` chain (iterative).
 std::size_t chain_depth(const json& value) {

@@ -14,6 +14,7 @@
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/sync_transport.hpp"
 #include "detail/transport/transport_config.hpp"
+#include "nested_json.hpp"
 
 namespace {
 
@@ -120,29 +121,21 @@ TEST_F(EmitterBodyTest, InvalidUtf8InEventNameIsInvalidArgument) {
   EXPECT_NE(rejection(std::string("e\xff"), json::object()), "");
 }
 
-/// `{"a":{"a":...{}}}` with `levels` objects, built without recursion.
-json nested_payload(std::size_t levels) {
-  json root = json::object();
-  json* current = &root;
-  for (std::size_t i = 1; i < levels; ++i)
-    current = &((*current)["a"] = json::object());
-  return root;
-}
-
 TEST_F(EmitterBodyTest, PayloadTwoHundredThousandLevelsDeepIsRejectedNotAStackOverflow) {
-  const std::string message = rejection("e", nested_payload(200'000));
+  const std::string message = rejection("e", buildable::testing::nested_objects(200'000));
   EXPECT_NE(message.find("deeper than 511 levels"), std::string::npos) << message;
 }
 
 TEST_F(EmitterBodyTest, PayloadAtTheDepthLimitIsAcceptedOneMoreLevelIsNot) {
   const std::size_t limit = buildable::detail::kMaxSentJsonDepth;
   EXPECT_EQ(limit, 511u);
-  const std::string at_limit = body("e", nested_payload(limit));
+  const std::string at_limit = body("e", buildable::testing::nested_objects(limit));
   // The body adds its own object: exactly the depth the SDK accepts when it parses answers.
   EXPECT_EQ(static_cast<std::size_t>(std::count(at_limit.begin(), at_limit.end(), '{')),
             buildable::detail::kMaxJsonDepth);
-  EXPECT_NE(rejection("e", nested_payload(limit + 1)).find("deeper than 511 levels"),
-            std::string::npos);
+  EXPECT_NE(
+      rejection("e", buildable::testing::nested_objects(limit + 1)).find("deeper than 511 levels"),
+      std::string::npos);
 }
 
 TEST_F(EmitterBodyTest, DeepArraysCountLikeObjects) {

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 
+#include "nested_json.hpp"
+
 namespace {
 
 using buildable::detail::kMaxJsonDepth;
@@ -12,25 +14,8 @@ using buildable::detail::kMaxSentJsonDepth;
 using buildable::detail::nests_deeper_than;
 using nlohmann::json;
 
-/// `{"a":{"a":...{}}}` with `levels` objects, built without recursion.
-json nested_objects(std::size_t levels) {
-  json root = json::object();
-  json* current = &root;
-  for (std::size_t i = 1; i < levels; ++i)
-    current = &((*current)["a"] = json::object());
-  return root;
-}
-
-/// `[[...[]]]` with `levels` arrays.
-json nested_arrays(std::size_t levels) {
-  json root = json::array();
-  json* current = &root;
-  for (std::size_t i = 1; i < levels; ++i) {
-    current->push_back(json::array());
-    current = &current->back();
-  }
-  return root;
-}
+using buildable::testing::nested_arrays;
+using buildable::testing::nested_objects;
 
 TEST(JsonDepthTest, ScalarsHaveNoDepth) {
   for (const json& scalar : {json(nullptr), json(1), json("text"), json(true), json(1.5)}) {
