@@ -54,6 +54,11 @@ void validate_ca_bundle(const std::string& path, const std::string& secret) {
   const std::string quoted = "'" + detail::redact(path, secret) + "'";
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) fix(quoted + " is a directory");
+  // Opening a FIFO (or a device) could block forever or never end: only plain files.
+  const auto status = std::filesystem::status(path, error);
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    fix(quoted + " is not a regular file");
+  }
   errno = 0;
   std::ifstream file(path, std::ios::binary);
   if (!file.is_open()) {
@@ -108,6 +113,9 @@ void ClientOptions::validate() const {
   if (max_idle_connection_age.count() < 1)
     reject("max_idle_connection_age", "must be at least 1 s");
   if (max_body_bytes == 0) reject("max_body_bytes", "must be greater than zero");
+  if (max_response_bytes != 0 && max_response_bytes < 1024) {
+    reject("max_response_bytes", "must be 0 (sized to the largest page) or at least 1024");
+  }
   validate_retry(retry);
   require_positive(poll_interval, "poll_interval");
   if (!(poll_jitter >= 0.0 && poll_jitter < 1.0)) reject("poll_jitter", "must be in [0, 1)");

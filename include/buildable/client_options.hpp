@@ -53,12 +53,20 @@ struct ClientOptions {
   /// A kept-alive connection idle for longer is not reused: a new one is opened. Servers and
   /// proxies close idle connections after their own timeout (Node.js and Apache: 5 s), and a
   /// request sent just as they do may be lost in flight, so the default stays below common
-  /// ones. Whole seconds, at least 1 s.
-  std::chrono::seconds max_idle_connection_age{4};
+  /// ones. Whole seconds, at least 1 s; libcurl compares whole seconds, so a connection idle
+  /// for up to one second more may still be reused (at most 3.99 s with the default).
+  std::chrono::seconds max_idle_connection_age{3};
   /// Retry policy of every request (see RetryOptions for what emit() retries).
   RetryOptions retry;
   /// Largest request body emit() sends; larger payloads fail before sending.
   std::size_t max_body_bytes = 1024 * 1024;
+  /// Largest answer body the client accepts from the service (or anything in between); a
+  /// larger one fails the call while it is being received (TransportError, maybe_sent), so a
+  /// hostile or broken server cannot exhaust memory. 0: sized to the largest legitimate answer,
+  /// a `/query` page of `page_size` messages of `max_body_bytes` each, JSON-escaped:
+  /// `2 * page_size * max_body_bytes + 1 MiB` (201 MiB with the defaults). An answer costs at
+  /// most about twice its size in memory while it is received.
+  std::size_t max_response_bytes = 0;
 
   // --- Listening ------------------------------------------------------------------------
   /// Wait between two polls of an idle listener (a full page whose claims all succeeded is

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "detail/transport/transport_config.hpp"
 #include "integration_helpers.hpp"
 #include "raw_server.hpp"
 #include "test_server.hpp"
@@ -164,6 +165,53 @@ TEST(EmitGarbageAnswerTest, AnAnswerWithoutAStatusLineCountsAsMaybeSentAndIsNotR
   ASSERT_TRUE(async_error);
   EXPECT_TRUE(async_error->maybe_sent()) << async_error->what();
   EXPECT_EQ(server.requests(), 2u) << "the async emit was sent again";
+}
+
+TEST(EmitAnswerSizeTest, AnAnswerOverMaxResponseBytesFailsWhileBeingReceived) {
+  const std::string big(100'000, 'x');
+  // Declared by Content-Length (refused at once), and read until the connection closes.
+  for (const std::string& framing :
+       {"Content-Length: " + std::to_string(big.size()), std::string("Connection: close")}) {
+    RawServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framing +
+                     "\r\n\r\n" + big);
+    ClientOptions options;
+    options.secret = kTestSecret;
+    options.base_url = server.base_url();
+    options.max_response_bytes = 4096;
+    Client client(options);
+    const auto error = capture<TransportError>([&] { client.emit("e", json::object()); });
+    ASSERT_TRUE(error) << framing;
+    EXPECT_NE(std::string(error->what()).find("max_response_bytes"), std::string::npos)
+        << error->what();
+    EXPECT_TRUE(error->maybe_sent());
+    auto future = client.emit_async("e", json::object());  // on the I/O thread: no crash
+    ASSERT_TRUE(ready_within(future, 10s));
+    const auto async_error = capture<TransportError>([&] { future.get(); });
+    ASSERT_TRUE(async_error) << framing;
+    EXPECT_NE(std::string(async_error->what()).find("max_response_bytes"), std::string::npos);
+  }
+}
+
+TEST(EmitAnswerSizeTest, TheDefaultCapFitsTheLargestPage) {
+  ClientOptions options;
+  EXPECT_EQ(buildable::detail::effective_max_response_bytes(options),
+            2u * 100u * options.max_body_bytes + 1024u * 1024u);
+  options.max_response_bytes = 5000;
+  EXPECT_EQ(buildable::detail::effective_max_response_bytes(options), 5000u);
+}
+
+TEST(EmitProxyTest, AProxyRefusingTheTunnelMeansTheRequestNeverLeft) {
+  RawServer proxy("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+  ClientOptions options;
+  options.secret = kTestSecret;
+  options.base_url = "https://127.0.0.1:9";
+  options.proxy = proxy.base_url();
+  options.retry.max_attempts = 1;
+  Client client(options);
+  const auto error = capture<TransportError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  EXPECT_FALSE(error->maybe_sent()) << error->what();
+  EXPECT_GE(proxy.requests(), 1u);  // the CONNECT reached it
 }
 
 TEST_F(EmitErrorTest, NonJsonOrWrongShapedSuccessIsProtocolError) {

@@ -412,6 +412,27 @@ TEST(ClientOptionsTest, DirectoryAsCaBundleIsRejected) {
   EXPECT_NE(rejection(options)->find("is a directory"), std::string::npos) << *rejection(options);
 }
 
+TEST(ClientOptionsTest, AFifoAsCaBundleIsRejectedWithoutBlocking) {
+  const std::string fifo = ::testing::TempDir() + "buildable-ca-fifo-" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto options = valid_options();
+  options.ca_bundle = fifo;  // opening it for reading would wait for a writer forever
+  EXPECT_REJECTED_NAMING(options, "ca_bundle");
+  EXPECT_NE(rejection(options)->find("not a regular file"), std::string::npos);
+  ::unlink(fifo.c_str());
+}
+
+TEST(ClientOptionsTest, MaxResponseBytesIsZeroOrAtLeastAKibibyte) {
+  auto options = valid_options();
+  options.max_response_bytes = 1023;
+  EXPECT_REJECTED_NAMING(options, "max_response_bytes");
+  options.max_response_bytes = 1024;
+  EXPECT_NO_THROW(options.validate());
+  options.max_response_bytes = 0;
+  EXPECT_NO_THROW(options.validate());
+}
+
 TEST(ClientOptionsTest, CaBundlePathWithNulIsRejected) {
   TempFile file("nul.pem", "-----BEGIN CERTIFICATE-----\n");
   auto options = valid_options();

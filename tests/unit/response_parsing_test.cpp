@@ -95,6 +95,22 @@ TEST(ParseEmitKeyTest, OnlyATopLevelKeyCountsAndTheLastOneWins) {
   EXPECT_THROW(parse_emit_key(R"([{"key":"a"}])"), buildable::ProtocolError);
 }
 
+TEST(ParseEmitKeyTest, AnUnsafeKeyIsRefusedWithoutBeingQuoted) {
+  const std::string secret = "sk_test_emit_key_secret_0042";
+  for (const std::string& key : {std::string("x\nbuildable: FORGED line"), std::string("has space"),
+                                 "x_" + secret, std::string(300, 'a'), std::string("caf\u00e9")}) {
+    const std::string body = nlohmann::json{{"key", key}}.dump();
+    try {
+      parse_emit_key(body, secret);
+      ADD_FAILURE() << "accepted " << key;
+    } catch (const buildable::ProtocolError& e) {
+      EXPECT_EQ(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_emit_key(R"({"key":"msg-01.HX:7"})", secret), "msg-01.HX:7");
+}
+
 TEST(ParseEmitKeyTest, TrailingGarbageAndInvalidUtf8AreProtocolErrors) {
   EXPECT_THROW(parse_emit_key(R"({"key":"a"} x)"), buildable::ProtocolError);
   EXPECT_THROW(parse_emit_key("{\"key\":\"\xff\"}"), buildable::ProtocolError);

@@ -120,7 +120,7 @@ EmitResult Emitter::send(std::string body) {
         "/emit", attempt < policy_.options().max_attempts ? body : std::move(body));
     if (response.ok()) {
       policy_.on_success();
-      return EmitResult{parse_emit_key(response.body), attempt};
+      return EmitResult{parse_emit_key(response.body, secret_), attempt};
     }
     const auto wait = policy_.next_delay(RequestKind::emit, response, attempt, since(started));
     if (!wait) std::rethrow_exception(failure_exception(response, secret_));
@@ -152,7 +152,7 @@ void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse
   try {
     if (response.ok()) {
       policy_.on_success();
-      operation->succeed(EmitResult{parse_emit_key(response.body), operation->attempts});
+      operation->succeed(EmitResult{parse_emit_key(response.body, secret_), operation->attempts});
       MetricsRecorder::add(metrics_.emits);
       return;
     }

@@ -104,7 +104,7 @@ ServerError parse_error_body(std::string_view body) {
   return error;
 }
 
-std::string parse_emit_key(std::string_view body) {
+std::string parse_emit_key(std::string_view body, std::string_view secret) {
   EmitKeyReader reader;
   const bool parsed = nlohmann::json::sax_parse(body, &reader, nlohmann::json::input_format_t::json,
                                                 /*strict=*/true, /*ignore_comments=*/false);
@@ -112,6 +112,11 @@ std::string parse_emit_key(std::string_view body) {
     throw ProtocolError("the /emit answer is not a JSON object");
   }
   if (reader.key().empty()) throw ProtocolError("the /emit answer has no message key");
+  // It goes to the caller, the CLI's output and log lines: never a forged line or the secret.
+  if (const char* problem = key_problem(reader.key(), secret)) {
+    throw ProtocolError(std::string("the /emit answer's message key cannot be used (") + problem +
+                        "); it is not shown");
+  }
   return std::move(reader.key());
 }
 

@@ -28,9 +28,10 @@ ServerError parse_error_body(std::string_view body);
 /// At most this many bytes of a body that is not the service's error shape are shown.
 inline constexpr std::size_t kMaxBodyExcerpt = 200;
 
-/// The `key` of a successful /emit answer. Throws ProtocolError when the body is not JSON or
-/// has no non-empty string `key`.
-std::string parse_emit_key(std::string_view body);
+/// The `key` of a successful /emit answer. Throws ProtocolError when the body is not JSON, has
+/// no non-empty string `key`, or the key has a key_problem() (`secret` included); the key is
+/// then not quoted.
+std::string parse_emit_key(std::string_view body, std::string_view secret = {});
 
 /// The exception describing a failed response: HttpError for a status, TransportError for a
 /// transport failure, ClosedError when it was aborted by close(). Built with the constructors

@@ -2,33 +2,14 @@
 
 #include <strings.h>
 
+#include <exception>
 #include <new>
+#include <string>
 #include <utility>
 
 #include "detail/transport/curl_global.hpp"
 
 namespace buildable::detail {
-namespace {
-
-/// Failures that happen before a single byte of the request can have been written.
-bool fails_before_sending(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
     : config_(std::move(config)) {
@@ -62,6 +43,9 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &config_->send_probes);
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &SendProbes::close_socket);
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &config_->send_probes);
+  // Refused from Content-Length at once; bodies without one are checked in on_body().
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(config_->max_response_bytes));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
@@ -90,6 +74,8 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
   curl_easy_setopt(easy_.get(), CURLOPT_FRESH_CONNECT, fresh);
   curl_easy_setopt(easy_.get(), CURLOPT_FORBID_REUSE, fresh);
   response_body_.clear();
+  answer_too_large_ = false;
+  stale_connection_ = false;
   retry_after_.clear();
   error_buffer_[0] = '\0';
 }
@@ -113,8 +99,11 @@ int EasyRequest::on_prereq(void* self, char*, char*, int, int local_port) {
     ++request.sends_;
     return CURL_PREREQFUNC_ABORT;
   }
+  if (!request.config_->send_probes.watch(&request, local_port)) {
+    request.stale_connection_ = true;  // closed under our feet: send nothing, fail as unsent
+    return CURL_PREREQFUNC_ABORT;
+  }
   ++request.sends_;
-  request.config_->send_probes.watch(&request, local_port);
   return CURL_PREREQFUNC_OK;
 }
 
@@ -128,6 +117,12 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     response.body = std::move(response_body_);
     response.retry_after = std::move(retry_after_);
     response.maybe_sent = true;
+  } else if (code == CURLE_ABORTED_BY_CALLBACK && stale_connection_) {
+    response.curl_code = CURLE_GOT_NOTHING;
+    response.error_detail =
+        "the server closed the kept-alive connection just before the request was sent; nothing "
+        "was sent";
+    response.maybe_sent = sends_ > 0;  // a first send that died, then this stale retry
   } else if (code == CURLE_ABORTED_BY_CALLBACK && sends_ > 1) {
     // on_prereq(): the request went out on a connection that then died unanswered.
     response.curl_code = CURLE_GOT_NOTHING;
@@ -135,15 +130,20 @@ HttpResponse EasyRequest::finish(CURLcode code) {
         "the connection closed before any answer; the request may have been received, so it "
         "was not sent again";
     response.maybe_sent = true;
+  } else if (answer_too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
+    response.error_detail = "the answer is larger than max_response_bytes (" +
+                            std::to_string(config_->max_response_bytes) +
+                            " bytes); it was refused while being received";
+    response.maybe_sent = true;
   } else {
     response.error_detail = error_buffer_;
     long request_bytes = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
-    // Request bytes written once libcurl's pre-request hook ran (so the request itself, not a
-    // proxy's CONNECT) may have reached the server whatever the code says: an answer without a
-    // status line (HTTP/0.9-style garbage) fails with CURLE_UNSUPPORTED_PROTOCOL, a code that
-    // otherwise means the request never left.
-    response.maybe_sent = request_bytes > 0 && (sends_ > 0 || !fails_before_sending(code));
+    // libcurl's pre-request hook runs right before the request itself is written, after any
+    // proxy CONNECT: before it, nothing of the request left (a refused CONNECT writes bytes, but
+    // not ours); after it, written bytes may have reached the server whatever the code says (an
+    // answer without a status line fails with CURLE_UNSUPPORTED_PROTOCOL).
+    response.maybe_sent = sends_ > 0 && request_bytes > 0;
   }
   response_body_ = std::string();
   return response;
@@ -151,8 +151,20 @@ HttpResponse EasyRequest::finish(CURLcode code) {
 
 std::size_t EasyRequest::on_body(char* data, std::size_t size, std::size_t count, void* self) {
   auto* request = static_cast<EasyRequest*>(self);
-  request->response_body_.append(data, size * count);
-  return size * count;
+  const std::size_t length = size * count;
+  // Returning less than `length` makes libcurl fail the transfer (CURLE_WRITE_ERROR); nothing
+  // may throw into libcurl's C code (std::bad_alloc on the I/O thread would end the process).
+  if (length > request->config_->max_response_bytes - request->response_body_.size()) {
+    request->answer_too_large_ = true;
+    return 0;
+  }
+  try {
+    request->response_body_.append(data, length);
+  } catch (const std::exception&) {
+    request->answer_too_large_ = true;
+    return 0;
+  }
+  return length;
 }
 
 std::size_t EasyRequest::on_header(char* data, std::size_t size, std::size_t count, void* self) {

@@ -46,6 +46,8 @@ class EasyRequest {
   std::string body_;
   int sends_ = 0;  // times libcurl was about to send the current request (see on_prereq)
   std::string response_body_;
+  bool answer_too_large_ = false;  // on_body() refused the answer (max_response_bytes)
+  bool stale_connection_ = false;  // on_prereq() found the connection closed by the peer
   std::string retry_after_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };

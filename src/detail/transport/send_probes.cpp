@@ -48,18 +48,23 @@ int local_port_of(curl_socket_t socket) {
 
 }  // namespace
 
-void SendProbes::watch(const void* owner, int local_port) {
+bool SendProbes::watch(const void* owner, int local_port) {
   std::lock_guard lock(mutex_);
   Watch watch;
+  bool open = true;
   for (auto& [socket, known] : sockets_) {
     if (known.local_port == 0) known.local_port = local_port_of(socket);  // connected by now
     if (known.local_port == local_port) {
       watch.socket = socket;
-      if (const auto now = observe(socket)) watch.acked_before = now->acked;
+      if (const auto now = observe(socket)) {
+        watch.acked_before = now->acked;
+        open = now->open();
+      }
       break;
     }
   }
   watches_[owner] = watch;
+  return open;
 }
 
 bool SendProbes::proven_unread(const void* owner) {

@@ -27,8 +27,10 @@ namespace buildable::detail {
 class SendProbes {
  public:
   /// Starts watching, for the request `owner`, the connection whose local port is
-  /// `local_port` (replacing the owner's earlier watch).
-  void watch(const void* owner, int local_port);
+  /// `local_port` (replacing the owner's earlier watch). Returns false when the peer has
+  /// already closed that connection (its FIN or reset arrived after libcurl's own liveness
+  /// check): nothing should be sent on it.
+  bool watch(const void* owner, int local_port);
 
   /// True when the request `owner` watched is proven unread by the peer (see above). Forgets
   /// the watch.
@@ -61,6 +63,7 @@ class SendProbes {
     std::uint64_t acked = 0;
     bool reset = false;
     bool closed_by_peer = false;  ///< the peer closed its side first (we got its FIN)
+    bool open() const { return !reset && !closed_by_peer; }
   };
 
  private:

@@ -17,6 +17,13 @@ void append_header(HeaderList& list, const std::string& line) {
 
 }  // namespace
 
+std::size_t effective_max_response_bytes(const ClientOptions& options) {
+  if (options.max_response_bytes != 0) return options.max_response_bytes;
+  constexpr std::size_t kOverhead = 1024 * 1024;
+  const auto page = static_cast<std::size_t>(options.page_size);
+  return 2 * page * options.max_body_bytes + kOverhead;
+}
+
 std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptions& options) {
   auto config = std::make_shared<TransportConfig>();
   config->base_url = options.base_url;
@@ -35,6 +42,7 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   config->proxy = options.proxy;
   config->max_connections = options.max_connections;
   config->max_idle_connection_age_s = static_cast<long>(options.max_idle_connection_age.count());
+  config->max_response_bytes = effective_max_response_bytes(options);
   std::string why;
   const auto url = parse_base_url(config->base_url, why);
   config->protocols = url ? url->scheme : "https";

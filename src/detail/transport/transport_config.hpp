@@ -27,7 +27,8 @@ struct TransportConfig {
   /// libcurl protocol list: only the base URL's scheme, so nothing can switch to another.
   std::string protocols;
   int max_connections = 1;
-  long max_idle_connection_age_s = 4;
+  long max_idle_connection_age_s = 3;
+  std::size_t max_response_bytes = 0;  ///< the effective cap, never 0
   /// Set by close(): every in-flight transfer aborts at its next progress callback.
   std::atomic<bool> aborting{false};
   /// What the peer acknowledged of each request in flight (see EasyRequest::on_prereq).
@@ -35,5 +36,8 @@ struct TransportConfig {
 
   static std::shared_ptr<TransportConfig> from_options(const ClientOptions& options);
 };
+
+/// ClientOptions::max_response_bytes, or its default when 0 (see there).
+std::size_t effective_max_response_bytes(const ClientOptions& options);
 
 }  // namespace buildable::detail
