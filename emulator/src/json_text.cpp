@@ -8,6 +8,9 @@ std::string to_json_text(const nlohmann::json& value) {
 
 ParsedBody parse_request_json(std::string_view text) {
   ParsedBody parsed;
+  // JSON text never holds a raw NUL (not even in strings), but nlohmann's lexer takes one as
+  // the end of input and would accept `{...}\0garbage`.
+  if (text.find('\0') != std::string_view::npos) return parsed;
   bool too_deep = false;
   // The callback sees each value's depth as it is parsed; discarding the deep ones keeps the
   // parsed value shallow, and the flag turns the whole body into a 400.

@@ -136,6 +136,16 @@ TEST_F(HostileRequests, DeepJsonIsRefusedWithA400BeforeAnythingWalksIt) {
   expect_still_serving();
 }
 
+TEST_F(HostileRequests, ABodyWithANulByteIsNotJson) {
+  Http http(emulator_);
+  const auto reply =
+      http.raw("/emit", std::string("{\"event\":\"e\",\"payload\":{}}\0garbage{{", 36),
+               {{"X-Buildable-Secret", emulator_.default_secret()}}, "application/json");
+  EXPECT_EQ(reply.status, 400) << reply.raw;
+  EXPECT_EQ(reply.body.value("name", ""), "invalid-json");
+  EXPECT_EQ(emulator_.message_count(), 0);
+}
+
 TEST_F(HostileRequests, NestingUpToTheLimitIsStored) {
   Http http(emulator_);
   const auto reply =
