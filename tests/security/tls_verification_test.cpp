@@ -173,7 +173,7 @@ TEST_F(TlsVerification, CertificateForAnotherHostIsRefusedEvenWithTheCaConfigure
 TEST_F(TlsVerification, CertificateOfAnotherCaIsRefusedWithACaBundleConfigured) {
   auto server = https_server(pki_->server_cert, pki_->server_key);
   auto options = options_for(*server);
-  options.ca_bundle = pki_->other_ca_cert;  // replaces the store; it did not sign the server
+  options.ca_bundle = pki_->other_ca_cert;  // the trusted CA file now; it did not sign the server
   buildable::Client client(options);
 
   const auto error = emit_error(client);
