@@ -70,7 +70,8 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
   sends_ = 0;
   config_->send_probes.forget(this);
   // A peer that closes connections right after answering makes every reuse a race.
-  const long fresh = config_->send_probes.peer_closes_after_answers() ? 1L : 0L;
+  const long fresh =
+      (config_->fresh_connections || config_->send_probes.peer_closes_after_answers()) ? 1L : 0L;
   curl_easy_setopt(easy_.get(), CURLOPT_FRESH_CONNECT, fresh);
   curl_easy_setopt(easy_.get(), CURLOPT_FORBID_REUSE, fresh);
   response_body_.clear();

@@ -1,6 +1,7 @@
 #include "detail/transport/transport_config.hpp"
 
 #include <buildable/version.hpp>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "detail/transport/url.hpp"
@@ -13,6 +14,17 @@ void append_header(HeaderList& list, const std::string& line) {
   if (extended == nullptr) throw std::bad_alloc();
   (void)list.release();  // the list now continues in `extended`
   list.reset(extended);
+}
+
+// Whether libcurl may send a plain-http request through a proxy: the explicit one, or one of
+// the variables libcurl reads for http:// (it ignores upper-case HTTP_PROXY).
+bool plain_http_proxy_possible(const ClientOptions& options) {
+  if (!options.proxy.empty()) return true;
+  for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -47,6 +59,8 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   const auto url = parse_base_url(config->base_url, why);
   config->protocols = url ? url->scheme : "https";
   config->direct = config->protocols == "http" && !options.allow_insecure_http;
+  config->fresh_connections =
+      config->protocols == "http" && !config->direct && plain_http_proxy_possible(options);
   return config;
 }
 

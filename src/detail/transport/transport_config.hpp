@@ -24,6 +24,11 @@ struct TransportConfig {
   /// No proxy at all, not even from the environment: plain http:// (loopback unless
   /// allow_insecure_http) would hand the secret to the proxy in clear text.
   bool direct = false;
+  /// A new connection for every request: plain-HTTP forward proxies commonly close the
+  /// connection after each answer without saying so (tinyproxy), so reusing one races that
+  /// close. Set for a plain http:// base URL when a proxy may be used (explicit or from the
+  /// environment; only with allow_insecure_http).
+  bool fresh_connections = false;
   /// libcurl protocol list: only the base URL's scheme, so nothing can switch to another.
   std::string protocols;
   int max_connections = 1;
