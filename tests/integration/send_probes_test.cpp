@@ -27,6 +27,7 @@ class TcpPair {
     ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
     ::listen(listener_, 1);
     ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    server_port_ = ntohs(address.sin_port);
     client_ = ::socket(AF_INET, SOCK_STREAM, 0);
     EXPECT_EQ(::connect(client_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     server_ = ::accept(listener_, nullptr, nullptr);
@@ -44,6 +45,7 @@ class TcpPair {
 
   int client() const { return client_; }
   int client_port() const { return client_port_; }
+  int server_port() const { return server_port_; }
   void close_server() {
     ::close(server_);
     server_ = -1;
@@ -70,6 +72,7 @@ class TcpPair {
   int client_ = -1;
   int server_ = -1;
   int client_port_ = 0;
+  int server_port_ = 0;
 };
 
 constexpr int kOwnerTag = 0;
@@ -82,7 +85,7 @@ TEST(SendProbes, ARequestSentAfterThePeerClosedIsProvenUnread) {
   SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
   pair.close_server();
   ASSERT_TRUE(pair.client_sees_peer_close());  // its FIN arrived: a stale keep-alive connection
-  probes.watch(kOwner, pair.client_port());
+  probes.watch(kOwner, pair.client_port(), pair.server_port());
   ASSERT_EQ(::send(pair.client(), kRequest.data(), kRequest.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(kRequest.size()));
   // The closed peer answers our bytes with a reset; wait for it before libcurl would close.
@@ -100,7 +103,7 @@ TEST(SendProbes, ARequestThePeerReadBeforeClosingIsNotProvenUnread) {
   SendProbes probes;
   TcpPair pair;
   SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
-  probes.watch(kOwner, pair.client_port());
+  probes.watch(kOwner, pair.client_port(), pair.server_port());
   ASSERT_EQ(::send(pair.client(), kRequest.data(), kRequest.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(kRequest.size()));
   EXPECT_EQ(pair.server_read(kRequest.size()), kRequest);  // read: it may have acted
@@ -110,12 +113,35 @@ TEST(SendProbes, ARequestThePeerReadBeforeClosingIsNotProvenUnread) {
   EXPECT_FALSE(probes.proven_unread(kOwner));
 }
 
+TEST(SendProbes, AConnectionIsNamedByBothPorts) {
+  SendProbes probes;
+  TcpPair pair;
+  SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
+  pair.close_server();
+  ASSERT_TRUE(pair.client_sees_peer_close());
+  // The same local port towards another peer is another connection: nothing is known of it.
+  EXPECT_TRUE(probes.watch(kOwner, pair.client_port(), pair.server_port() + 1));
+  SendProbes::close_socket(&probes, pair.client());
+  EXPECT_FALSE(probes.proven_unread(kOwner));
+}
+
+TEST(SendProbes, AConnectionThePeerClosedBeforeTheWriteIsNotWrittenTo) {
+  SendProbes probes;
+  TcpPair pair;
+  SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
+  EXPECT_TRUE(probes.watch(kOwner, pair.client_port(), pair.server_port()));
+  pair.close_server();
+  ASSERT_TRUE(pair.client_sees_peer_close());
+  EXPECT_FALSE(probes.watch(kOwner, pair.client_port(), pair.server_port()));
+  SendProbes::close_socket(&probes, pair.client());
+}
+
 TEST(SendProbes, AnUnknownOrForgottenRequestIsNeverProvenUnread) {
   SendProbes probes;
   EXPECT_FALSE(probes.proven_unread(kOwner));
   TcpPair pair;
   SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
-  probes.watch(kOwner, pair.client_port());
+  probes.watch(kOwner, pair.client_port(), pair.server_port());
   probes.forget(kOwner);
   EXPECT_FALSE(probes.proven_unread(kOwner));
   SendProbes::close_socket(&probes, pair.client());
@@ -127,7 +153,7 @@ TEST(SendProbes, APeerThatClosesRightAfterAnsweringTwiceStopsReuse) {
     EXPECT_FALSE(probes.peer_closes_after_answers()) << round;
     TcpPair pair;
     SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
-    probes.watch(kOwner, pair.client_port());
+    probes.watch(kOwner, pair.client_port(), pair.server_port());
     probes.answered(kOwner);
     probes.forget(kOwner);
     pair.close_server();
@@ -142,7 +168,7 @@ TEST(SendProbes, ConnectionsWeCloseOurselvesDoNotCount) {
   for (int round = 0; round < 3; ++round) {
     TcpPair pair;
     SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
-    probes.watch(kOwner, pair.client_port());
+    probes.watch(kOwner, pair.client_port(), pair.server_port());
     probes.answered(kOwner);
     probes.forget(kOwner);
     SendProbes::close_socket(&probes, pair.client());  // the peer still has it open

@@ -89,7 +89,7 @@ EasyRequest::~EasyRequest() {
   config_->send_probes.forget(this);
 }
 
-int EasyRequest::on_prereq(void* self, char*, char*, int, int local_port) {
+int EasyRequest::on_prereq(void* self, char*, char*, int remote_port, int local_port) {
   auto& request = *static_cast<EasyRequest*>(self);
   // A second call within one transfer is libcurl about to re-send on its own, on a fresh
   // connection, because the reused one closed before any answer ("Connection died, retrying a
@@ -100,7 +100,7 @@ int EasyRequest::on_prereq(void* self, char*, char*, int, int local_port) {
     ++request.sends_;
     return CURL_PREREQFUNC_ABORT;
   }
-  if (!request.config_->send_probes.watch(&request, local_port)) {
+  if (!request.config_->send_probes.watch(&request, local_port, remote_port)) {
     request.stale_connection_ = true;  // closed under our feet: send nothing, fail as unsent
     return CURL_PREREQFUNC_ABORT;
   }

@@ -38,7 +38,7 @@ class EasyRequest {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
   static int on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
-  static int on_prereq(void* self, char*, char*, int, int local_port);
+  static int on_prereq(void* self, char*, char*, int remote_port, int local_port);
 
   std::shared_ptr<const TransportConfig> config_;
   EasyHandle easy_;

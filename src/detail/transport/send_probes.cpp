@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <tuple>
+#include <utility>
+
 #if defined(__linux__)
 #include <linux/tcp.h>
 #endif
@@ -33,10 +36,7 @@ std::optional<SendProbes::Observation> observe(curl_socket_t socket) {
   return std::nullopt;
 }
 
-int local_port_of(curl_socket_t socket) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+int port_of(const sockaddr_storage& address) {
   if (address.ss_family == AF_INET) {
     return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
   }
@@ -46,15 +46,31 @@ int local_port_of(curl_socket_t socket) {
   return -1;
 }
 
+// The socket's (local, remote) ports: a connection is named by both, since two connections to
+// different addresses may share a local port.
+std::pair<int, int> ports_of(curl_socket_t socket) {
+  sockaddr_storage local{};
+  sockaddr_storage remote{};
+  socklen_t local_length = sizeof local;
+  socklen_t remote_length = sizeof remote;
+  if (getsockname(socket, reinterpret_cast<sockaddr*>(&local), &local_length) != 0 ||
+      getpeername(socket, reinterpret_cast<sockaddr*>(&remote), &remote_length) != 0) {
+    return {-1, -1};
+  }
+  return {port_of(local), port_of(remote)};
+}
+
 }  // namespace
 
-bool SendProbes::watch(const void* owner, int local_port) {
+bool SendProbes::watch(const void* owner, int local_port, int remote_port) {
   std::lock_guard lock(mutex_);
   Watch watch;
   bool open = true;
   for (auto& [socket, known] : sockets_) {
-    if (known.local_port == 0) known.local_port = local_port_of(socket);  // connected by now
-    if (known.local_port == local_port) {
+    if (known.local_port == 0) {
+      std::tie(known.local_port, known.remote_port) = ports_of(socket);  // connected by now
+    }
+    if (known.local_port == local_port && known.remote_port == remote_port) {
       watch.socket = socket;
       if (const auto now = observe(socket)) {
         watch.acked_before = now->acked;

@@ -26,11 +26,11 @@ namespace buildable::detail {
 /// on it.
 class SendProbes {
  public:
-  /// Starts watching, for the request `owner`, the connection whose local port is
-  /// `local_port` (replacing the owner's earlier watch). Returns false when the peer has
+  /// Starts watching, for the request `owner`, the connection between `local_port` and
+  /// `remote_port` (replacing the owner's earlier watch). Returns false when the peer has
   /// already closed that connection (its FIN or reset arrived after libcurl's own liveness
   /// check): nothing should be sent on it.
-  bool watch(const void* owner, int local_port);
+  bool watch(const void* owner, int local_port, int remote_port);
 
   /// True when the request `owner` watched is proven unread by the peer (see above). Forgets
   /// the watch.
@@ -75,6 +75,7 @@ class SendProbes {
 
   struct Socket {
     int local_port = 0;  // 0 until looked up
+    int remote_port = 0;
     std::optional<std::chrono::steady_clock::time_point> last_answer;
   };
 
