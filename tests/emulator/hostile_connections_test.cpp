@@ -559,6 +559,18 @@ TEST_F(HostileConnections, ExpectContinueWithoutSecretGets401Without100) {
 
 // --- 8. memory ---------------------------------------------------------------------------------
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t kSanitizerMemoryFactor = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr std::size_t kSanitizerMemoryFactor = 4;
+#else
+constexpr std::size_t kSanitizerMemoryFactor = 1;
+#endif
+#else
+constexpr std::size_t kSanitizerMemoryFactor = 1;
+#endif
+
 TEST_F(HostileConnections, MemoryStaysBoundedThroughChurnAndStorm) {
   EmulatorOptions options;
   options.keep_alive_timeout = 120s;
@@ -593,7 +605,8 @@ TEST_F(HostileConnections, MemoryStaysBoundedThroughChurnAndStorm) {
       "[ memory   ] RSS: baseline %.1f MiB, after 2000 opened+closed %.1f MiB, during "
       "storm %.1f MiB, after storm %.1f MiB\n",
       to_mib(baseline), to_mib(after_churn), to_mib(during_storm), to_mib(after_storm));
-  constexpr std::size_t kBound = 100 * 1000 * 1000;
+  // Sanitizers keep shadow memory and quarantines for every allocation and thread.
+  constexpr std::size_t kBound = 100 * 1000 * 1000 * kSanitizerMemoryFactor;
   EXPECT_LT(growth(baseline, after_churn), kBound);
   EXPECT_LT(growth(baseline, during_storm), kBound);
   EXPECT_LT(growth(baseline, after_storm), kBound);
