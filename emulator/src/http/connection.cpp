@@ -29,6 +29,8 @@ constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
 
 // What one read asks for while waiting for a request's first byte.
 constexpr std::size_t kFirstReadBytes = 16 * 1024;
+// How often a passed deadline cancels the read again until the read has ended.
+constexpr std::chrono::milliseconds kCancelRepeat{50};
 
 constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -145,9 +147,20 @@ void Connection::arm_deadline(std::chrono::seconds limit) {
   const std::uint64_t generation = ++deadline_generation_;
   deadline_.expires_after(limit);
   deadline_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    if (ec || generation != self->deadline_generation_) return;  // disarmed or re-armed
-    self->timed_out_ = true;
-    self->stream_.cancel();  // the read completes with operation_aborted
+    self->on_deadline(ec, generation);
+  });
+}
+
+void Connection::on_deadline(beast::error_code ec, std::uint64_t generation) {
+  if (ec || generation != deadline_generation_) return;  // disarmed or re-armed
+  timed_out_ = true;
+  stream_.cancel();  // the read completes with operation_aborted
+  // A cancel finds nothing when a read has completed but its handler has not run yet; Beast's
+  // composed read then starts another read that this cancel never saw. So it is repeated
+  // until the read ends and disarms the deadline.
+  deadline_.expires_after(kCancelRepeat);
+  deadline_.async_wait([self = shared_from_this(), generation](beast::error_code e) {
+    self->on_deadline(e, generation);
   });
 }
 

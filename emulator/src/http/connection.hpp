@@ -51,6 +51,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Starts the head's or body's deadline: when it passes, the read is cancelled and the
   /// request answered 408.
   void arm_deadline(std::chrono::seconds limit);
+  void on_deadline(boost::beast::error_code ec, std::uint64_t generation);
   void disarm_deadline();
   void on_head(boost::beast::error_code ec);
   void on_head_complete();
