@@ -37,6 +37,14 @@ std::future<EmitResult> Client::emit_async(std::string_view event, const nlohman
   return impl_->emit_async(event, payload);
 }
 
+void Client::flush() {
+  impl_->flush(std::nullopt);
+}
+
+bool Client::flush(std::chrono::milliseconds timeout) {
+  return impl_->flush(std::chrono::steady_clock::now() + timeout);
+}
+
 Subscription Client::on(std::string event, Handler handler, ListenOptions options) {
   return impl_->on(std::move(event), std::move(handler), std::move(options));
 }

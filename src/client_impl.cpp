@@ -35,9 +35,10 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
                                  : std::make_shared<EventLoop>(config_)),
       emitter_(
           options_.secret, options_.max_body_bytes,
+          {options_.max_pending_emits, options_.max_pending_bytes, options_.when_emit_queue_full},
           RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_),
                       std::make_shared<RetryBudget>()),
-          sync_, [this]() -> AsyncTransport& { return started_transport(); }, metrics_),
+          sync_, [this]() -> AsyncTransport& { return started_transport(); }, clock_, metrics_),
       pool_(options_.handler_threads, options_.max_outstanding_messages + kReportHeadroom,
             {[this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
                metrics_.handler_call(outcome.elapsed, outcome.failed);
@@ -78,6 +79,10 @@ EmitResult ClientImpl::emit(std::string_view event, const nlohmann::json& payloa
 std::future<EmitResult> ClientImpl::emit_async(std::string_view event,
                                                const nlohmann::json& payload) {
   return emitter_.emit_async(event, payload);
+}
+
+bool ClientImpl::flush(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  return emitter_.flush(deadline);
 }
 
 Subscription ClientImpl::on(std::string event, Handler handler, ListenOptions options) {

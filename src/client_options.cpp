@@ -116,6 +116,8 @@ void ClientOptions::validate() const {
   if (max_response_bytes != 0 && max_response_bytes < 1024) {
     reject("max_response_bytes", "must be 0 (sized to the largest page) or at least 1024");
   }
+  if (max_pending_emits < 1) reject("max_pending_emits", "must be at least 1");
+  if (max_pending_bytes < 1) reject("max_pending_bytes", "must be at least 1");
   validate_retry(retry);
   require_positive(poll_interval, "poll_interval");
   if (!(poll_jitter >= 0.0 && poll_jitter < 1.0)) reject("poll_jitter", "must be in [0, 1)");
@@ -139,6 +141,9 @@ std::ostream& operator<<(std::ostream& os, const ClientOptions& o) {
      << ", request_timeout=" << o.request_timeout.count() << "ms"
      << ", max_connections=" << o.max_connections
      << ", max_idle_connection_age=" << o.max_idle_connection_age.count() << "s"
+     << ", max_pending_emits=" << o.max_pending_emits
+     << ", max_pending_bytes=" << o.max_pending_bytes << ", when_emit_queue_full="
+     << (o.when_emit_queue_full == WhenEmitQueueFull::block ? "block" : "fail")
      << ", retry.max_attempts=" << o.retry.max_attempts
      << ", poll_interval=" << o.poll_interval.count() << "ms"
      << ", page_size=" << o.page_size << ", handler_threads=" << o.handler_threads

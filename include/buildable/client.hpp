@@ -10,6 +10,7 @@
 #include <buildable/message.hpp>
 #include <buildable/metrics.hpp>
 #include <buildable/subscription.hpp>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,7 +43,7 @@ class ClientImpl;
 /// @par Callbacks
 /// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,
 /// and no SDK lock is held while they run, so they may call any member of the client:
-/// - emit(), emit_async(), on(), subscriptions(), metrics(), options() and
+/// - emit(), emit_async(), flush(), on(), subscriptions(), metrics(), options() and
 ///   Subscription::status() work as from any other thread.
 /// - off() and off_all() remove at once and wait for the removed listeners' running handler
 ///   calls, except where that wait could never end: the calling handler itself, a handler
@@ -113,10 +114,25 @@ class Client {
     return emit(event, nlohmann::json(payload));
   }
 
-  /// Asynchronous emit(): returns at once; the future yields the result or the same
-  /// exceptions as emit(). Caller mistakes (every check of emit(), the payload's nesting depth
-  /// included) throw InvalidArgument right here, before anything is queued. All async emits
-  /// share the client's I/O thread; no thread is created per call.
+  /// Asynchronous emit(): returns once the emit is queued; the future yields the result or
+  /// the same exceptions as emit(). All async emits share the client's I/O thread; no thread
+  /// is created per call.
+  ///
+  /// @par Flow Control
+  /// At most ClientOptions::max_pending_emits emits, and max_pending_bytes of request bodies,
+  /// are pending (accepted, future not yet ready) at once. At a limit, the call waits for room
+  /// in arrival order (WhenEmitQueueFull::block, the default; close() ends the wait and the
+  /// future yields ClosedError) or throws QueueFullError
+  /// (WhenEmitQueueFull::fail). Each body is held once, shared by its attempts, so the memory
+  /// of the pending emits stays near max_pending_bytes. Metrics::pending_emits,
+  /// emit_queue_waits and emits_refused show the queue. Waiting blocks the calling thread, a
+  /// handler's included; the I/O thread that settles emits never runs user code, so the wait
+  /// always ends.
+  ///
+  /// @par Error Handling
+  /// Caller mistakes (every check of emit(), the payload's nesting depth included) throw
+  /// InvalidArgument right here, before anything is queued; so does QueueFullError. After
+  /// close() the future yields ClosedError.
   ///
   /// @par Idempotency
   /// Retried exactly like emit().
@@ -137,6 +153,17 @@ class Client {
   std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
     return emit_async(event, nlohmann::json(payload));
   }
+
+  /// Waits until every emit_async() call accepted before this one has settled: its future is
+  /// ready (succeeded, failed after its retries, or ended by close()). Emits accepted during
+  /// the wait are not waited for, so a steady stream from other threads cannot keep it
+  /// waiting. Returns at once when nothing is pending. Blocking emit() calls are not waited
+  /// for. Call it before close() to let queued emits finish: close() ends the ones still
+  /// pending with ClosedError (one already in flight may have reached the service).
+  void flush();
+  /// flush() that gives up after `timeout`. True when everything accepted before the call has
+  /// settled, false when the time ran out first.
+  bool flush(std::chrono::milliseconds timeout);
 
   /// Registers `handler` for `event` and starts polling for it.
   ///

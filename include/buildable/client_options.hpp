@@ -15,6 +15,16 @@ namespace buildable {
 /// The service's public endpoint, used when neither base_url nor BLD_EVENTS_BASE_URL is set.
 inline constexpr const char* kDefaultBaseUrl = "https://events.buildable.dev";
 
+/// What emit_async() does with an emit that would take the pending emits past
+/// ClientOptions::max_pending_emits or max_pending_bytes.
+enum class WhenEmitQueueFull {
+  /// The call waits, in arrival order, until enough pending emits have settled; close() ends
+  /// the wait (the returned future then yields ClosedError).
+  block,
+  /// The call throws QueueFullError at once; nothing is queued or sent.
+  fail,
+};
+
 /// Settings of a Client. Fill what you need; the rest keeps the documented default.
 /// Client's constructor calls validate(), so a misconfiguration fails there with a message
 /// saying what to fix.
@@ -67,6 +77,18 @@ struct ClientOptions {
   /// `2 * page_size * max_body_bytes + 1 MiB` (201 MiB with the defaults). An answer costs at
   /// most about twice its size in memory while it is received.
   std::size_t max_response_bytes = 0;
+
+  // --- Asynchronous emits (flow control) ------------------------------------------------
+  /// Most emit_async() calls pending at once. An emit is pending from the moment
+  /// emit_async() accepts it until its future is ready: queued, in flight, or waiting to
+  /// retry. Blocking emit() calls are not counted (each holds its caller's thread already).
+  std::size_t max_pending_emits = 1000;
+  /// Most request-body bytes of the pending emit_async() calls (each body is held once, shared
+  /// by its attempts). An emit larger than this on its own is accepted when nothing else is
+  /// pending.
+  std::size_t max_pending_bytes = 64 * 1024 * 1024;
+  /// What emit_async() does when either limit is reached.
+  WhenEmitQueueFull when_emit_queue_full = WhenEmitQueueFull::block;
 
   // --- Listening ------------------------------------------------------------------------
   /// Wait between two polls of an idle listener (a full page whose claims all succeeded is

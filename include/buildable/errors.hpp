@@ -146,6 +146,14 @@ class ProtocolError : public Error {
   using Error::Error;
 };
 
+/// emit_async() found the pending emits at ClientOptions::max_pending_emits or
+/// max_pending_bytes with ClientOptions::when_emit_queue_full set to `fail`. Nothing was queued
+/// or sent: the caller may retry later, drop the event, or slow down.
+class QueueFullError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// The client was closed before or while the call ran.
 class ClosedError : public Error {
  public:

@@ -70,10 +70,12 @@ bool ScriptedTransport::push_task_locked(Task task) {
   return true;
 }
 
-bool ScriptedTransport::submit(std::string path, std::string body, Completion done) {
+bool ScriptedTransport::submit(std::string path, buildable::detail::RequestBody body,
+                               Completion done) {
   Request request;
   request.path = std::move(path);
-  request.body = nlohmann::json::parse(body, nullptr, false);
+  request.body = nlohmann::json::parse(*body, nullptr, false);
+  request.bytes = std::move(body);
   Rule rule;
   {
     std::lock_guard lock(mutex_);

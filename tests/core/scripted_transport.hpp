@@ -45,6 +45,7 @@ struct Request {
   std::uint64_t id = 0;
   std::string path;
   nlohmann::json body;
+  buildable::detail::RequestBody bytes;  ///< the buffer the SDK handed over, as it is
 };
 
 /// Answers for scripts.
@@ -85,7 +86,7 @@ class ScriptedTransport final : public buildable::detail::AsyncTransport {
 
   bool start() override;
   void stop() override;
-  bool submit(std::string path, std::string body, Completion done) override;
+  bool submit(std::string path, buildable::detail::RequestBody body, Completion done) override;
   bool post(Task task) override;
   bool post_at(TimePoint when, Task task) override;
 

@@ -33,11 +33,12 @@ class EmitterBodyTest : public ::testing::Test {
         transport_(buildable::detail::TransportConfig::from_options(options_)),
         emitter_(
             options_.secret, options_.max_body_bytes,
+            {options_.max_pending_emits, options_.max_pending_bytes, options_.when_emit_queue_full},
             buildable::detail::RetryPolicy(options_.retry), transport_,
             []() -> buildable::detail::AsyncTransport& {
               throw std::logic_error("make_body must not start the I/O loop");
             },
-            metrics_) {}
+            buildable::detail::system_clock_source(), metrics_) {}
 
   static buildable::ClientOptions make_options(std::size_t max_body_bytes) {
     buildable::ClientOptions options;

@@ -14,8 +14,8 @@ namespace {
 
 using std::chrono::steady_clock;
 
-std::chrono::milliseconds since(steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start);
+std::chrono::milliseconds since(steady_clock::time_point start, steady_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
 }
 
 void validate_event_name(std::string_view event) {
@@ -29,41 +29,53 @@ void validate_event_name(std::string_view event) {
 
 }  // namespace
 
-/// One asynchronous emit across its attempts. If it is dropped unsettled (the client closed
-/// while it was queued or waiting to retry), its future reports ClosedError.
+/// One asynchronous emit across its attempts, holding its room among the pending emits
+/// until its future is ready. If it is dropped unsettled (the client closed while it was
+/// queued or waiting to retry), its future reports ClosedError.
 struct Emitter::AsyncEmit {
-  explicit AsyncEmit(MetricsRecorder& recorder) : metrics(recorder) {}
+  AsyncEmit(MetricsRecorder& recorder, PendingEmits& pending_emits, RequestBody request_body,
+            PendingEmits::Ticket room)
+      : metrics(recorder), pending(pending_emits), body(std::move(request_body)), ticket(room) {}
 
   MetricsRecorder& metrics;
+  PendingEmits& pending;
   std::promise<EmitResult> promise;
-  std::string body;
+  const RequestBody body;  // shared with the transport by every attempt: one copy
+  const PendingEmits::Ticket ticket;
   int attempts = 0;
-  steady_clock::time_point started = steady_clock::now();
+  steady_clock::time_point started;
   bool settled = false;
 
   ~AsyncEmit() {
-    if (settled) return;
-    promise.set_exception(std::make_exception_ptr(ClosedError()));
-    MetricsRecorder::add(metrics.emit_failures);
+    if (!settled) fail(std::make_exception_ptr(ClosedError()));
   }
+  // Counted first and settled last, so that once flush() returns the future is ready and the
+  // metrics include it.
   void succeed(EmitResult result) {
     settled = true;
+    MetricsRecorder::add(metrics.emits);
     promise.set_value(std::move(result));
+    pending.settle(ticket, body->size());
   }
   void fail(std::exception_ptr error) {
     settled = true;
+    MetricsRecorder::add(metrics.emit_failures);
     promise.set_exception(std::move(error));
+    pending.settle(ticket, body->size());
   }
 };
 
-Emitter::Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-                 SyncTransport& transport, std::function<AsyncTransport&()> loop,
+Emitter::Emitter(std::string secret, std::size_t max_body_bytes, PendingEmits::Limits limits,
+                 RetryPolicy policy, SyncTransport& transport,
+                 std::function<AsyncTransport&()> loop, std::shared_ptr<const Clock> clock,
                  MetricsRecorder& metrics)
     : secret_(std::move(secret)),
       max_body_bytes_(max_body_bytes),
+      pending_(limits, metrics),
       policy_(std::move(policy)),
       transport_(transport),
       loop_(std::move(loop)),
+      clock_(std::move(clock)),
       metrics_(metrics) {}
 
 std::string Emitter::make_body(std::string_view event, const nlohmann::json& payload) const {
@@ -100,9 +112,9 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
 }
 
 EmitResult Emitter::emit(std::string_view event, const nlohmann::json& payload) {
-  std::string body = make_body(event, payload);
+  const RequestBody body = share_body(make_body(event, payload));
   try {
-    EmitResult result = send(std::move(body));
+    EmitResult result = send(body);
     MetricsRecorder::add(metrics_.emits);
     return result;
   } catch (...) {
@@ -111,18 +123,17 @@ EmitResult Emitter::emit(std::string_view event, const nlohmann::json& payload) 
   }
 }
 
-EmitResult Emitter::send(std::string body) {
+EmitResult Emitter::send(const RequestBody& body) {
   if (closed()) throw ClosedError();
   const auto started = steady_clock::now();
   for (int attempt = 1;; ++attempt) {
-    // Keep the body for a possible retry only when one can happen.
-    HttpResponse response = transport_.perform(
-        "/emit", attempt < policy_.options().max_attempts ? body : std::move(body));
+    HttpResponse response = transport_.perform("/emit", body);
     if (response.ok()) {
       policy_.on_success();
       return EmitResult{parse_emit_key(response.body, secret_), attempt};
     }
-    const auto wait = policy_.next_delay(RequestKind::emit, response, attempt, since(started));
+    const auto wait = policy_.next_delay(RequestKind::emit, response, attempt,
+                                         since(started, steady_clock::now()));
     if (!wait) std::rethrow_exception(failure_exception(response, secret_));
     MetricsRecorder::add(metrics_.retries);
     std::unique_lock lock(mutex_);
@@ -131,19 +142,28 @@ EmitResult Emitter::send(std::string body) {
 }
 
 std::future<EmitResult> Emitter::emit_async(std::string_view event, const nlohmann::json& payload) {
-  auto operation = std::make_shared<AsyncEmit>(metrics_);
-  operation->body = make_body(event, payload);
+  RequestBody body = share_body(make_body(event, payload));
+  const auto ticket = pending_.admit(body->size());  // may wait for room, or throw
+  if (!ticket) {
+    std::promise<EmitResult> closed;
+    closed.set_exception(std::make_exception_ptr(ClosedError()));
+    MetricsRecorder::add(metrics_.emit_failures);
+    return closed.get_future();
+  }
+  auto operation = std::make_shared<AsyncEmit>(metrics_, pending_, std::move(body), *ticket);
+  operation->started = clock_->now();
   auto future = operation->promise.get_future();
   if (!closed()) attempt(operation);
   return future;  // when not attempted, dropping `operation` settles it with ClosedError
 }
 
+bool Emitter::flush(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  return pending_.flush(deadline);
+}
+
 void Emitter::attempt(const std::shared_ptr<AsyncEmit>& operation) {
   ++operation->attempts;
-  std::string body = operation->attempts < policy_.options().max_attempts
-                         ? operation->body
-                         : std::move(operation->body);
-  loop_().submit("/emit", std::move(body), [this, operation](HttpResponse&& response) {
+  loop_().submit("/emit", operation->body, [this, operation](HttpResponse&& response) {
     complete(operation, std::move(response));
   });
 }
@@ -153,23 +173,20 @@ void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse
     if (response.ok()) {
       policy_.on_success();
       operation->succeed(EmitResult{parse_emit_key(response.body, secret_), operation->attempts});
-      MetricsRecorder::add(metrics_.emits);
       return;
     }
     const auto wait = policy_.next_delay(RequestKind::emit, response, operation->attempts,
-                                         since(operation->started));
+                                         since(operation->started, clock_->now()));
     if (!wait || closed()) {
       // A retry cut short by close() ends as ClosedError, as it does for emit().
       operation->fail(wait ? std::make_exception_ptr(ClosedError())
                            : failure_exception(response, secret_));
-      MetricsRecorder::add(metrics_.emit_failures);
       return;
     }
     MetricsRecorder::add(metrics_.retries);
-    loop_().post_at(steady_clock::now() + *wait, [this, operation] { attempt(operation); });
+    loop_().post_at(clock_->now() + *wait, [this, operation] { attempt(operation); });
   } catch (...) {
     operation->fail(std::current_exception());
-    MetricsRecorder::add(metrics_.emit_failures);
   }
 }
 
@@ -179,6 +196,7 @@ void Emitter::close() {
     closed_ = true;
   }
   closed_changed_.notify_all();
+  pending_.close();
 }
 
 bool Emitter::closed() const {

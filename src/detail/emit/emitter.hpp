@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "detail/emit/pending_emits.hpp"
 #include "detail/retry/retry_policy.hpp"
+#include "detail/support/clock.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/async_transport.hpp"
 #include "detail/transport/sync_transport.hpp"
@@ -21,34 +23,41 @@ namespace buildable::detail {
 /// POST /emit, blocking or asynchronous, with the client's retry policy.
 class Emitter {
  public:
-  /// `loop` returns the client's started I/O thread (started lazily on first use).
-  Emitter(std::string secret, std::size_t max_body_bytes, RetryPolicy policy,
-          SyncTransport& transport, std::function<AsyncTransport&()> loop,
-          MetricsRecorder& metrics);
+  /// `loop` returns the client's started I/O thread (started lazily on first use); async
+  /// retries are timed on `clock`, the one the loop's timers run on.
+  Emitter(std::string secret, std::size_t max_body_bytes, PendingEmits::Limits limits,
+          RetryPolicy policy, SyncTransport& transport, std::function<AsyncTransport&()> loop,
+          std::shared_ptr<const Clock> clock, MetricsRecorder& metrics);
 
   /// Validates the arguments (event name, an object payload nested at most kMaxSentJsonDepth
   /// levels, the body size) and serialises the request body. Throws InvalidArgument.
   std::string make_body(std::string_view event, const nlohmann::json& payload) const;
 
   EmitResult emit(std::string_view event, const nlohmann::json& payload);
+  /// Throws InvalidArgument, or QueueFullError when the pending emits are at a limit and the
+  /// policy is to fail.
   std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+  /// Waits for the emit_async() calls accepted before it (see PendingEmits::flush()).
+  bool flush(std::optional<std::chrono::steady_clock::time_point> deadline);
 
-  /// Wakes blocking calls that wait between retries; they and later calls fail with
-  /// ClosedError.
+  /// Wakes blocking calls that wait between retries or for room; they and later calls fail
+  /// with ClosedError.
   void close();
 
  private:
   struct AsyncEmit;
-  EmitResult send(std::string body);
+  EmitResult send(const RequestBody& body);
   void attempt(const std::shared_ptr<AsyncEmit>& operation);
   void complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response);
   bool closed() const;
 
   std::string secret_;
   std::size_t max_body_bytes_;
+  PendingEmits pending_;
   RetryPolicy policy_;
   SyncTransport& transport_;
   std::function<AsyncTransport&()> loop_;
+  std::shared_ptr<const Clock> clock_;
   MetricsRecorder& metrics_;
 
   mutable std::mutex mutex_;

@@ -90,7 +90,7 @@ void Poller::poll(const ListenerPtr& listener) {
   }
   listener->polling = true;
   ++listener->schedule_generation;  // a pending timer for this listener is now stale
-  const bool sent = transport_.submit("/query", make_query_body(listener->query, asked),
+  const bool sent = transport_.submit("/query", share_body(make_query_body(listener->query, asked)),
                                       [this, listener, asked](HttpResponse&& response) {
                                         on_query(listener, asked, std::move(response));
                                       });
@@ -175,7 +175,8 @@ void Poller::claim_rows(const std::shared_ptr<Page>& page) {
     const bool sent =
         !stopped_ &&
         transport_.submit(
-            "/init", make_claim_body(message.key, listener->query.tx_key, listener->query.event),
+            "/init",
+            share_body(make_claim_body(message.key, listener->query.tx_key, listener->query.event)),
             [this, page, i](HttpResponse&& claim) { on_claim(page, i, std::move(claim)); });
     if (sent) continue;
     // Closing: the remaining rows are never claimed, so nothing is lost by skipping them.

@@ -13,7 +13,7 @@ namespace buildable::detail {
 struct ResultRecorder::Job {
   ListenerPtr listener;
   std::string key;
-  std::string body;
+  RequestBody body;
   int attempts = 0;
   std::chrono::steady_clock::time_point started;
 };
@@ -54,16 +54,17 @@ void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
                  std::to_string(kMaxSentJsonDepth) + " levels";
   } else {
     try {
-      job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event,
-                                   outcome.output, outcome.failed);
+      job->body =
+          share_body(make_record_body(message.key, listener->query.tx_key, listener->query.event,
+                                      outcome.output, outcome.failed));
     } catch (const std::exception& e) {
       unsendable = std::string("the handler's output is not valid JSON: ") + e.what();
     }
   }
   if (!unsendable.empty()) {
     pool_.report({ListenerError::Kind::handler, listener->identity, message.key, unsendable});
-    job->body = make_record_body(message.key, listener->query.tx_key, listener->query.event,
-                                 unsendable, /*failed=*/true);
+    job->body = share_body(make_record_body(message.key, listener->query.tx_key,
+                                            listener->query.event, unsendable, /*failed=*/true));
   }
   {
     std::lock_guard lock(mutex_);

@@ -18,6 +18,9 @@ Metrics MetricsRecorder::snapshot() const noexcept {
   m.emits = read(emits);
   m.emit_failures = read(emit_failures);
   m.retries = read(retries);
+  m.pending_emits = read(pending_emits);
+  m.emit_queue_waits = read(emit_queue_waits);
+  m.emits_refused = read(emits_refused);
   m.polls = read(polls);
   m.poll_failures = read(poll_failures);
   m.claims_lost = read(claims_lost);

@@ -20,11 +20,16 @@ class MetricsRecorder {
   void set_outstanding(std::uint64_t count) noexcept {
     outstanding_messages.store(count, std::memory_order_relaxed);
   }
+  void set_pending_emits(std::uint64_t count) noexcept {
+    pending_emits.store(count, std::memory_order_relaxed);
+  }
   Metrics snapshot() const noexcept;
 
   Counter emits{0};
   Counter emit_failures{0};
   Counter retries{0};
+  Counter emit_queue_waits{0};
+  Counter emits_refused{0};
   Counter polls{0};
   Counter poll_failures{0};
   Counter claims_lost{0};
@@ -37,6 +42,7 @@ class MetricsRecorder {
   Counter messages_dispatched{0};
   Counter handler_failures{0};
   Counter outstanding_messages{0};
+  Counter pending_emits{0};
   std::atomic<std::int64_t> handler_ns_total{0};
   std::atomic<std::int64_t> handler_ns_max{0};
 };

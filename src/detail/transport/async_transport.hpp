@@ -5,6 +5,7 @@
 #include <string>
 
 #include "detail/transport/http_response.hpp"
+#include "detail/transport/request_body.hpp"
 
 namespace buildable::detail {
 
@@ -33,7 +34,7 @@ class AsyncTransport {
   /// Idempotent.
   virtual void stop() = 0;
   /// Queues a POST of `body` to `path`. Returns false (and never calls `done`) once stopped.
-  virtual bool submit(std::string path, std::string body, Completion done) = 0;
+  virtual bool submit(std::string path, RequestBody body, Completion done) = 0;
   /// Runs `task` on the I/O thread soon. Returns false once stopped.
   virtual bool post(Task task) = 0;
   /// Runs `task` on the I/O thread once the client's Clock reaches `when`. Returns false once

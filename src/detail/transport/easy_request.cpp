@@ -57,7 +57,7 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_PRIVATE, this);
 }
 
-void EasyRequest::prepare(std::string_view path, std::string body) {
+void EasyRequest::prepare(std::string_view path, RequestBody body) {
   if (path != path_) {
     path_.assign(path);
     const std::string url = config_->base_url + path_;
@@ -65,8 +65,9 @@ void EasyRequest::prepare(std::string_view path, std::string body) {
   }
   // Sent from this buffer (libcurl does not copy it) in the same write as the headers.
   body_ = std::move(body);
-  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
-  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_.data());
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(body_->size()));
+  curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_->data());
   sends_ = 0;
   config_->send_probes.forget(this);
   // A peer that closes connections right after answering makes every reuse a race.

@@ -6,6 +6,7 @@
 
 #include "detail/transport/curl_handles.hpp"
 #include "detail/transport/http_response.hpp"
+#include "detail/transport/request_body.hpp"
 #include "detail/transport/transport_config.hpp"
 
 namespace buildable::detail {
@@ -20,11 +21,11 @@ class EasyRequest {
   EasyRequest(const EasyRequest&) = delete;
   EasyRequest& operator=(const EasyRequest&) = delete;
 
-  /// Readies a POST of `body` to `path` (e.g. "/emit"). The body is moved in and kept alive
-  /// until the next prepare(). When a reused connection dies before any answer, libcurl
+  /// Readies a POST of `body` to `path` (e.g. "/emit"). The body is shared, not copied, and
+  /// kept alive until the next prepare(). When a reused connection dies before any answer, libcurl
   /// re-sends on a fresh one only if the peer provably never read the request (see
   /// SendProbes); otherwise the transfer fails (CURLE_GOT_NOTHING, maybe_sent).
-  void prepare(std::string_view path, std::string body);
+  void prepare(std::string_view path, RequestBody body);
 
   /// Performs the prepared request on the calling thread.
   HttpResponse perform();
@@ -43,7 +44,7 @@ class EasyRequest {
   std::shared_ptr<const TransportConfig> config_;
   EasyHandle easy_;
   std::string path_;
-  std::string body_;
+  RequestBody body_;
   int sends_ = 0;  // times libcurl was about to send the current request (see on_prereq)
   std::string response_body_;
   bool answer_too_large_ = false;  // on_body() refused the answer (max_response_bytes)

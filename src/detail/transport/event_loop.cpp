@@ -67,7 +67,7 @@ void EventLoop::stop() {
   incoming_timers_.clear();
 }
 
-bool EventLoop::submit(std::string path, std::string body, Completion done) {
+bool EventLoop::submit(std::string path, RequestBody body, Completion done) {
   bool idle = false;
   {
     std::lock_guard lock(mutex_);

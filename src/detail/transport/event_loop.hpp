@@ -41,7 +41,7 @@ class EventLoop final : public AsyncTransport {
   /// requests not started yet the same way (maybe_sent false), drops pending tasks and
   /// timers, and joins the thread. Idempotent. Must not be called on the loop thread.
   void stop() override;
-  bool submit(std::string path, std::string body, Completion done) override;
+  bool submit(std::string path, RequestBody body, Completion done) override;
   bool post(Task task) override;
   bool post_at(Clock::time_point when, Task task) override;
 
@@ -50,7 +50,7 @@ class EventLoop final : public AsyncTransport {
  private:
   struct PendingRequest {
     std::string path;
-    std::string body;
+    RequestBody body;
     Completion done;
   };
   struct Transfer {

@@ -7,7 +7,7 @@ namespace buildable::detail {
 SyncTransport::SyncTransport(std::shared_ptr<const TransportConfig> config)
     : config_(std::move(config)) {}
 
-HttpResponse SyncTransport::perform(std::string_view path, std::string body) {
+HttpResponse SyncTransport::perform(std::string_view path, RequestBody body) {
   // The handle goes back to the pool on every path, exceptions included.
   struct Lease {
     SyncTransport& owner;

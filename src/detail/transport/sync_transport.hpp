@@ -9,6 +9,7 @@
 
 #include "detail/transport/easy_request.hpp"
 #include "detail/transport/http_response.hpp"
+#include "detail/transport/request_body.hpp"
 #include "detail/transport/transport_config.hpp"
 
 namespace buildable::detail {
@@ -20,7 +21,7 @@ class SyncTransport {
  public:
   explicit SyncTransport(std::shared_ptr<const TransportConfig> config);
 
-  HttpResponse perform(std::string_view path, std::string body);
+  HttpResponse perform(std::string_view path, RequestBody body);
 
  private:
   std::unique_ptr<EasyRequest> acquire();

@@ -1,0 +1,233 @@
+// Flow control of emit_async() (ClientOptions::max_pending_emits, max_pending_bytes,
+// when_emit_queue_full) and flush(), over the scripted transport: /emit requests are held
+// until the test answers them, so "pending" is exactly what the test says it is.
+#include <future>
+#include <string>
+#include <thread>
+
+#include "core_fixture.hpp"
+#include "detail/emit/pending_emits.hpp"
+
+namespace core_test {
+namespace {
+
+using buildable::ClosedError;
+using buildable::EmitResult;
+using buildable::QueueFullError;
+using buildable::WhenEmitQueueFull;
+using nlohmann::json;
+
+/// What `call` threw as QueueFullError, or nothing when it returned.
+template <class F>
+std::optional<std::string> refusal(F&& call) {
+  try {
+    call();
+  } catch (const QueueFullError& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+buildable::detail::HttpResponse emitted(const std::string& key) {
+  return answer_json(200, {{"status", "success"}, {"key", key}});
+}
+
+class EmitFlowControl : public CoreTest {
+ protected:
+  buildable::ClientOptions limited(std::size_t max_emits, WhenEmitQueueFull when_full) {
+    auto o = options();
+    o.max_pending_emits = max_emits;
+    o.when_emit_queue_full = when_full;
+    o.retry.max_attempts = 1;
+    return o;
+  }
+  /// Answers the held /emit requests, oldest first, with keys "k<id>".
+  void answer_held(std::size_t n) {
+    auto held = transport_->held("/emit");
+    ASSERT_GE(held.size(), n);
+    for (std::size_t i = 0; i < n; ++i)
+      transport_->answer(held[i].id, emitted("k" + std::to_string(held[i].id)));
+  }
+  /// A payload whose /emit body is `bytes` long.
+  static json payload_of_body(std::size_t bytes) {
+    const std::string frame = R"({"event":"e","payload":{"p":""}})";
+    return {{"p", std::string(bytes - frame.size(), 'x')}};
+  }
+};
+
+TEST_F(EmitFlowControl, FailPolicyRefusesPastThePendingCountAndSendsNothing) {
+  auto client = make(limited(3, WhenEmitQueueFull::fail));
+  std::vector<std::future<EmitResult>> accepted;
+  for (int i = 0; i < 3; ++i)
+    accepted.push_back(client->emit_async("e", {{"i", i}}));
+  ASSERT_TRUE(transport_->wait_held("/emit", 3));
+
+  const auto refused = refusal([&] { (void)client->emit_async("e", {{"i", 3}}); });
+  ASSERT_TRUE(refused);
+  EXPECT_NE(std::string(*refused).find("max_pending_emits is 3"), std::string::npos) << *refused;
+  EXPECT_EQ(transport_->sent("/emit").size(), 3u) << "a refused emit must not be sent";
+  EXPECT_EQ(client->metrics().emits_refused, 1u);
+  EXPECT_EQ(client->metrics().emit_failures, 0u) << "a refusal is not a failed emit";
+  EXPECT_EQ(client->metrics().pending_emits, 3u);
+
+  // Room again once one settles (its future is ready before the room is given back).
+  answer_held(1);
+  EXPECT_EQ(accepted[0].get().key, "k1");
+  ASSERT_TRUE(eventually([&] { return client->metrics().pending_emits == 2; }));
+  auto fourth = client->emit_async("e", {{"i", 3}});
+  ASSERT_TRUE(transport_->wait_sent("/emit", 4));
+  answer_held(3);
+  EXPECT_FALSE(fourth.get().key.empty());
+}
+
+TEST_F(EmitFlowControl, FailPolicyRefusesPastThePendingBytes) {
+  auto o = limited(100, WhenEmitQueueFull::fail);
+  o.max_pending_bytes = 1000;
+  auto client = make(o);
+  auto first = client->emit_async("e", payload_of_body(400));
+  auto second = client->emit_async("e", payload_of_body(400));
+  const auto refused = refusal([&] { (void)client->emit_async("e", payload_of_body(400)); });
+  ASSERT_TRUE(refused);
+  EXPECT_NE(std::string(*refused).find("max_pending_bytes (1000)"), std::string::npos) << *refused;
+  // A smaller one still fits beside the two.
+  auto small = client->emit_async("e", payload_of_body(200));
+  ASSERT_TRUE(transport_->wait_held("/emit", 3));
+  EXPECT_EQ(transport_->sent("/emit").size(), 3u);
+  answer_held(3);
+  EXPECT_EQ(first.get().key, "k1");
+  EXPECT_EQ(small.get().key, "k3");
+}
+
+TEST_F(EmitFlowControl, AnEmitLargerThanTheByteLimitGoesWhenNothingElseIsPending) {
+  auto o = limited(100, WhenEmitQueueFull::fail);
+  o.max_pending_bytes = 100;
+  auto client = make(o);
+  auto big = client->emit_async("e", payload_of_body(500));
+  ASSERT_TRUE(transport_->wait_held("/emit", 1));
+  EXPECT_THROW((void)client->emit_async("e", payload_of_body(50)), QueueFullError)
+      << "nothing fits beside an emit already over the limit";
+  answer_held(1);
+  EXPECT_EQ(big.get().key, "k1");
+}
+
+TEST_F(EmitFlowControl, BlockPolicyWaitsForRoomAndGoesOnWhenAnEmitSettles) {
+  auto client = make(limited(2, WhenEmitQueueFull::block));
+  auto first = client->emit_async("e", {{"i", 0}});
+  auto second = client->emit_async("e", {{"i", 1}});
+  ASSERT_TRUE(transport_->wait_held("/emit", 2));
+
+  auto third = std::async(std::launch::async, [&] { return client->emit_async("e", {{"i", 2}}); });
+  ASSERT_TRUE(eventually([&] { return client->metrics().emit_queue_waits == 1; }));
+  // Counted as waiting and no room has been given back: the call cannot have returned.
+  EXPECT_EQ(third.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(transport_->sent("/emit").size(), 2u);
+
+  answer_held(1);
+  auto third_result = third.get();  // the call returns once there is room
+  ASSERT_TRUE(transport_->wait_sent("/emit", 3));
+  EXPECT_EQ(transport_->sent("/emit").back().body["payload"]["i"], 2);
+  answer_held(2);
+  EXPECT_EQ(third_result.get().key, "k3");
+  EXPECT_EQ(client->metrics().emits_refused, 0u);
+}
+
+TEST_F(EmitFlowControl, WaitingCallersGetRoomInArrivalOrder) {
+  auto client = make(limited(1, WhenEmitQueueFull::block));
+  auto first = client->emit_async("e", {{"who", "first"}});
+  ASSERT_TRUE(transport_->wait_held("/emit", 1));
+  auto a = std::async(std::launch::async, [&] { return client->emit_async("e", {{"who", "a"}}); });
+  ASSERT_TRUE(eventually([&] { return client->metrics().emit_queue_waits == 1; }));
+  auto b = std::async(std::launch::async, [&] { return client->emit_async("e", {{"who", "b"}}); });
+  ASSERT_TRUE(eventually([&] { return client->metrics().emit_queue_waits == 2; }));
+
+  answer_held(1);
+  auto a_result = a.get();
+  ASSERT_TRUE(transport_->wait_sent("/emit", 2));
+  EXPECT_EQ(transport_->sent("/emit")[1].body["payload"]["who"], "a");
+  EXPECT_EQ(b.wait_for(0s), std::future_status::timeout) << "one pending emit at most";
+
+  answer_held(1);
+  auto b_result = b.get();
+  ASSERT_TRUE(transport_->wait_sent("/emit", 3));
+  EXPECT_EQ(transport_->sent("/emit")[2].body["payload"]["who"], "b");
+  answer_held(1);
+  EXPECT_EQ(a_result.get().key, "k2");
+  EXPECT_EQ(b_result.get().key, "k3");
+}
+
+TEST_F(EmitFlowControl, CloseEndsAWaitForRoomWithClosedError) {
+  auto client = make(limited(1, WhenEmitQueueFull::block));
+  auto first = client->emit_async("e", {{"i", 0}});
+  ASSERT_TRUE(transport_->wait_held("/emit", 1));
+  auto waiting = std::async(std::launch::async, [&] {
+    return client->emit_async("e", {{"i", 1}});
+  });
+  ASSERT_TRUE(eventually([&] { return client->metrics().emit_queue_waits == 1; }));
+
+  client->close();
+  auto result = waiting.get();
+  EXPECT_THROW(result.get(), ClosedError);
+  EXPECT_THROW(first.get(), ClosedError) << "close() ends the emit still in flight";
+  EXPECT_EQ(transport_->sent("/emit").size(), 1u) << "the waiting emit was never sent";
+  EXPECT_EQ(client->metrics().pending_emits, 0u);
+}
+
+TEST_F(EmitFlowControl, FlushWaitsUntilEveryAcceptedEmitHasSettled) {
+  auto client = make(limited(10, WhenEmitQueueFull::block));
+  EXPECT_TRUE(client->flush(0ms)) << "nothing pending: at once";
+  auto first = client->emit_async("e", {{"i", 0}});
+  auto second = client->emit_async("e", {{"i", 1}});
+  ASSERT_TRUE(transport_->wait_held("/emit", 2));
+  EXPECT_FALSE(client->flush(0ms));
+
+  auto flushed = std::async(std::launch::async, [&] { client->flush(); });
+  answer_held(1);
+  EXPECT_EQ(flushed.wait_for(0s), std::future_status::timeout) << "one emit is still held";
+  transport_->answer(transport_->held("/emit").at(0).id, answer_status(400));
+  flushed.get();
+  // Settled means ready: a success and a failure alike.
+  EXPECT_EQ(first.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(second.wait_for(0s), std::future_status::ready);
+  EXPECT_THROW(second.get(), buildable::HttpError);
+  EXPECT_EQ(client->metrics().pending_emits, 0u);
+}
+
+TEST_F(EmitFlowControl, EveryAttemptSendsTheSameBodyBuffer) {
+  auto o = limited(10, WhenEmitQueueFull::block);
+  o.retry.max_attempts = 3;
+  o.retry.initial_backoff = 10ms;
+  auto client = make(o);
+  auto result = client->emit_async("e", payload_of_body(4096));
+  ASSERT_TRUE(transport_->wait_held("/emit", 1));
+  transport_->answer(transport_->held("/emit").at(0).id, answer_status(503));
+  transport_->settle();     // the answer is handled and the retry's timer set
+  transport_->advance(1s);  // past the backoff: the retry is sent
+  ASSERT_TRUE(transport_->wait_held("/emit", 1));
+  const auto sent = transport_->sent("/emit");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].bytes.get(), sent[1].bytes.get()) << "a retry must not copy the body";
+  EXPECT_EQ(sent[0].bytes->size(), 4096u);
+  answer_held(1);
+  EXPECT_EQ(result.get().attempts, 2);
+}
+
+// flush() waits for what was accepted before it, not for what comes later: driven on the
+// class itself, where the test can see that flush() is waiting.
+TEST(PendingEmits, FlushDoesNotWaitForEmitsAcceptedAfterItStarted) {
+  buildable::detail::MetricsRecorder metrics;
+  buildable::detail::PendingEmits pending({10, 1000, WhenEmitQueueFull::block}, metrics);
+  const auto before = pending.admit(10);
+  ASSERT_TRUE(before);
+  auto flushed = std::async(std::launch::async, [&] { return pending.flush(std::nullopt); });
+  ASSERT_TRUE(buildable::testing::wait_until([&] { return pending.waiting_flushes() == 1; }, 10s));
+  const auto after = pending.admit(10);
+  ASSERT_TRUE(after);
+  pending.settle(*before, 10);
+  EXPECT_TRUE(flushed.get());
+  EXPECT_FALSE(pending.flush(std::chrono::steady_clock::now())) << "the later one is pending";
+  pending.settle(*after, 10);
+  EXPECT_TRUE(pending.flush(std::chrono::steady_clock::now()));
+}
+
+}  // namespace
+}  // namespace core_test
