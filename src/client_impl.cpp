@@ -28,7 +28,8 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
       config_(TransportConfig::from_options(options_)),
       clock_(seams.clock ? std::move(seams.clock) : system_clock_source()),
       jitter_(seams.jitter ? std::move(seams.jitter) : default_jitter()),
-      logger_(options_.logger),
+      logger_(options_.logger, options_.log_level),
+      tracer_(logger_, config_, options_.secret),
       reporter_(options_.on_error, logger_, options_.secret),
       sync_(config_),
       transport_(seams.transport ? std::move(seams.transport)
@@ -38,7 +39,8 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
           {options_.max_pending_emits, options_.max_pending_bytes, options_.when_emit_queue_full},
           RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_),
                       std::make_shared<RetryBudget>()),
-          sync_, [this]() -> AsyncTransport& { return started_transport(); }, clock_, metrics_),
+          sync_, [this]() -> AsyncTransport& { return started_transport(); }, clock_, metrics_,
+          tracer_),
       pool_(options_.handler_threads, options_.max_outstanding_messages + kReportHeadroom,
             {[this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
                metrics_.handler_call(outcome.elapsed, outcome.failed);
@@ -48,16 +50,20 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
                poller_.abandon(listener, std::move(messages));
              },
              [this](const ListenerError& error) { reporter_.deliver(error); },
-             [this] { MetricsRecorder::add(metrics_.reports_dropped); }}),
+             [this] { MetricsRecorder::add(metrics_.reports_dropped); },
+             [this](LogLevel level, const std::string& line) { logger_.log(level, line); }}),
       poller_(
           poller_settings(options_), *transport_, clock_, pool_,
           [this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
             recorder_.record(listener, message, std::move(outcome));
           },
-          metrics_, jitter_),
+          metrics_, jitter_, tracer_),
       recorder_(*transport_, clock_, RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_)),
-                pool_, reporter_, metrics_,
-                [this](const ListenerPtr& listener) { poller_.settled(listener); }) {}
+                pool_, reporter_, metrics_, tracer_,
+                [this](const ListenerPtr& listener) { poller_.settled(listener); }) {
+  tracer_.set_defer(
+      [this](LogLevel level, std::string line) { pool_.log(level, std::move(line)); });
+}
 
 ClientImpl::~ClientImpl() {
   close();
@@ -68,7 +74,11 @@ Client ClientImpl::make_client(ClientOptions options, ClientSeams seams) {
 }
 
 AsyncTransport& ClientImpl::started_transport() {
-  transport_->start();  // a no-op once running; refuses after close(), and submissions then fail
+  const bool running = transport_->start();  // a no-op once running; refuses after close()
+  if (running && !io_started_.load(std::memory_order_relaxed) && !io_started_.exchange(true)) {
+    tracer_.info("I/O thread started (asynchronous requests to " + config_->base_url + ", proxy " +
+                 config_->proxy_label + ")");
+  }
   return *transport_;
 }
 
@@ -89,6 +99,7 @@ Subscription ClientImpl::on(std::string event, Handler handler, ListenOptions op
   ListenerPtr listener = registry_.add(std::move(event), std::move(handler), std::move(options));
   started_transport();
   poller_.add(listener);
+  tracer_.info("listener added: " + listener->identity);
   return listener->subscription;
 }
 
@@ -102,6 +113,7 @@ bool ClientImpl::off(const Subscription& subscription) {
   }
   taken.listener->health->removed();
   if (pool_.remove(taken.listener)) registry_.forget(taken.listener);
+  tracer_.info("listener removed: " + taken.listener->identity);
   return true;
 }
 
@@ -117,6 +129,7 @@ std::vector<Subscription> ClientImpl::off(const ListenerFilter& filter) {
   for (const auto& listener : listeners) {
     if (pool_.remove(listener)) registry_.forget(listener);
     removed.push_back(listener->subscription);
+    tracer_.info("listener removed: " + listener->identity);
   }
   return removed;
 }
@@ -132,6 +145,8 @@ void ClientImpl::close() {
     return;
   }
   const auto listeners = registry_.close();
+  tracer_.info("closing: " + std::to_string(listeners.size()) + " listeners, " +
+               std::to_string(metrics_.snapshot().pending_emits) + " emits pending");
   poller_.stop();  // no claim is sent from here on
   emitter_.close();
   const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
@@ -151,6 +166,10 @@ void ClientImpl::close() {
   report_own_message();
   pool_.finish();  // delivers the reports still queued, then nothing of the SDK runs
   registry_.clear();
+  const Metrics totals = metrics_.snapshot();
+  tracer_.info("closed after " + std::to_string(totals.emits) + " emits (" +
+               std::to_string(totals.emit_failures) + " failed) and " +
+               std::to_string(totals.messages_dispatched) + " handler calls");
   shutdown_.complete();
 }
 

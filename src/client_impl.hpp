@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <buildable/client.hpp>
 #include <memory>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "detail/support/logger.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/async_transport.hpp"
+#include "detail/transport/request_tracer.hpp"
 #include "detail/transport/sync_transport.hpp"
 #include "detail/transport/transport_config.hpp"
 
@@ -62,6 +64,7 @@ class ClientImpl {
   std::shared_ptr<const Clock> clock_;
   JitterSource jitter_;
   Logger logger_;
+  RequestTracer tracer_;
   MetricsRecorder metrics_;
   ErrorReporter reporter_;
   SyncTransport sync_;
@@ -72,6 +75,7 @@ class ClientImpl {
   ResultRecorder recorder_;
   ListenerRegistry registry_;
   ShutdownState shutdown_;
+  std::atomic<bool> io_started_{false};  // for the one "I/O thread started" trace line
 };
 
 }  // namespace buildable::detail

@@ -147,7 +147,8 @@ std::ostream& operator<<(std::ostream& os, const ClientOptions& o) {
      << ", retry.max_attempts=" << o.retry.max_attempts
      << ", poll_interval=" << o.poll_interval.count() << "ms"
      << ", page_size=" << o.page_size << ", handler_threads=" << o.handler_threads
-     << ", max_outstanding_messages=" << o.max_outstanding_messages << "}";
+     << ", max_outstanding_messages=" << o.max_outstanding_messages
+     << ", log_level=" << to_string(o.log_level) << "}";
   return os;
 }
 

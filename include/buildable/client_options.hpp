@@ -120,8 +120,14 @@ struct ClientOptions {
   /// (Metrics::reports_dropped counts both). Empty: a rate-limited line through `logger`.
   ErrorHandler on_error;
   /// Receives diagnostic lines, where listener errors are delivered (see LogHandler). It may
-  /// call Client members as on_error may. Empty: warnings and errors go to stderr.
+  /// call Client members as on_error may. Empty: lines go to stderr.
   LogHandler logger;
+  /// Least severe level passed to `logger` (or stderr); less severe lines are not even
+  /// formatted. `info` adds lifecycle lines (I/O thread started, listener added and removed,
+  /// close() begun and done); `debug` adds one line per HTTP attempt (method, path, status or
+  /// failure, attempt, duration, new or reused connection, peer address, proxy; never the
+  /// secret), the SDK's `curl -v`.
+  LogLevel log_level = LogLevel::warning;
 
   /// Options filled from the environment: `BUILDABLE_SECRET_KEY` -> secret,
   /// `BLD_EVENTS_BASE_URL` -> base_url, `BUILDABLE_CA_BUNDLE` -> ca_bundle, `BUILDABLE_PROXY`

@@ -38,7 +38,7 @@ class EmitterBodyTest : public ::testing::Test {
             []() -> buildable::detail::AsyncTransport& {
               throw std::logic_error("make_body must not start the I/O loop");
             },
-            buildable::detail::system_clock_source(), metrics_) {}
+            buildable::detail::system_clock_source(), metrics_, tracer_) {}
 
   static buildable::ClientOptions make_options(std::size_t max_body_bytes) {
     buildable::ClientOptions options;
@@ -66,6 +66,9 @@ class EmitterBodyTest : public ::testing::Test {
   buildable::ClientOptions options_;
   buildable::detail::SyncTransport transport_;
   buildable::detail::MetricsRecorder metrics_;
+  buildable::detail::RequestTracer tracer_{
+      buildable::detail::Logger(nullptr),
+      buildable::detail::TransportConfig::from_options(options_), options_.secret};
   Emitter emitter_;
 };
 

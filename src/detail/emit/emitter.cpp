@@ -68,7 +68,7 @@ struct Emitter::AsyncEmit {
 Emitter::Emitter(std::string secret, std::size_t max_body_bytes, PendingEmits::Limits limits,
                  RetryPolicy policy, SyncTransport& transport,
                  std::function<AsyncTransport&()> loop, std::shared_ptr<const Clock> clock,
-                 MetricsRecorder& metrics)
+                 MetricsRecorder& metrics, const RequestTracer& tracer)
     : secret_(std::move(secret)),
       max_body_bytes_(max_body_bytes),
       pending_(limits, metrics),
@@ -76,7 +76,8 @@ Emitter::Emitter(std::string secret, std::size_t max_body_bytes, PendingEmits::L
       transport_(transport),
       loop_(std::move(loop)),
       clock_(std::move(clock)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      tracer_(tracer) {}
 
 std::string Emitter::make_body(std::string_view event, const nlohmann::json& payload) const {
   validate_event_name(event);
@@ -128,6 +129,7 @@ EmitResult Emitter::send(const RequestBody& body) {
   const auto started = steady_clock::now();
   for (int attempt = 1;; ++attempt) {
     HttpResponse response = transport_.perform("/emit", body);
+    tracer_.attempt_here("/emit", attempt, response);
     if (response.ok()) {
       policy_.on_success();
       return EmitResult{parse_emit_key(response.body, secret_), attempt};
@@ -169,6 +171,7 @@ void Emitter::attempt(const std::shared_ptr<AsyncEmit>& operation) {
 }
 
 void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response) {
+  tracer_.attempt_deferred("/emit", operation->attempts, response);
   try {
     if (response.ok()) {
       policy_.on_success();

@@ -16,6 +16,7 @@
 #include "detail/support/clock.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/async_transport.hpp"
+#include "detail/transport/request_tracer.hpp"
 #include "detail/transport/sync_transport.hpp"
 
 namespace buildable::detail {
@@ -27,7 +28,8 @@ class Emitter {
   /// retries are timed on `clock`, the one the loop's timers run on.
   Emitter(std::string secret, std::size_t max_body_bytes, PendingEmits::Limits limits,
           RetryPolicy policy, SyncTransport& transport, std::function<AsyncTransport&()> loop,
-          std::shared_ptr<const Clock> clock, MetricsRecorder& metrics);
+          std::shared_ptr<const Clock> clock, MetricsRecorder& metrics,
+          const RequestTracer& tracer);
 
   /// Validates the arguments (event name, an object payload nested at most kMaxSentJsonDepth
   /// levels, the body size) and serialises the request body. Throws InvalidArgument.
@@ -59,6 +61,7 @@ class Emitter {
   std::function<AsyncTransport&()> loop_;
   std::shared_ptr<const Clock> clock_;
   MetricsRecorder& metrics_;
+  const RequestTracer& tracer_;
 
   mutable std::mutex mutex_;
   std::condition_variable closed_changed_;

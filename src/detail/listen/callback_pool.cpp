@@ -91,8 +91,10 @@ struct CallbackPool::State {
   std::map<const Listener*, ListenerPtr> queued;  ///< listeners whose queue is not empty
   std::size_t queued_total = 0;
   ReportQueue reports;
-  bool report_running = false;
-  bool reports_turn = false;  ///< the next free thread prefers a report over a handler
+  std::deque<std::pair<LogLevel, std::string>> lines;  ///< for callbacks.log, bounded
+  std::size_t lines_dropped = 0;  ///< since the last line that announced the count
+  bool report_running = false;    ///< a report or a line is being delivered
+  bool reports_turn = false;      ///< the next free thread prefers a report over a handler
   std::vector<std::thread> threads;
   std::vector<Slot> slots;
   int handlers_running = 0;
@@ -106,7 +108,8 @@ struct CallbackPool::State {
     return !listener.removed && !listener.queue.empty() &&
            listener.running < listener.max_concurrency;
   }
-  bool has_work() const { return !ready.empty() || (!reports.empty() && !report_running); }
+  bool report_waiting() const { return (!reports.empty() || !lines.empty()) && !report_running; }
+  bool has_work() const { return !ready.empty() || report_waiting(); }
   std::vector<Message> take_queue(Listener& listener) {
     std::vector<Message> taken(std::make_move_iterator(listener.queue.begin()),
                                std::make_move_iterator(listener.queue.end()));
@@ -162,12 +165,40 @@ struct CallbackPool::State {
       slots[static_cast<std::size_t>(i)].id = threads.back().get_id();
     }
   }
+  /// The next report or line to deliver, reports first (they carry what may need action).
+  /// Must be called with a report waiting, under the lock.
+  std::function<void()> take_report() {
+    if (!reports.empty()) {
+      return [this, error = reports.pop()] { deliver(error); };
+    }
+    std::vector<std::pair<LogLevel, std::string>> batch;
+    if (lines_dropped > 0) {
+      batch.emplace_back(LogLevel::warning, std::to_string(lines_dropped) +
+                                                " diagnostic lines were dropped: the logger "
+                                                "did not keep up with them");
+      lines_dropped = 0;
+    }
+    batch.push_back(std::move(lines.front()));
+    lines.pop_front();
+    return [this, batch = std::move(batch)] {
+      for (const auto& [level, line] : batch)
+        deliver_line(level, line);
+    };
+  }
   void deliver(const ListenerError& error) {
     CallbackScope scope(this, nullptr, nullptr);
     try {
       callbacks.deliver(error);
     } catch (...) {
       // The reporter never throws; a throwing user callback is its own problem.
+    }
+  }
+  void deliver_line(LogLevel level, const std::string& line) {
+    CallbackScope scope(this, nullptr, nullptr);
+    try {
+      if (callbacks.log) callbacks.log(level, line);
+    } catch (...) {
+      // The logger wrapper never throws.
     }
   }
 };
@@ -211,6 +242,22 @@ void CallbackPool::report(ListenerError error) noexcept {
     // Out of memory: the report is lost, and counted below.
   }
   if (dropped && state_->callbacks.dropped) state_->callbacks.dropped();
+}
+
+void CallbackPool::log(LogLevel level, std::string line) noexcept {
+  try {
+    std::lock_guard lock(state_->mutex);
+    if (state_->finished) return;
+    if (state_->lines.size() >= kMaxQueuedLines) {
+      ++state_->lines_dropped;
+      return;
+    }
+    state_->start_locked(state_);
+    state_->lines.emplace_back(level, std::move(line));
+    state_->work_ready.notify_one();
+  } catch (...) {
+    // Out of memory: the line is lost.
+  }
 }
 
 bool CallbackPool::remove(const ListenerPtr& listener) {
@@ -277,16 +324,16 @@ void CallbackPool::finish() {
   }
   // No other pool thread runs now: deliver what is left here, one report at a time.
   for (;;) {
-    ListenerError error;
+    std::function<void()> delivery;
     {
       std::lock_guard lock(state_->mutex);
-      if (state_->reports.empty()) {
+      if (state_->reports.empty() && state_->lines.empty()) {
         state_->finished = true;
         return;
       }
-      error = state_->reports.pop();
+      delivery = state_->take_report();
     }
-    state_->deliver(error);
+    delivery();
   }
 }
 
@@ -316,13 +363,12 @@ void CallbackPool::work(const std::shared_ptr<State>& state, std::size_t index) 
   for (;;) {
     state->work_ready.wait(lock, [&] { return state->stopping || state->has_work(); });
     if (state->stopping) return;
-    const bool report_ready = !state->reports.empty() && !state->report_running;
-    if (report_ready && (state->ready.empty() || state->reports_turn)) {
-      ListenerError error = state->reports.pop();
+    if (state->report_waiting() && (state->ready.empty() || state->reports_turn)) {
+      std::function<void()> delivery = state->take_report();
       state->report_running = true;
       state->reports_turn = false;
       lock.unlock();
-      state->deliver(error);
+      delivery();
       lock.lock();
       state->report_running = false;
       state->work_ready.notify_one();  // the next report may go now

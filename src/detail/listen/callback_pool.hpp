@@ -1,11 +1,13 @@
 #pragma once
 
 #include <buildable/listener_error.hpp>
+#include <buildable/log.hpp>
 #include <buildable/message.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "detail/listen/listener.hpp"
@@ -44,13 +46,20 @@ class CallbackPool {
   using DeliverCallback = std::function<void(const ListenerError&)>;
   /// Told of each report that is merged into another or dropped.
   using DroppedCallback = std::function<void()>;
+  /// Delivers one diagnostic line to the user's logger.
+  using LogCallback = std::function<void(LogLevel, const std::string&)>;
 
   struct Callbacks {
     HandledCallback handled;
     AbandonedCallback abandoned;
     DeliverCallback deliver;
     DroppedCallback dropped;
+    LogCallback log;
   };
+
+  /// Diagnostic lines (log()) waiting at most; past it they are dropped and counted in a line
+  /// delivered once there is room again.
+  static constexpr std::size_t kMaxQueuedLines = 4096;
 
   /// Threads start on the first message or report, not before.
   CallbackPool(int threads, std::size_t max_queued_reports, Callbacks callbacks);
@@ -63,6 +72,9 @@ class CallbackPool {
   void enqueue(const ListenerPtr& listener, Message message);
   /// Queues a report for delivery. Never runs user code on the calling thread.
   void report(ListenerError error) noexcept;
+  /// Queues a diagnostic line for the logger, delivered like reports: one call at a time,
+  /// taking turns with handlers. Never runs user code on the calling thread.
+  void log(LogLevel level, std::string line) noexcept;
 
   /// Marks `listener` removed, abandons its queued messages and waits as described above.
   /// Returns true when no handler call of it runs any more (it is drained).

@@ -48,13 +48,14 @@ struct Poller::Failure {
 
 Poller::Poller(Settings settings, AsyncTransport& transport, std::shared_ptr<const Clock> clock,
                CallbackPool& pool, CallbackPool::HandledCallback record_failed,
-               MetricsRecorder& metrics, JitterSource jitter)
+               MetricsRecorder& metrics, JitterSource jitter, const RequestTracer& tracer)
     : settings_(settings),
       transport_(transport),
       clock_(std::move(clock)),
       pool_(pool),
       record_failed_(std::move(record_failed)),
       metrics_(metrics),
+      tracer_(tracer),
       jitter_(jitter),
       poll_backoff_(settings.poll_interval, settings.max_poll_backoff, 2.0, std::move(jitter)) {}
 
@@ -111,6 +112,7 @@ std::chrono::milliseconds Poller::jittered_interval() const {
 }
 
 void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& response) {
+  tracer_.attempt_deferred("/query", 0, response);
   const auto fail = [&](std::string why, const HttpResponse* answer) {
     listener->polling = false;
     MetricsRecorder::add(metrics_.poll_failures);
@@ -220,6 +222,7 @@ std::chrono::milliseconds Poller::backoff_wait(int failures, const std::string& 
 
 void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
                       HttpResponse&& response) {
+  tracer_.attempt_deferred("/init", 0, response);
   const auto& listener = page->listener;
   const auto& message = page->rows[index].message;
   page->resolved[index] = true;

@@ -14,6 +14,7 @@
 #include "detail/support/clock.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/async_transport.hpp"
+#include "detail/transport/request_tracer.hpp"
 
 namespace buildable::detail {
 
@@ -44,7 +45,7 @@ class Poller {
   /// without calling its handler.
   Poller(Settings settings, AsyncTransport& transport, std::shared_ptr<const Clock> clock,
          CallbackPool& pool, CallbackPool::HandledCallback record_failed, MetricsRecorder& metrics,
-         JitterSource jitter);
+         JitterSource jitter, const RequestTracer& tracer);
 
   /// Starts polling for `listener` (any thread).
   void add(const ListenerPtr& listener);
@@ -82,6 +83,7 @@ class Poller {
   CallbackPool& pool_;
   CallbackPool::HandledCallback record_failed_;
   MetricsRecorder& metrics_;
+  const RequestTracer& tracer_;
   JitterSource jitter_;
   Backoff poll_backoff_;
 

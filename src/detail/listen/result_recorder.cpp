@@ -21,13 +21,14 @@ struct ResultRecorder::Job {
 ResultRecorder::ResultRecorder(AsyncTransport& transport, std::shared_ptr<const Clock> clock,
                                RetryPolicy policy, CallbackPool& pool,
                                const ErrorReporter& reporter, MetricsRecorder& metrics,
-                               SettledCallback settled)
+                               const RequestTracer& tracer, SettledCallback settled)
     : transport_(transport),
       clock_(std::move(clock)),
       policy_(std::move(policy)),
       pool_(pool),
       reporter_(reporter),
       metrics_(metrics),
+      tracer_(tracer),
       settled_(std::move(settled)) {}
 
 void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
@@ -85,6 +86,7 @@ void ResultRecorder::send(const std::shared_ptr<Job>& job) {
 }
 
 void ResultRecorder::on_answer(const std::shared_ptr<Job>& job, HttpResponse&& response) {
+  tracer_.attempt_deferred("/transact", job->attempts, response);
   // 409: already finished or failed, e.g. our earlier attempt landed but its answer was lost.
   const bool done = response.ok() || (!response.transport_failed() && response.status == 409);
   if (!done) {

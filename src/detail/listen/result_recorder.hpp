@@ -16,6 +16,7 @@
 #include "detail/support/clock.hpp"
 #include "detail/support/metrics_recorder.hpp"
 #include "detail/transport/async_transport.hpp"
+#include "detail/transport/request_tracer.hpp"
 
 namespace buildable::detail {
 
@@ -30,7 +31,7 @@ class ResultRecorder {
 
   ResultRecorder(AsyncTransport& transport, std::shared_ptr<const Clock> clock, RetryPolicy policy,
                  CallbackPool& pool, const ErrorReporter& reporter, MetricsRecorder& metrics,
-                 SettledCallback settled);
+                 const RequestTracer& tracer, SettledCallback settled);
 
   /// Records a handler's outcome (any thread).
   void record(const ListenerPtr& listener, const Message& message, HandlerOutcome outcome);
@@ -53,6 +54,7 @@ class ResultRecorder {
   CallbackPool& pool_;
   const ErrorReporter& reporter_;
   MetricsRecorder& metrics_;
+  const RequestTracer& tracer_;
   SettledCallback settled_;
 
   std::mutex mutex_;

@@ -109,6 +109,24 @@ int EasyRequest::on_prereq(void* self, char*, char*, int remote_port, int local_
   return CURL_PREREQFUNC_OK;
 }
 
+void EasyRequest::add_trace(HttpResponse& response) const {
+  curl_off_t total_us = 0;
+  curl_easy_getinfo(easy_.get(), CURLINFO_TOTAL_TIME_T, &total_us);
+  response.elapsed = std::chrono::microseconds(total_us);
+  long connects = 0;
+  curl_easy_getinfo(easy_.get(), CURLINFO_NUM_CONNECTS, &connects);
+  response.new_connection = connects > 0;
+  char* ip = nullptr;
+  long port = 0;
+  curl_easy_getinfo(easy_.get(), CURLINFO_PRIMARY_IP, &ip);
+  curl_easy_getinfo(easy_.get(), CURLINFO_PRIMARY_PORT, &port);
+  if (ip != nullptr && *ip != '\0') {
+    const bool v6 = std::string_view(ip).find(':') != std::string_view::npos;
+    response.peer =
+        (v6 ? "[" + std::string(ip) + "]" : std::string(ip)) + ":" + std::to_string(port);
+  }
+}
+
 HttpResponse EasyRequest::finish(CURLcode code) {
   if (code == CURLE_OK) config_->send_probes.answered(this);
   config_->send_probes.forget(this);
@@ -147,6 +165,7 @@ HttpResponse EasyRequest::finish(CURLcode code) {
     // answer without a status line fails with CURLE_UNSUPPORTED_PROTOCOL).
     response.maybe_sent = sends_ > 0 && request_bytes > 0;
   }
+  if (config_->trace) add_trace(response);
   response_body_ = std::string();
   return response;
 }

@@ -36,6 +36,8 @@ class EasyRequest {
   CURL* handle() const noexcept { return easy_.get(); }
 
  private:
+  /// Timing, connection and peer of the finished attempt, for trace lines.
+  void add_trace(HttpResponse& response) const;
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
   static int on_progress(void* config, curl_off_t, curl_off_t, curl_off_t, curl_off_t);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace buildable::detail {
@@ -13,6 +14,11 @@ struct HttpResponse {
   long status = 0;           ///< HTTP status when curl_code == 0
   std::string body;
   std::string retry_after;  ///< raw `Retry-After` header value, empty when absent
+
+  // Filled only when requests are traced (TransportConfig::trace).
+  std::chrono::microseconds elapsed{0};  ///< the whole attempt, connection included
+  bool new_connection = false;           ///< a connection was opened for it (not reused)
+  std::string peer;                      ///< address connected to ("ip:port"); a proxy's if used
 
   bool transport_failed() const noexcept { return curl_code != 0; }
   bool ok() const noexcept { return curl_code == 0 && status >= 200 && status < 300; }

@@ -3,6 +3,7 @@
 #include <buildable/version.hpp>
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 #include "detail/transport/url.hpp"
 
@@ -25,6 +26,30 @@ bool plain_http_proxy_possible(const ClientOptions& options) {
     if (value != nullptr && *value != '\0') return true;
   }
   return false;
+}
+
+// The proxy as trace lines name it: its URL without user name and password, or where libcurl
+// takes one from. (libcurl's no_proxy may still exempt the service; the peer shows it.)
+std::string describe_proxy(const TransportConfig& config, const std::string& scheme) {
+  if (config.direct) return "none, plain http is never proxied";
+  if (!config.proxy.empty()) {
+    std::string url = config.proxy;
+    const auto start = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
+    const auto at = url.find('@', start);
+    if (at != std::string::npos && url.find('/', start) > at) url.erase(start, at + 1 - start);
+    return url;
+  }
+  // The variables libcurl reads, in its order (it ignores upper-case HTTP_PROXY).
+  const std::vector<const char*> names =
+      scheme == "https"
+          ? std::vector<const char*>{"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}
+          : std::vector<const char*>{"http_proxy", "all_proxy", "ALL_PROXY"};
+  for (const char* name : names) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0')
+      return std::string("from the environment (") + name + ")";
+  }
+  return "none";
 }
 
 }  // namespace
@@ -61,6 +86,8 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   config->direct = config->protocols == "http" && !options.allow_insecure_http;
   config->fresh_connections =
       config->protocols == "http" && !config->direct && plain_http_proxy_possible(options);
+  config->trace = options.log_level <= LogLevel::debug;
+  config->proxy_label = describe_proxy(*config, config->protocols);
   return config;
 }
 

@@ -34,6 +34,11 @@ struct TransportConfig {
   int max_connections = 1;
   long max_idle_connection_age_s = 3;
   std::size_t max_response_bytes = 0;  ///< the effective cap, never 0
+  /// Requests are traced (ClientOptions::log_level is debug): each response carries its
+  /// timing, connection and peer.
+  bool trace = false;
+  /// Which proxy requests go through, for trace lines, without credentials.
+  std::string proxy_label;
   /// Set by close(): every in-flight transfer aborts at its next progress callback.
   std::atomic<bool> aborting{false};
   /// What the peer acknowledged of each request in flight (see EasyRequest::on_prereq).
