@@ -143,7 +143,7 @@ TEST_F(RequestTrace, TheProxyIsNamedWithoutItsCredentials) {
 }
 
 TEST_F(RequestTrace, ListenersAndCloseAreTracedAtInfoWithoutRequestLines) {
-  server.set_default("/query", ScriptedResponse::json(200, nlohmann::json::array()));
+  server.set_default("/query", ScriptedResponse::json(200, {{"rows", nlohmann::json::array()}}));
   {
     Client client(traced(LogLevel::info));
     ListenOptions listen;
