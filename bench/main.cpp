@@ -30,11 +30,15 @@
 #include "child_process.hpp"
 #include "fast_server.hpp"
 #include "measure.hpp"
+#include "memory_runs.hpp"
 #include "raw_curl.hpp"
 #include "report.hpp"
 #include "wrk_driver.hpp"
 
 #if BENCH_HAVE_SDK
+#include <buildable/buildable.hpp>
+#include <future>
+
 #include "sdk_runs.hpp"
 #endif
 #if BENCH_HAVE_EMULATOR
@@ -46,7 +50,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const std::set<std::string> kSections = {"emit", "concurrent", "drain", "latency", "scale"};
+const std::set<std::string> kSections = {"emit",    "concurrent", "drain",
+                                         "latency", "scale",      "memory"};
 
 struct Options {
   std::set<std::string> only = kSections;
@@ -75,7 +80,7 @@ struct Options {
 void usage(std::ostream& out) {
   out << "usage: buildable-bench [options]\n"
          "  --only LIST       sections to run, comma-separated: emit,concurrent,drain,latency,"
-         "scale (default all); `soak` alone runs only the soak\n"
+         "scale,memory (default all); `soak` alone runs only the soak\n"
          "  --reps N          repetitions of each comparison (default 5)\n"
          "  --requests N      emits per one-thread run (default 10000; concurrent runs use 2N)\n"
          "  --inflight LIST   concurrency levels (default 8,32,128)\n"
@@ -880,6 +885,100 @@ void section_scale(Context& ctx) {
 #endif
 }
 
+// ---- memory: a huge answer, and emits to a server that never answers ---------------------
+// Each figure is the peak resident-size growth of a fresh process doing one thing, so that
+// what earlier sections allocated cannot hide or inflate it.
+void section_memory(Context& ctx) {
+#if BENCH_HAVE_SDK
+  constexpr double kMiB = 1024.0 * 1024.0;
+  const std::size_t answer_bytes = (ctx.opt.smoke ? 4 : 100) * 1024 * 1024;
+  const int pending = ctx.opt.smoke ? 500 : 50'000;
+  const int reps = std::min(ctx.opt.reps, 3);  // each run allocates hundreds of MiB
+  const int client_cpu = ctx.opt.pin ? 0 : -1;
+  const int server_cpu = ctx.opt.pin ? 1 : -1;
+  progress("memory: a " + format_number(static_cast<double>(answer_bytes) / kMiB) +
+           " MiB answer, " + std::to_string(pending) + " emit_async to a silent server x " +
+           std::to_string(reps) + " reps");
+  HostileServer huge(answer_bytes, server_cpu);
+  HostileServer silent(0, server_cpu);
+  const auto options_for = [&](int port) {
+    buildable::ClientOptions o;
+    o.secret = ctx.secret;
+    o.base_url = "http://127.0.0.1:" + std::to_string(port);
+    o.user_agent = ctx.user_agent;
+    o.request_timeout = std::chrono::minutes(10);  // the silent server must outlast the run
+    return o;
+  };
+  // A 4 KB payload, as in the report that asked for this row.
+  const nlohmann::json payload = {{"blob", std::string(4000, 'b')}};
+  const std::string body = emit_body("bench.memory", payload);
+
+  std::vector<double> sdk_answer, raw_answer, sdk_pending, bodies_alone, sdk_limited;
+  for (int rep = 0; rep < reps; ++rep) {
+    sdk_answer.push_back(peak_growth_mib(
+        [&] {
+          buildable::Client client(options_for(huge.port()));
+          client.emit("bench.memory", emit_payload());
+        },
+        client_cpu));
+    raw_answer.push_back(peak_growth_mib(
+        [&] {
+          raw_post_into_string("http://127.0.0.1:" + std::to_string(huge.port()) + "/emit", body);
+        },
+        client_cpu));
+    sdk_pending.push_back(peak_growth_mib(
+        [&] {
+          auto o = options_for(silent.port());
+          o.max_pending_emits = static_cast<std::size_t>(pending);
+          o.max_pending_bytes = std::size_t{4} << 30;
+          buildable::Client client(o);
+          std::vector<std::future<buildable::EmitResult>> futures;
+          futures.reserve(static_cast<std::size_t>(pending));
+          for (int i = 0; i < pending; ++i)
+            futures.push_back(client.emit_async("bench.memory", payload));
+        },
+        client_cpu));
+    bodies_alone.push_back(peak_growth_mib(
+        [&] {
+          std::vector<std::string> held;
+          held.reserve(static_cast<std::size_t>(pending));
+          for (int i = 0; i < pending; ++i)
+            held.push_back(body);
+        },
+        client_cpu));
+    sdk_limited.push_back(peak_growth_mib(
+        [&] {
+          auto o = options_for(silent.port());
+          o.when_emit_queue_full = buildable::WhenEmitQueueFull::fail;
+          buildable::Client client(o);
+          std::vector<std::future<buildable::EmitResult>> futures;
+          for (int i = 0; i < pending; ++i) {
+            try {
+              futures.push_back(client.emit_async("bench.memory", payload));
+            } catch (const buildable::QueueFullError&) {
+              // the default limit reached: the emit is refused, nothing is held
+            }
+          }
+        },
+        client_cpu));
+  }
+  const double answer_mib = static_cast<double>(answer_bytes) / kMiB;
+  const std::string answer_section = format_number(answer_mib) + " MiB answer";
+  add_row(ctx.report, answer_section, "peak RSS growth", "MiB", summarize(sdk_answer),
+          "raw easy into std::string", summarize(raw_answer),
+          Goal::sdk_at_most("T1", 2 * answer_mib), "emit() parsing the answer for its key");
+  const std::string pending_section = std::to_string(pending) + " emit_async, silent server";
+  add_row(ctx.report, pending_section, "peak RSS growth, all pending", "MiB",
+          summarize(sdk_pending), "the bodies alone", summarize(bodies_alone), Goal::none(),
+          "max_pending_emits raised to admit all: one body copy each");
+  add_row(ctx.report, pending_section, "peak RSS growth, default limits", "MiB",
+          summarize(sdk_limited), "the bodies alone", summarize(bodies_alone), Goal::none(),
+          "1,000 pending at most; the rest refused (when_emit_queue_full = fail)");
+#else
+  (void)ctx;
+#endif
+}
+
 // ---- soak ----------------------------------------------------------------------------------
 void section_soak(Context& ctx) {
 #if BENCH_HAVE_SDK
@@ -1011,11 +1110,8 @@ int run(int argc, char** argv) {
             << cv->version << "\n";
 
   const std::vector<std::pair<std::string, void (*)(Context&)>> sections = {
-      {"emit", section_emit},
-      {"concurrent", section_concurrent},
-      {"drain", section_drain},
-      {"latency", section_latency},
-      {"scale", section_scale}};
+      {"emit", section_emit},       {"concurrent", section_concurrent}, {"drain", section_drain},
+      {"latency", section_latency}, {"scale", section_scale},           {"memory", section_memory}};
   for (const auto& [name, fn] : sections) {
     if (opt.only.count(name) == 0) continue;
     try {

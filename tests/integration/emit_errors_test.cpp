@@ -192,6 +192,24 @@ TEST(EmitAnswerSizeTest, AnAnswerOverMaxResponseBytesFailsWhileBeingReceived) {
   }
 }
 
+TEST(EmitAnswerSizeTest, AnswersOtherThanAQueryPageAreCappedAtOneMebibyte) {
+  const std::string big(2 * 1024 * 1024, 'x');  // far below the default max_response_bytes
+  RawServer server("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(big.size()) + "\r\n\r\n" + big);
+  ClientOptions options;
+  options.secret = kTestSecret;
+  options.base_url = server.base_url();
+  Client client(options);
+  const auto error = capture<TransportError>([&] { client.emit("e", json::object()); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what())
+                .find("1048576 bytes, the limit of answers other than a "
+                      "/query page"),
+            std::string::npos)
+      << error->what();
+  EXPECT_TRUE(error->maybe_sent());
+}
+
 TEST(EmitAnswerSizeTest, TheDefaultCapFitsTheLargestPage) {
   ClientOptions options;
   EXPECT_EQ(buildable::detail::effective_max_response_bytes(options),

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <exception>
 #include <new>
 #include <string>
@@ -43,9 +44,6 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &config_->send_probes);
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &SendProbes::close_socket);
   curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &config_->send_probes);
-  // Refused from Content-Length at once; bodies without one are checked in on_body().
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(config_->max_response_bytes));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &EasyRequest::on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
@@ -68,6 +66,11 @@ void EasyRequest::prepare(std::string_view path, RequestBody body) {
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(body_->size()));
   curl_easy_setopt(easy_.get(), CURLOPT_POSTFIELDS, body_->data());
+  // Only a /query page is legitimately large; every other answer is a small JSON object.
+  answer_limit_ = path_ == "/query" ? config_->max_response_bytes
+                                    : std::min(config_->max_response_bytes, kMaxSmallAnswerBytes);
+  // Refused from Content-Length at once; bodies without one are checked in on_body().
+  curl_easy_setopt(easy_.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(answer_limit_));
   sends_ = 0;
   config_->send_probes.forget(this);
   // A peer that closes connections right after answering makes every reuse a race.
@@ -127,6 +130,15 @@ void EasyRequest::add_trace(HttpResponse& response) const {
   }
 }
 
+void EasyRequest::reserve_for_answer() {
+  // Growing by doubling would cost up to twice the answer while it arrives.
+  curl_off_t announced = -1;
+  curl_easy_getinfo(easy_.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+  if (announced > 0 && static_cast<std::size_t>(announced) <= answer_limit_) {
+    response_body_.reserve(static_cast<std::size_t>(announced));
+  }
+}
+
 HttpResponse EasyRequest::finish(CURLcode code) {
   if (code == CURLE_OK) config_->send_probes.answered(this);
   config_->send_probes.forget(this);
@@ -151,9 +163,13 @@ HttpResponse EasyRequest::finish(CURLcode code) {
         "was not sent again";
     response.maybe_sent = true;
   } else if (answer_too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
-    response.error_detail = "the answer is larger than max_response_bytes (" +
-                            std::to_string(config_->max_response_bytes) +
-                            " bytes); it was refused while being received";
+    const std::string limit =
+        answer_limit_ == config_->max_response_bytes
+            ? "max_response_bytes (" + std::to_string(answer_limit_) + " bytes)"
+            : std::to_string(answer_limit_) +
+                  " bytes, the limit of answers other than a /query page";
+    response.error_detail =
+        "the answer is larger than " + limit + " bytes); it was refused while being received";
     response.maybe_sent = true;
   } else {
     response.error_detail = error_buffer_;
@@ -175,11 +191,12 @@ std::size_t EasyRequest::on_body(char* data, std::size_t size, std::size_t count
   const std::size_t length = size * count;
   // Returning less than `length` makes libcurl fail the transfer (CURLE_WRITE_ERROR); nothing
   // may throw into libcurl's C code (std::bad_alloc on the I/O thread would end the process).
-  if (length > request->config_->max_response_bytes - request->response_body_.size()) {
+  if (length > request->answer_limit_ - request->response_body_.size()) {
     request->answer_too_large_ = true;
     return 0;
   }
   try {
+    if (request->response_body_.empty()) request->reserve_for_answer();
     request->response_body_.append(data, length);
   } catch (const std::exception&) {
     request->answer_too_large_ = true;

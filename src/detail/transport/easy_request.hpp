@@ -36,6 +36,12 @@ class EasyRequest {
   CURL* handle() const noexcept { return easy_.get(); }
 
  private:
+  /// The most an answer other than a /query page may be: the protocol's other answers are
+  /// small objects.
+  static constexpr std::size_t kMaxSmallAnswerBytes = 1024 * 1024;
+
+  /// Reserves the answer's announced length (within the limit) before its first bytes.
+  void reserve_for_answer();
   /// Timing, connection and peer of the finished attempt, for trace lines.
   void add_trace(HttpResponse& response) const;
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
@@ -49,7 +55,8 @@ class EasyRequest {
   RequestBody body_;
   int sends_ = 0;  // times libcurl was about to send the current request (see on_prereq)
   std::string response_body_;
-  bool answer_too_large_ = false;  // on_body() refused the answer (max_response_bytes)
+  std::size_t answer_limit_ = 0;   // max_response_bytes, or less for small answers
+  bool answer_too_large_ = false;  // on_body() refused the answer (answer_limit_)
   bool stale_connection_ = false;  // on_prereq() found the connection closed by the peer
   std::string retry_after_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
