@@ -74,8 +74,10 @@ struct ClientOptions {
   /// larger one fails the call while it is being received (TransportError, maybe_sent), so a
   /// hostile or broken server cannot exhaust memory. 0: sized to the largest legitimate answer,
   /// a `/query` page of `page_size` messages of `max_body_bytes` each, JSON-escaped:
-  /// `2 * page_size * max_body_bytes + 1 MiB` (201 MiB with the defaults). An answer costs at
-  /// most about twice its size in memory while it is received.
+  /// `2 * page_size * max_body_bytes + 1 MiB` (201 MiB with the defaults). Only a `/query`
+  /// page may be that large: the protocol's other answers (emits, claims, records) are small
+  /// objects and are capped at 1 MiB, or at this when lower. An answer announced by
+  /// Content-Length is received into one buffer of that size, without regrowing.
   std::size_t max_response_bytes = 0;
 
   // --- Asynchronous emits (flow control) ------------------------------------------------

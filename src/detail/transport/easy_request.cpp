@@ -169,7 +169,7 @@ HttpResponse EasyRequest::finish(CURLcode code) {
             : std::to_string(answer_limit_) +
                   " bytes, the limit of answers other than a /query page";
     response.error_detail =
-        "the answer is larger than " + limit + " bytes); it was refused while being received";
+        "the answer is larger than " + limit + "; it was refused while being received";
     response.maybe_sent = true;
   } else {
     response.error_detail = error_buffer_;
