@@ -38,7 +38,8 @@ class ClientImpl;
 /// @par Threads
 /// Threads start lazily: a client that only calls emit() owns none. The first emit_async()
 /// or on() starts one I/O thread (which never runs user code); the handler pool starts when
-/// the first claimed message or listener error has to be delivered.
+/// the first claimed message, listener error or asynchronous request's trace line
+/// (ClientOptions::log_level `debug`) has to be delivered.
 ///
 /// @par Callbacks
 /// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,
