@@ -899,8 +899,9 @@ void section_memory(Context& ctx) {
   progress("memory: a " + format_number(static_cast<double>(answer_bytes) / kMiB) +
            " MiB answer, " + std::to_string(pending) + " emit_async to a silent server x " +
            std::to_string(reps) + " reps");
-  HostileServer huge(answer_bytes, server_cpu);
-  HostileServer silent(0, server_cpu);
+  HostileServer huge(HostileServer::Kind::huge_answer, answer_bytes, server_cpu);
+  HostileServer silent(HostileServer::Kind::silent, 0, server_cpu);
+  HostileServer pages(HostileServer::Kind::query_page, answer_bytes, server_cpu);
   const auto options_for = [&](int port) {
     buildable::ClientOptions o;
     o.secret = ctx.secret;
@@ -913,8 +914,29 @@ void section_memory(Context& ctx) {
   const nlohmann::json payload = {{"blob", std::string(4000, 'b')}};
   const std::string body = emit_body("bench.memory", payload);
 
-  std::vector<double> sdk_answer, raw_answer, sdk_pending, bodies_alone, sdk_limited;
+  std::vector<double> sdk_answer, raw_answer, sdk_page, raw_page, sdk_pending, bodies_alone,
+      sdk_limited;
   for (int rep = 0; rep < reps; ++rep) {
+    sdk_page.push_back(peak_growth_mib(
+        [&] {
+          buildable::Client client(options_for(pages.port()));
+          auto subscription = client.on("bench.page", [](const buildable::Message&) {});
+          // Every claim is lost (409), so the page is received, parsed and offered, and nothing
+          // is handled: what is measured is the page.
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+          while (client.metrics().claims_lost < 100) {
+            if (std::chrono::steady_clock::now() > deadline)
+              throw std::runtime_error("the page's claims were not all answered");
+            std::this_thread::sleep_for(milliseconds(10));  // sampling a counter
+          }
+        },
+        client_cpu));
+    raw_page.push_back(peak_growth_mib(
+        [&] {
+          raw_post_into_string("http://127.0.0.1:" + std::to_string(pages.port()) + "/query",
+                               R"({"eventName":"bench.page"})");
+        },
+        client_cpu));
     sdk_answer.push_back(peak_growth_mib(
         [&] {
           buildable::Client client(options_for(huge.port()));
@@ -972,6 +994,11 @@ void section_memory(Context& ctx) {
           "raw easy into std::string", summarize(raw_answer),
           Goal::sdk_at_most("T1", 2 * answer_mib),
           "emit(): refused past 1 MiB while received (TransportError)");
+  const std::string page_section = format_number(answer_mib) + " MiB /query page";
+  add_row(ctx.report, page_section, "peak RSS growth", "MiB", summarize(sdk_page),
+          "raw easy into std::string", summarize(raw_page),
+          Goal::sdk_at_most("T1", 2.1 * answer_mib),
+          "~2x: the page's text, then its messages (each row kept as Message::raw)");
   const std::string pending_section = std::to_string(pending) + " emit_async, silent server";
   add_row(ctx.report, pending_section, "peak RSS growth, all pending", "MiB",
           summarize(sdk_pending), "the bodies alone", summarize(bodies_alone), Goal::none(),

@@ -35,8 +35,9 @@ bool send_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-// Reads one request (head, then Content-Length bytes); false when the peer closed.
-bool read_request(int fd, std::string& buffer) {
+// Reads one request (head, then Content-Length bytes) and returns its request line; false when
+// the peer closed.
+bool read_request(int fd, std::string& buffer, std::string& request_line) {
   char chunk[65536];
   for (;;) {
     const auto head_end = buffer.find("\r\n\r\n");
@@ -45,6 +46,7 @@ bool read_request(int fd, std::string& buffer) {
       const auto at = buffer.find("Content-Length:");
       if (at != std::string::npos && at < head_end) length = std::stoul(buffer.substr(at + 15));
       if (buffer.size() >= head_end + 4 + length) {
+        request_line = buffer.substr(0, buffer.find("\r\n"));
         buffer.erase(0, head_end + 4 + length);
         return true;
       }
@@ -55,8 +57,19 @@ bool read_request(int fd, std::string& buffer) {
   }
 }
 
-void serve_connection(int fd, std::size_t answer_bytes) {
+bool send_answer(int fd, const char* status, const std::string& body) {
+  const std::string head =
+      std::string("HTTP/1.1 ") + status +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n";
+  return send_all(fd, head.data(), head.size()) && send_all(fd, body.data(), body.size());
+}
+
+// Answers every request with a 200 `{"status":"success","key":...,"pad":"xxx..."}` of
+// `answer_bytes`, written from a 1 MiB buffer; 0 bytes: never answers.
+void serve_huge_answers(int fd, std::size_t answer_bytes) {
   std::string buffer;
+  std::string request_line;
   const std::string prefix =
       R"({"status":"success","key":"0123456789abcdef0123456789abcdef","pad":")";
   const std::string suffix = "\"}";
@@ -64,7 +77,7 @@ void serve_connection(int fd, std::size_t answer_bytes) {
                               ? answer_bytes - prefix.size() - suffix.size()
                               : 0;
   const std::string filler(1 << 20, 'x');
-  while (read_request(fd, buffer)) {
+  while (read_request(fd, buffer, request_line)) {
     if (answer_bytes == 0) continue;  // never answers
     const std::string head =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -82,11 +95,41 @@ void serve_connection(int fd, std::size_t answer_bytes) {
   ::close(fd);
 }
 
+// A /query page of 100 rows whose payloads (JSON-encoded strings) add up to about `bytes`.
+std::string query_page(std::size_t bytes) {
+  constexpr int kRows = 100;
+  const std::string blob(bytes / kRows, 'b');
+  std::string page = R"({"rows":[)";
+  char key[33];
+  for (int i = 0; i < kRows; ++i) {
+    std::snprintf(key, sizeof key, "%032x", i + 1);
+    if (i > 0) page += ',';
+    page += R"({"key":")" + std::string(key) +
+            R"(","eventName":"bench.page","environment":"test","platform":"custom",)" +
+            R"("label":"bench","createdAt":1700000000000,"payload":"{\"blob\":\")" + blob +
+            R"(\"}"})";
+  }
+  page += R"(],"total":100,"page":1})";
+  return page;
+}
+
+// Answers /query with `page` and every other request (claims) with 409.
+void serve_query_pages(int fd, const std::string& page) {
+  std::string buffer;
+  std::string request_line;
+  const std::string lost = R"({"status":"error","name":"already-claimed","message":"claimed"})";
+  while (read_request(fd, buffer, request_line)) {
+    const bool query = request_line.find(" /query ") != std::string::npos;
+    if (!send_answer(fd, query ? "200 OK" : "409 Conflict", query ? page : lost)) break;
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
-HostileServer::HostileServer(std::size_t answer_bytes, int cpu) {
+HostileServer::HostileServer(Kind kind, std::size_t bytes, int cpu) {
   child_ = std::make_unique<ForkedChild>(
-      [answer_bytes](int command_fd, int reply_fd) {
+      [kind, bytes](int command_fd, int reply_fd) {
         const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
         const int one = 1;
         ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -100,11 +143,16 @@ HostileServer::HostileServer(std::size_t answer_bytes, int cpu) {
           return 1;
         }
         child_write_line(reply_fd, std::to_string(ntohs(address.sin_port)));
-        std::thread([listener, answer_bytes] {
+        std::thread([listener, kind, bytes] {
+          const std::string page = kind == Kind::query_page ? query_page(bytes) : std::string();
           for (;;) {
             const int fd = ::accept(listener, nullptr, nullptr);
             if (fd < 0) return;
-            std::thread(serve_connection, fd, answer_bytes).detach();
+            if (kind == Kind::query_page) {
+              std::thread(serve_query_pages, fd, std::cref(page)).detach();
+            } else {
+              std::thread(serve_huge_answers, fd, kind == Kind::silent ? 0 : bytes).detach();
+            }
           }
         }).detach();
         std::string line;

@@ -12,12 +12,17 @@
 
 namespace bench {
 
-/// A server in a child process that answers every POST with a 200 JSON body of
-/// `answer_bytes` (`{"status":"success","key":...,"pad":"xxx..."}`), or never answers when
-/// `answer_bytes` is 0 (it reads and discards requests and keeps the connections open).
+/// A server in a child process, one of three kinds:
+/// - `huge_answer`: every POST gets a 200 JSON body of `bytes`
+///   (`{"status":"success","key":...,"pad":"xxx..."}`);
+/// - `silent`: requests are read and discarded, never answered, connections kept open;
+/// - `query_page`: `/query` gets a legitimate page of 100 messages of about `bytes` in all
+///   (each payload a JSON-encoded string, as Buildable sends it), and every claim (`/init`)
+///   409, as if another consumer had won it.
 class HostileServer {
  public:
-  HostileServer(std::size_t answer_bytes, int cpu);
+  enum class Kind { huge_answer, silent, query_page };
+  HostileServer(Kind kind, std::size_t bytes, int cpu);
   int port() const { return port_; }
 
  private:

@@ -140,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool has_rows_array = parsed.is_object() && rows != parsed.end() && rows->is_array();
 
   try {
-    const QueryPage page = parse_query_page(body, kTxKey);
+    const QueryPage page = parse_query_page(std::string(body), kTxKey);
     FUZZ_CHECK(has_rows_array && shallow);
     check_page(page, *rows);
   } catch (const ProtocolError& e) {

@@ -130,7 +130,7 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
   if (!response.ok()) return fail(describe_failure(response), &response);
   QueryPage parsed;
   try {
-    parsed = parse_query_page(response.body, listener->query.tx_key, settings_.secret);
+    parsed = parse_query_page(std::move(response.body), listener->query.tx_key, settings_.secret);
   } catch (const std::exception& e) {
     return fail(e.what(), nullptr);
   }

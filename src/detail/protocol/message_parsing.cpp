@@ -73,7 +73,10 @@ const char* key_problem(std::string_view key, std::string_view secret) {
   return nullptr;
 }
 
-Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) {
+namespace {
+
+/// parse_message_row() without Message::raw, which the caller fills (by moving when it can).
+Message decode_row(const nlohmann::json& row, const std::string& tx_key) {
   if (!row.is_object()) throw ProtocolError("a message row is not a JSON object");
   Message message;
   message.key = string_or_empty(row, "key");
@@ -96,17 +99,26 @@ Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) 
   message.platform = string_or_empty(row, "platform");
   message.label = string_or_empty(row, "label");
   message.tx_key = tx_key;
+  return message;
+}
+
+}  // namespace
+
+Message parse_message_row(const nlohmann::json& row, const std::string& tx_key) {
+  Message message = decode_row(row, tx_key);
   message.raw = row;
   return message;
 }
 
-QueryPage parse_query_page(std::string_view body, const std::string& tx_key,
-                           std::string_view secret) {
+QueryPage parse_query_page(std::string body, const std::string& tx_key, std::string_view secret) {
   if (json_nesting_depth(body) > kMaxJsonDepth) {
     throw ProtocolError("the /query answer is nested deeper than " + std::to_string(kMaxJsonDepth) +
                         " levels");
   }
   auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // A page may be hundreds of MiB: its text goes before its rows become messages, and each row
+  // moves into Message::raw, so that at most about twice the page is held at once.
+  std::string().swap(body);
   if (!parsed.is_object()) throw ProtocolError("the /query answer is not a JSON object");
   const auto rows = parsed.find("rows");
   if (rows == parsed.end() || !rows->is_array()) {
@@ -114,7 +126,7 @@ QueryPage parse_query_page(std::string_view body, const std::string& tx_key,
   }
   QueryPage page;
   page.rows.reserve(rows->size());
-  for (const auto& row : *rows) {
+  for (auto& row : *rows) {
     const std::string key = row.is_object() ? string_or_empty(row, "key") : std::string();
     if (key.empty()) {
       page.row_errors.emplace_back("a message row without a string 'key' was skipped");
@@ -130,14 +142,14 @@ QueryPage parse_query_page(std::string_view body, const std::string& tx_key,
     }
     QueryRow parsed_row;
     try {
-      parsed_row.message = parse_message_row(row, tx_key);
+      parsed_row.message = decode_row(row, tx_key);
     } catch (const ProtocolError& e) {
       parsed_row.message.key = key;
       parsed_row.message.event = string_or_empty(row, "eventName");
       parsed_row.message.tx_key = tx_key;
-      parsed_row.message.raw = row;
       parsed_row.decode_error = e.what();
     }
+    parsed_row.message.raw = std::move(row);
     page.rows.push_back(std::move(parsed_row));
   }
   return page;

@@ -44,8 +44,9 @@ const char* key_problem(std::string_view key, std::string_view secret);
 /// Parses a /query answer. Throws ProtocolError when the body is not JSON, has no `rows`
 /// array or nests deeper than kMaxJsonDepth. A row without a usable `key` (missing, not a
 /// string, or with a key_problem(), `secret` included) is skipped and described in
-/// row_errors, without quoting the key: it is not claimed and not handled.
-QueryPage parse_query_page(std::string_view body, const std::string& tx_key,
+/// row_errors, without quoting the key: it is not claimed and not handled. `body` is taken
+/// over and freed once parsed (move a large page in).
+QueryPage parse_query_page(std::string body, const std::string& tx_key,
                            std::string_view secret = {});
 
 /// Turns one row (nested at most kMaxJsonDepth deep, as parse_query_page ensures) into a
