@@ -28,7 +28,7 @@ endif()
 
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/buildableConfigVersion.cmake"
   VERSION ${PROJECT_VERSION}
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${BUILDABLE_PACKAGE_COMPATIBILITY})
 
 # --- Build tree -----------------------------------------------------------------------------
 export(TARGETS ${buildable_exported_targets}

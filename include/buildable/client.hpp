@@ -2,6 +2,7 @@
 /// @file client.hpp
 /// buildable::Client: emit events and listen for them.
 
+#include <buildable/export.hpp>
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
@@ -60,7 +61,7 @@ class ClientImpl;
 /// close() is idempotent, concurrent calls all return when the one shutdown is over, and the
 /// destructor calls it. When close() returns, no handler or on_error call is running and none
 /// will run again. A moved-from Client may only be destroyed or assigned.
-class Client {
+class BUILDABLE_EXPORT Client {
  public:
   /// Validates the options (throws InvalidArgument saying what to fix). Sends nothing.
   explicit Client(ClientOptions options);

@@ -2,6 +2,7 @@
 /// @file client_options.hpp
 /// Every setting of a buildable::Client, with its default and unit.
 
+#include <buildable/export.hpp>
 #include <buildable/listener_error.hpp>
 #include <buildable/log.hpp>
 #include <buildable/retry_options.hpp>
@@ -28,7 +29,7 @@ enum class WhenEmitQueueFull {
 /// Settings of a Client. Fill what you need; the rest keeps the documented default.
 /// Client's constructor calls validate(), so a misconfiguration fails there with a message
 /// saying what to fix.
-struct ClientOptions {
+struct BUILDABLE_EXPORT ClientOptions {
   // --- Connection -----------------------------------------------------------------------
   /// Secret key, sent as `X-Buildable-Secret`. Required; must not contain control
   /// characters (bytes below 0x20, such as NUL or a line break, or 0x7f).
@@ -145,6 +146,6 @@ struct ClientOptions {
 };
 
 /// Prints the options for diagnostics, with the secret redacted.
-std::ostream& operator<<(std::ostream& os, const ClientOptions& options);
+BUILDABLE_EXPORT std::ostream& operator<<(std::ostream& os, const ClientOptions& options);
 
 }  // namespace buildable

@@ -25,6 +25,7 @@
 /// - Server text in what() is escaped: line breaks and other control characters cannot
 ///   start a new line in a log (see HttpError).
 
+#include <buildable/export.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,19 +34,19 @@
 namespace buildable {
 
 /// A caller mistake, reported before any request is sent.
-class InvalidArgument : public std::invalid_argument {
+class BUILDABLE_EXPORT InvalidArgument : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
 };
 
 /// Base of every runtime failure of a request to the service.
-class Error : public std::runtime_error {
+class BUILDABLE_EXPORT Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 /// The service, or something in front of it, answered with a non-2xx status.
-class HttpError : public Error {
+class BUILDABLE_EXPORT HttpError : public Error {
  public:
   /// What name() holds when the server's name cannot be shown as it is: it is not a short
   /// kebab-case token (1 to 64 of `a-z`, `0-9`, single inner `-`), or it contains the secret
@@ -109,7 +110,7 @@ class HttpError : public Error {
 /// The request could not be completed at the transport level (DNS, connect, TLS, timeout,
 /// connection reset, an answer that is not HTTP). A request aborted by close() is reported as
 /// ClosedError instead.
-class TransportError : public Error {
+class BUILDABLE_EXPORT TransportError : public Error {
  public:
   /// Builds a TransportError; what() reads
   /// `request to Buildable failed: <libcurl's text for curl_code> (<detail>)`, without the
@@ -141,7 +142,7 @@ class TransportError : public Error {
 
 /// The service answered 2xx but the body was not what the protocol promises
 /// (not JSON, or a required field missing or of the wrong type).
-class ProtocolError : public Error {
+class BUILDABLE_EXPORT ProtocolError : public Error {
  public:
   using Error::Error;
 };
@@ -149,13 +150,13 @@ class ProtocolError : public Error {
 /// emit_async() found the pending emits at ClientOptions::max_pending_emits or
 /// max_pending_bytes with ClientOptions::when_emit_queue_full set to `fail`. Nothing was queued
 /// or sent: the caller may retry later, drop the event, or slow down.
-class QueueFullError : public Error {
+class BUILDABLE_EXPORT QueueFullError : public Error {
  public:
   using Error::Error;
 };
 
 /// The client was closed before or while the call ran.
-class ClosedError : public Error {
+class BUILDABLE_EXPORT ClosedError : public Error {
  public:
   /// what() reads "the buildable::Client is closed".
   ClosedError();

@@ -2,6 +2,7 @@
 /// @file listener_error.hpp
 /// What the listening path reports through ClientOptions::on_error instead of throwing.
 
+#include <buildable/export.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -47,7 +48,7 @@ struct ListenerError {
 };
 
 /// Name of a kind, e.g. "claim_ambiguous".
-const char* to_string(ListenerError::Kind kind) noexcept;
+BUILDABLE_EXPORT const char* to_string(ListenerError::Kind kind) noexcept;
 
 /// Receives listening-path errors. Called on the client's handler pool (reports still queued
 /// when close() winds up are delivered on the thread running close()), never concurrently

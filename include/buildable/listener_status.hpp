@@ -2,6 +2,7 @@
 /// @file listener_status.hpp
 /// The health of one listener, as Subscription::status() reports it.
 
+#include <buildable/export.hpp>
 #include <buildable/listener_error.hpp>
 #include <optional>
 
@@ -25,6 +26,6 @@ struct ListenerStatus {
 };
 
 /// Name of a state, e.g. "failing".
-const char* to_string(ListenerStatus::State state) noexcept;
+BUILDABLE_EXPORT const char* to_string(ListenerStatus::State state) noexcept;
 
 }  // namespace buildable

@@ -2,6 +2,7 @@
 /// @file log.hpp
 /// The logging hook: route the SDK's diagnostics into your own logger.
 
+#include <buildable/export.hpp>
 #include <functional>
 #include <string_view>
 
@@ -27,6 +28,6 @@ enum class LogLevel { debug, info, warning, error };
 using LogHandler = std::function<void(LogLevel level, std::string_view line)>;
 
 /// Name of a level, e.g. "warning".
-const char* to_string(LogLevel level) noexcept;
+BUILDABLE_EXPORT const char* to_string(LogLevel level) noexcept;
 
 }  // namespace buildable

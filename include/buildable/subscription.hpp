@@ -1,6 +1,7 @@
 #pragma once
 /// @file subscription.hpp
 
+#include <buildable/export.hpp>
 #include <buildable/listener_status.hpp>
 #include <cstdint>
 #include <memory>
@@ -22,7 +23,7 @@ class ListenerRegistry;
 /// A plain value: its const members may be called from several threads at once, and copies
 /// may be used and passed to Client::off() on any thread. Assigning to a handle while another
 /// thread reads it is a data race, as for any value type.
-class Subscription {
+class BUILDABLE_EXPORT Subscription {
  public:
   /// An empty handle (id() is 0, converts to false) that refers to no listener.
   Subscription() = default;
@@ -83,7 +84,7 @@ class Subscription {
 /// several threads at once. The removal itself goes through Client::off(), so it may run
 /// while other threads use the client, and it waits for a running handler of the listener
 /// as Client::off() does (not when it runs inside that handler).
-class ScopedSubscription {
+class BUILDABLE_EXPORT ScopedSubscription {
  public:
   /// Owns nothing; destroying it does nothing.
   ScopedSubscription() = default;

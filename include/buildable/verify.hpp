@@ -21,6 +21,7 @@
 /// hex digits may be upper or lower case. `t` must appear exactly once and be a non-empty
 /// string of decimal digits. A `v1` that is not 64 hex digits never matches.
 
+#include <buildable/export.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -48,7 +49,7 @@ inline constexpr std::chrono::seconds kDefaultSignatureTolerance{300};
 /// `v1` of the wrong length or with non-hex characters, a timestamp out of tolerance.
 /// Caller mistakes throw buildable::InvalidArgument: an empty `secret` or a negative
 /// `tolerance`.
-[[nodiscard]] bool verify(std::string_view signature_header, std::string_view secret,
+[[nodiscard]] BUILDABLE_EXPORT bool verify(std::string_view signature_header, std::string_view secret,
                           std::string_view raw_body,
                           std::chrono::seconds tolerance = kDefaultSignatureTolerance);
 
@@ -61,7 +62,7 @@ inline constexpr std::chrono::seconds kDefaultSignatureTolerance{300};
 /// @par Error Handling
 /// As the overload above: `false` for every kind of bad network input, buildable::InvalidArgument
 /// for an empty `secret` or a negative `tolerance`.
-[[nodiscard]] bool verify(std::string_view signature_header, std::string_view secret,
+[[nodiscard]] BUILDABLE_EXPORT bool verify(std::string_view signature_header, std::string_view secret,
                           std::string_view raw_body, std::chrono::system_clock::time_point now,
                           std::chrono::seconds tolerance = kDefaultSignatureTolerance);
 
@@ -77,7 +78,7 @@ inline constexpr std::chrono::seconds kDefaultSignatureTolerance{300};
 /// @par Error Handling
 /// Throws buildable::InvalidArgument when `secret` is empty or `at` lies before the Unix
 /// epoch, and std::runtime_error if OpenSSL fails to compute the HMAC (out of memory).
-[[nodiscard]] std::string sign(
+[[nodiscard]] BUILDABLE_EXPORT std::string sign(
     std::string_view secret, std::string_view raw_body,
     std::chrono::system_clock::time_point at = std::chrono::system_clock::now());
 

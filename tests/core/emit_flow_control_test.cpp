@@ -80,6 +80,22 @@ TEST_F(EmitFlowControl, FailPolicyRefusesPastThePendingCountAndSendsNothing) {
   EXPECT_FALSE(fourth.get().key.empty());
 }
 
+TEST_F(EmitFlowControl, AnEmitWhoseFutureIsReadyNoLongerCountsAsPending) {
+  // One at a time, each waited for: with a limit of one, none may ever be refused. (The room
+  // was once given back just after the future became ready, and a caller woken by it was
+  // refused.)
+  transport_->on("/emit", [](const Request& request) {
+    return std::optional(emitted("k" + std::to_string(request.id)));
+  });
+  auto client = make(limited(1, WhenEmitQueueFull::fail));
+  for (int i = 0; i < 300; ++i) {
+    auto result = client->emit_async("e", {{"i", i}});
+    ASSERT_FALSE(result.get().key.empty());
+    ASSERT_EQ(client->metrics().pending_emits, 0u) << "after emit " << i;
+  }
+  EXPECT_EQ(client->metrics().emits_refused, 0u);
+}
+
 TEST_F(EmitFlowControl, FailPolicyRefusesPastThePendingBytes) {
   auto o = limited(100, WhenEmitQueueFull::fail);
   o.max_pending_bytes = 1000;
@@ -222,10 +238,10 @@ TEST(PendingEmits, FlushDoesNotWaitForEmitsAcceptedAfterItStarted) {
   ASSERT_TRUE(buildable::testing::wait_until([&] { return pending.waiting_flushes() == 1; }, 10s));
   const auto after = pending.admit(10);
   ASSERT_TRUE(after);
-  pending.settle(*before, 10);
+  pending.settle(*before, 10, [] {});
   EXPECT_TRUE(flushed.get());
   EXPECT_FALSE(pending.flush(std::chrono::steady_clock::now())) << "the later one is pending";
-  pending.settle(*after, 10);
+  pending.settle(*after, 10, [] {});
   EXPECT_TRUE(pending.flush(std::chrono::steady_clock::now()));
 }
 

@@ -49,19 +49,17 @@ struct Emitter::AsyncEmit {
   ~AsyncEmit() {
     if (!settled) fail(std::make_exception_ptr(ClosedError()));
   }
-  // Counted first and settled last, so that once flush() returns the future is ready and the
-  // metrics include it.
+  // Counted first, so that the metrics include an emit whose future is ready; the future is
+  // made ready in the same step as the room is given back (see PendingEmits::settle()).
   void succeed(EmitResult result) {
     settled = true;
     MetricsRecorder::add(metrics.emits);
-    promise.set_value(std::move(result));
-    pending.settle(ticket, body->size());
+    pending.settle(ticket, body->size(), [&] { promise.set_value(std::move(result)); });
   }
   void fail(std::exception_ptr error) {
     settled = true;
     MetricsRecorder::add(metrics.emit_failures);
-    promise.set_exception(std::move(error));
-    pending.settle(ticket, body->size());
+    pending.settle(ticket, body->size(), [&] { promise.set_exception(std::move(error)); });
   }
 };
 

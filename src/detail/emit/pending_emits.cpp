@@ -50,12 +50,20 @@ std::optional<PendingEmits::Ticket> PendingEmits::admit(std::size_t bytes) {
   return ticket;
 }
 
-void PendingEmits::settle(Ticket ticket, std::size_t bytes) noexcept {
+void PendingEmits::settle(Ticket ticket, std::size_t bytes,
+                          const std::function<void()>& make_ready) noexcept {
   {
     std::lock_guard lock(mutex_);
-    if (unsettled_.erase(ticket) == 0) return;
-    bytes_ -= bytes;
-    metrics_.set_pending_emits(unsettled_.size());
+    // Room and counter first: Metrics::pending_emits is read without this lock.
+    if (unsettled_.erase(ticket) != 0) {
+      bytes_ -= bytes;
+      metrics_.set_pending_emits(unsettled_.size());
+    }
+    try {
+      make_ready();
+    } catch (...) {
+      // A promise is made ready once; nothing else can throw here.
+    }
   }
   changed_.notify_all();
 }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -32,8 +33,11 @@ class PendingEmits {
   /// policy says. Returns the ticket to hand to settle(), or nothing once close() was called
   /// (before or during the wait).
   std::optional<Ticket> admit(std::size_t bytes);
-  /// The emit holding `ticket` has settled: its future is ready.
-  void settle(Ticket ticket, std::size_t bytes) noexcept;
+  /// Settles the emit holding `ticket`: runs `make_ready` (which makes its future ready) and
+  /// gives its room back in one step, so that no caller sees the future ready while the emit
+  /// still counts as pending, nor flush() return before the future is ready. `make_ready`
+  /// runs under this object's lock and must not call back into it.
+  void settle(Ticket ticket, std::size_t bytes, const std::function<void()>& make_ready) noexcept;
   /// Waits until every emit admitted before the call has settled, or until `deadline`
   /// (none: no limit). True when they have.
   bool flush(std::optional<std::chrono::steady_clock::time_point> deadline);

@@ -172,7 +172,7 @@ HttpResponse EasyRequest::finish(CURLcode code) {
         "the answer is larger than " + limit + "; it was refused while being received";
     response.maybe_sent = true;
   } else {
-    response.error_detail = error_buffer_;
+    response.error_detail = without_proxy_credentials(error_buffer_, *config_);
     long request_bytes = 0;
     curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &request_bytes);
     // libcurl's pre-request hook runs right before the request itself is written, after any

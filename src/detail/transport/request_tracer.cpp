@@ -34,7 +34,10 @@ std::string RequestTracer::attempt_line(std::string_view path, int attempt,
   }
   line += " in " + milliseconds(r.elapsed) + " (";
   if (attempt > 0) line += "attempt " + std::to_string(attempt) + ", ";
-  line += r.new_connection ? "new connection" : "reused connection";
+  // libcurl counts no new connection when none could be made: with no peer, there was none.
+  line += r.new_connection ? "new connection"
+          : r.peer.empty() ? "no connection"
+                           : "reused connection";
   if (!r.peer.empty()) line += " to " + r.peer;
   line += ", proxy " + config_->proxy_label + ")";
   return redact(std::move(line), secret_);

@@ -1,10 +1,12 @@
 #include "detail/transport/transport_config.hpp"
 
 #include <buildable/version.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
+#include "detail/support/safe_text.hpp"
 #include "detail/transport/url.hpp"
 
 namespace buildable::detail {
@@ -32,13 +34,7 @@ bool plain_http_proxy_possible(const ClientOptions& options) {
 // takes one from. (libcurl's no_proxy may still exempt the service; the peer shows it.)
 std::string describe_proxy(const TransportConfig& config, const std::string& scheme) {
   if (config.direct) return "none, plain http is never proxied";
-  if (!config.proxy.empty()) {
-    std::string url = config.proxy;
-    const auto start = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
-    const auto at = url.find('@', start);
-    if (at != std::string::npos && url.find('/', start) > at) url.erase(start, at + 1 - start);
-    return url;
-  }
+  if (!config.proxy.empty()) return split_proxy_url(config.proxy).shown;
   // The variables libcurl reads, in its order (it ignores upper-case HTTP_PROXY).
   const std::vector<const char*> names =
       scheme == "https"
@@ -53,6 +49,43 @@ std::string describe_proxy(const TransportConfig& config, const std::string& sch
 }
 
 }  // namespace
+
+ProxyUrlParts split_proxy_url(std::string_view url) {
+  // libcurl is lenient (`http:/u:p@host`, `http:///u:p@host`, `u:p@host`, a password with '@'),
+  // so this is too: a scheme is letters before ':' and '/', the host what follows the last '@'.
+  std::string_view scheme;
+  std::string_view rest = url;
+  const auto colon = url.find(':');
+  if (colon != std::string_view::npos && colon > 0 && colon + 1 < url.size() &&
+      url[colon + 1] == '/' && std::isalpha(static_cast<unsigned char>(url[0])) &&
+      url.substr(0, colon).find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") ==
+          std::string_view::npos) {
+    scheme = url.substr(0, colon);
+    rest = url.substr(colon + 1);
+    while (!rest.empty() && rest.front() == '/')
+      rest.remove_prefix(1);
+  }
+  ProxyUrlParts parts;
+  const auto at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    parts.credentials = std::string(rest.substr(0, at));
+    rest = rest.substr(at + 1);
+  }
+  parts.shown =
+      scheme.empty() ? std::string(rest) : std::string(scheme) + "://" + std::string(rest);
+  return parts;
+}
+
+std::string without_proxy_credentials(std::string text, const TransportConfig& config) {
+  if (config.proxy_credentials.empty()) return text;
+  // libcurl quotes the proxy as given in some errors ("Unsupported proxy syntax in '...'").
+  for (auto at = text.find(config.proxy); at != std::string::npos;
+       at = text.find(config.proxy, at + config.proxy_label.size())) {
+    text.replace(at, config.proxy.size(), config.proxy_label);
+  }
+  return redact(std::move(text), config.proxy_credentials);
+}
 
 std::size_t effective_max_response_bytes(const ClientOptions& options) {
   if (options.max_response_bytes != 0) return options.max_response_bytes;
@@ -87,6 +120,7 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   config->fresh_connections =
       config->protocols == "http" && !config->direct && plain_http_proxy_possible(options);
   config->trace = options.log_level <= LogLevel::debug;
+  config->proxy_credentials = split_proxy_url(options.proxy).credentials;
   config->proxy_label = describe_proxy(*config, config->protocols);
   return config;
 }

@@ -4,6 +4,7 @@
 #include <buildable/client_options.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "detail/transport/curl_handles.hpp"
 #include "detail/transport/send_probes.hpp"
@@ -39,6 +40,9 @@ struct TransportConfig {
   bool trace = false;
   /// Which proxy requests go through, for trace lines, without credentials.
   std::string proxy_label;
+  /// The `user:password` of ClientOptions::proxy, if any: never shown (see
+  /// without_proxy_credentials()).
+  std::string proxy_credentials;
   /// Set by close(): every in-flight transfer aborts at its next progress callback.
   std::atomic<bool> aborting{false};
   /// What the peer acknowledged of each request in flight (see EasyRequest::on_prereq).
@@ -46,6 +50,18 @@ struct TransportConfig {
 
   static std::shared_ptr<TransportConfig> from_options(const ClientOptions& options);
 };
+
+/// A proxy URL split for showing: `shown` is it without user name and password (scheme, then
+/// what follows the last '@'), `credentials` what was removed (empty when none).
+struct ProxyUrlParts {
+  std::string shown;
+  std::string credentials;
+};
+ProxyUrlParts split_proxy_url(std::string_view url);
+
+/// `text` (libcurl's error text) with the proxy URL shown without credentials and the
+/// credentials redacted wherever they still occur.
+std::string without_proxy_credentials(std::string text, const TransportConfig& config);
 
 /// ClientOptions::max_response_bytes, or its default when 0 (see there).
 std::size_t effective_max_response_bytes(const ClientOptions& options);
