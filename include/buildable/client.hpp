@@ -2,10 +2,10 @@
 /// @file client.hpp
 /// buildable::Client: emit events and listen for them.
 
-#include <buildable/export.hpp>
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
+#include <buildable/export.hpp>
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/message.hpp>

@@ -49,9 +49,9 @@ inline constexpr std::chrono::seconds kDefaultSignatureTolerance{300};
 /// `v1` of the wrong length or with non-hex characters, a timestamp out of tolerance.
 /// Caller mistakes throw buildable::InvalidArgument: an empty `secret` or a negative
 /// `tolerance`.
-[[nodiscard]] BUILDABLE_EXPORT bool verify(std::string_view signature_header, std::string_view secret,
-                          std::string_view raw_body,
-                          std::chrono::seconds tolerance = kDefaultSignatureTolerance);
+[[nodiscard]] BUILDABLE_EXPORT bool verify(
+    std::string_view signature_header, std::string_view secret, std::string_view raw_body,
+    std::chrono::seconds tolerance = kDefaultSignatureTolerance);
 
 /// Same as verify(signature_header, secret, raw_body, tolerance), with the receiver's clock
 /// given as `now` (for deterministic tests, or a clock of your own).
@@ -62,9 +62,10 @@ inline constexpr std::chrono::seconds kDefaultSignatureTolerance{300};
 /// @par Error Handling
 /// As the overload above: `false` for every kind of bad network input, buildable::InvalidArgument
 /// for an empty `secret` or a negative `tolerance`.
-[[nodiscard]] BUILDABLE_EXPORT bool verify(std::string_view signature_header, std::string_view secret,
-                          std::string_view raw_body, std::chrono::system_clock::time_point now,
-                          std::chrono::seconds tolerance = kDefaultSignatureTolerance);
+[[nodiscard]] BUILDABLE_EXPORT bool verify(
+    std::string_view signature_header, std::string_view secret, std::string_view raw_body,
+    std::chrono::system_clock::time_point now,
+    std::chrono::seconds tolerance = kDefaultSignatureTolerance);
 
 /// Signs `raw_body` for the receiver's verify(): returns the header value
 /// `t=<unix seconds of at>,v1=<64 lowercase hex digits>`.
