@@ -59,7 +59,7 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
           },
           metrics_, jitter_, tracer_),
       recorder_(*transport_, clock_, RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_)),
-                pool_, reporter_, metrics_, tracer_,
+                pool_, reporter_, metrics_, tracer_, options_.max_body_bytes,
                 [this](const ListenerPtr& listener) { poller_.settled(listener); }) {
   tracer_.set_defer(
       [this](LogLevel level, std::string line) { pool_.log(level, std::move(line)); });

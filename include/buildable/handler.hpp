@@ -15,8 +15,10 @@ namespace buildable {
 /// output with state `finished` (nothing is recorded as `null`); an exception is recorded as
 /// `failed` with its what() text. A result that cannot be sent is recorded as `failed` with
 /// the reason and reported to ClientOptions::on_error as a `handler` error: one with invalid
-/// UTF-8 in a string, or one whose arrays and objects nest more than 511 levels deep (the
-/// result itself is level 1; the same limit as emitted payloads, see Client::emit()).
+/// UTF-8 in a string, one whose arrays and objects nest more than 511 levels deep (the
+/// result itself is level 1; the same limit as emitted payloads, see Client::emit()), or one
+/// that makes the record's body larger than ClientOptions::max_body_bytes (which the service
+/// would refuse, leaving the message `processing`).
 ///
 /// @par Thread Safety
 /// The client calls the handler on its handler pool threads. With ListenOptions::max_concurrency

@@ -142,6 +142,27 @@ TEST_F(DeepResultTest, AResult200000LevelsDeepIsRecordedFailedInsteadOfCrashing)
   EXPECT_TRUE(reported) << "on_error did not hear of the unrecordable result";
 }
 
+TEST_F(DeepResultTest, AResultOverMaxBodyBytesIsRecordedFailedInsteadOfRefused) {
+  // The service would answer 413 to the record, leaving the message `processing`.
+  ClientOptions options = listening_options();
+  options.max_body_bytes = 64 * 1024;
+  Client client(options);
+  client.on("deep", [](const Message&) { return json{{"blob", std::string(100'000, 'x')}}; });
+  const json body = recorded();
+  ASSERT_TRUE(body.is_object()) << "no /transact arrived";
+  client.close();
+
+  EXPECT_EQ(body.value("state", ""), "failed");
+  EXPECT_NE(body.value("output", "").find("over max_body_bytes (65536)"), std::string::npos)
+      << body.dump().substr(0, 300);
+  bool reported = false;
+  for (const auto& error : errors()) {
+    reported = reported || (error.kind == ListenerError::Kind::handler &&
+                            error.message.find("over max_body_bytes") != std::string::npos);
+  }
+  EXPECT_TRUE(reported) << "on_error did not hear of the unrecordable result";
+}
+
 TEST_F(DeepResultTest, AResultExactlyAtTheLimitIsRecordedFinished) {
   Client client(listening_options());
   client.on("deep", [](const Message&) { return nested_objects(kLimit); });

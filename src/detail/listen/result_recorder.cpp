@@ -21,7 +21,8 @@ struct ResultRecorder::Job {
 ResultRecorder::ResultRecorder(AsyncTransport& transport, std::shared_ptr<const Clock> clock,
                                RetryPolicy policy, CallbackPool& pool,
                                const ErrorReporter& reporter, MetricsRecorder& metrics,
-                               const RequestTracer& tracer, SettledCallback settled)
+                               const RequestTracer& tracer, std::size_t max_body_bytes,
+                               SettledCallback settled)
     : transport_(transport),
       clock_(std::move(clock)),
       policy_(std::move(policy)),
@@ -29,6 +30,7 @@ ResultRecorder::ResultRecorder(AsyncTransport& transport, std::shared_ptr<const 
       reporter_(reporter),
       metrics_(metrics),
       tracer_(tracer),
+      max_body_bytes_(max_body_bytes),
       settled_(std::move(settled)) {}
 
 void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
@@ -60,6 +62,12 @@ void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
                                       outcome.output, outcome.failed));
     } catch (const std::exception& e) {
       unsendable = std::string("the handler's output is not valid JSON: ") + e.what();
+    }
+    // The service refuses a larger body (413), which would leave the message `processing`.
+    if (unsendable.empty() && job->body->size() > max_body_bytes_) {
+      unsendable = "the handler's output makes a /transact body of " +
+                   std::to_string(job->body->size()) + " bytes, over max_body_bytes (" +
+                   std::to_string(max_body_bytes_) + ")";
     }
   }
   if (!unsendable.empty()) {

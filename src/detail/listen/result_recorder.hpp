@@ -31,7 +31,7 @@ class ResultRecorder {
 
   ResultRecorder(AsyncTransport& transport, std::shared_ptr<const Clock> clock, RetryPolicy policy,
                  CallbackPool& pool, const ErrorReporter& reporter, MetricsRecorder& metrics,
-                 const RequestTracer& tracer, SettledCallback settled);
+                 const RequestTracer& tracer, std::size_t max_body_bytes, SettledCallback settled);
 
   /// Records a handler's outcome (any thread).
   void record(const ListenerPtr& listener, const Message& message, HandlerOutcome outcome);
@@ -55,6 +55,7 @@ class ResultRecorder {
   const ErrorReporter& reporter_;
   MetricsRecorder& metrics_;
   const RequestTracer& tracer_;
+  std::size_t max_body_bytes_;  // largest /transact body sent (ClientOptions::max_body_bytes)
   SettledCallback settled_;
 
   std::mutex mutex_;
