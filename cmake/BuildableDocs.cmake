@@ -8,6 +8,9 @@ endif()
 set(BUILDABLE_DOCS_OUTPUT "${PROJECT_BINARY_DIR}/docs")
 configure_file("${CMAKE_CURRENT_LIST_DIR}/Doxyfile.in" "${PROJECT_BINARY_DIR}/Doxyfile" @ONLY)
 add_custom_target(docs
+  COMMAND "${CMAKE_COMMAND}" "-DREADME=${PROJECT_SOURCE_DIR}/README.md"
+          "-DEXAMPLES=${PROJECT_SOURCE_DIR}/examples" "-DOUTPUT=${BUILDABLE_DOCS_OUTPUT}/mainpage.md"
+          -P "${CMAKE_CURRENT_LIST_DIR}/DoxygenMainPage.cmake"
   COMMAND Doxygen::doxygen "${PROJECT_BINARY_DIR}/Doxyfile"
   WORKING_DIRECTORY "${PROJECT_BINARY_DIR}"
   COMMENT "Generating the API reference in ${BUILDABLE_DOCS_OUTPUT}/html"
