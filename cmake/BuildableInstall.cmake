@@ -88,7 +88,21 @@ foreach(kind LIBDIR INCLUDEDIR)
     set(BUILDABLE_PC_${kind} "\${prefix}/${CMAKE_INSTALL_${kind}}")
   endif()
 endforeach()
-set(BUILDABLE_PC_LIBS_PRIVATE "${CMAKE_THREAD_LIBS_INIT}")
+# `pkg-config --cflags --libs buildable` must link as it is (the README's line): a static
+# libbuildable therefore lists what it links against in Requires and Libs, since only
+# `--static` reads the .private fields (and Debian's libcurl.pc cannot be used with it).
+get_target_property(buildable_type buildable TYPE)
+if(buildable_type STREQUAL "STATIC_LIBRARY")
+  set(BUILDABLE_PC_REQUIRES "nlohmann_json libcurl libcrypto")
+  set(BUILDABLE_PC_REQUIRES_PRIVATE "")
+  set(BUILDABLE_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
+  set(BUILDABLE_PC_LIBS_PRIVATE "")
+else()
+  set(BUILDABLE_PC_REQUIRES "nlohmann_json")
+  set(BUILDABLE_PC_REQUIRES_PRIVATE "libcurl libcrypto")
+  set(BUILDABLE_PC_LIBS "")
+  set(BUILDABLE_PC_LIBS_PRIVATE "${CMAKE_THREAD_LIBS_INIT}")
+endif()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/buildable.pc.in" "${PROJECT_BINARY_DIR}/buildable.pc"
   @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/buildable.pc"

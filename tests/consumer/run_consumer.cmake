@@ -225,33 +225,16 @@ elseif(MODE STREQUAL "pkg_config")
     string(REPLACE "\n" " " output "${output}")
     set(${out} "${output}" PARENT_SCOPE)
   endfunction()
-  pkg_config(cflags --cflags buildable)
+  # The README's line, verbatim, for static and shared installs alike.
+  pkg_config(cflags_and_libs --cflags --libs buildable)
   pkg_config(includedir --variable=includedir buildable)
-  if(LINKAGE STREQUAL "shared")
-    pkg_config(libs --libs buildable)
-  else()
-    # A static libbuildable needs its private dependencies on the link line, which
-    # `pkg-config --static` adds from Requires.private/Libs.private. That flag cannot be used
-    # here: Debian's libcurl.pc then lists libraries (nghttp2, ssh2, ldap...) whose -dev packages
-    # are not installed. So link what buildable.pc declares one level down: its Libs, the Libs
-    # of each Requires.private module, and its own Libs.private. A dependency missing from
-    # buildable.pc shows up as an undefined reference.
-    pkg_config(private_modules --print-requires-private buildable)
-    string(REGEX REPLACE "[ \t]*[<>=!]+[ \t]*[^ ]+" "" private_modules "${private_modules}")
-    separate_arguments(private_modules UNIX_COMMAND "${private_modules}")
-    pkg_config(libs --libs buildable ${private_modules})
-    file(STRINGS "${pc_file}" own_private_libs REGEX "^Libs\\.private:")
-    string(REGEX REPLACE "^Libs\\.private:" "" own_private_libs "${own_private_libs}")
-    string(APPEND libs " ${own_private_libs}")
-  endif()
-  message(STATUS "[${MODE}] pkg-config: cflags '${cflags}', libs '${libs}'")
+  message(STATUS "[${MODE}] pkg-config --cflags --libs buildable: ${cflags_and_libs}")
   # The prefix derived from the .pc file's location must be the moved prefix.
   if(NOT EXISTS "${includedir}/buildable/buildable.hpp")
     message(FATAL_ERROR "[${MODE}] pkg-config's includedir ${includedir} has no buildable.hpp")
   endif()
-  separate_arguments(cflags UNIX_COMMAND "${cflags}")
-  separate_arguments(libs UNIX_COMMAND "${libs}")
-  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${projects}/main.cpp" ${cflags} ${libs}
+  separate_arguments(cflags_and_libs UNIX_COMMAND "${cflags_and_libs}")
+  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${projects}/main.cpp" ${cflags_and_libs}
       -o "${WORK_DIR}/consumer")
   run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
 
