@@ -8,7 +8,9 @@
 #   the library, the public headers with the generated version.hpp, the CMake package in
 #   <libdir>/cmake/buildable and a relocatable <libdir>/pkgconfig/buildable.pc.
 #
-# The emulator is not packaged: it is a development tool built from source.
+# The emulator (target buildable_emulator, exported as buildable::emulator) is the optional
+# component `emulator`, present when it was built (BUILDABLE_BUILD_EMULATOR): its own export
+# file next to the SDK's, its headers, the buildable-emulator binary and buildable-emulator.pc.
 
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
@@ -34,6 +36,19 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/buildableConfigVersion.c
 export(TARGETS ${buildable_exported_targets}
   NAMESPACE buildable::
   FILE "${PROJECT_BINARY_DIR}/buildableTargets.cmake")
+set(buildable_with_emulator OFF)
+set(BUILDABLE_EMULATOR_STATIC OFF)
+if(TARGET buildable_emulator AND BUILDABLE_BUILD_EMULATOR)
+  set(buildable_with_emulator ON)
+  get_target_property(buildable_emulator_type buildable_emulator TYPE)
+  if(buildable_emulator_type STREQUAL "STATIC_LIBRARY")
+    set(BUILDABLE_EMULATOR_STATIC ON)
+  endif()
+  export(TARGETS buildable_emulator
+    NAMESPACE buildable::
+    FILE "${PROJECT_BINARY_DIR}/buildableEmulatorTargets.cmake")
+endif()
+# The config file is written again below for the install tree; both read the variables above.
 configure_package_config_file("${buildable_config_template}"
   "${PROJECT_BINARY_DIR}/buildableConfig.cmake"
   INSTALL_DESTINATION "${PROJECT_BINARY_DIR}"
@@ -108,3 +123,26 @@ configure_file("${CMAKE_CURRENT_LIST_DIR}/buildable.pc.in" "${PROJECT_BINARY_DIR
 install(FILES "${PROJECT_BINARY_DIR}/buildable.pc"
   DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
   COMPONENT buildable_Development)
+
+# --- The emulator component -----------------------------------------------------------------
+if(buildable_with_emulator)
+  install(EXPORT buildableEmulatorTargets
+    NAMESPACE buildable::
+    FILE buildableEmulatorTargets.cmake
+    DESTINATION "${buildable_cmake_install_dir}"
+    COMPONENT buildable_Emulator)
+  if(BUILDABLE_EMULATOR_STATIC)
+    set(BUILDABLE_EMULATOR_PC_REQUIRES "nlohmann_json sqlite3")
+    set(BUILDABLE_EMULATOR_PC_REQUIRES_PRIVATE "")
+    set(BUILDABLE_EMULATOR_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
+  else()
+    set(BUILDABLE_EMULATOR_PC_REQUIRES "nlohmann_json")
+    set(BUILDABLE_EMULATOR_PC_REQUIRES_PRIVATE "sqlite3")
+    set(BUILDABLE_EMULATOR_PC_LIBS "")
+  endif()
+  configure_file("${CMAKE_CURRENT_LIST_DIR}/buildable-emulator.pc.in"
+    "${PROJECT_BINARY_DIR}/buildable-emulator.pc" @ONLY)
+  install(FILES "${PROJECT_BINARY_DIR}/buildable-emulator.pc"
+    DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+    COMPONENT buildable_Emulator)
+endif()

@@ -8,7 +8,14 @@
 #   build_tree        find_package(buildable) with buildable_DIR = BINARY_DIR
 #   install           fixture: install the SDK (LINKAGE shared|static) into WORK_DIR/prefix:
 #                     the SDK's components of BINARY_DIR when it has that linkage, otherwise
-#                     a fresh library-only build of SOURCE_DIR
+#                     a fresh library-only build of SOURCE_DIR; with EMULATOR=ON the emulator
+#                     component too
+#   emulator_find_package  find_package(buildable COMPONENTS emulator) from PREFIX: an
+#                     in-process emulator and the SDK end to end, and the installed
+#                     buildable-emulator binary starts
+#   emulator_pkg_config  the same program compiled with
+#                     `pkg-config --cflags --libs buildable buildable-emulator`
+#   emulator_missing  COMPONENTS emulator against a PREFIX without it fails, saying why
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
 #   pkg_config        compile main.cpp with `pkg-config --cflags --libs buildable` from PREFIX
 #   abi               the shared libbuildable in PREFIX: its SONAME follows the 0.x policy
@@ -28,7 +35,7 @@ cmake_minimum_required(VERSION 3.16)
 
 set(projects "${CMAKE_CURRENT_LIST_DIR}")
 string(REPLACE "|" ";" PREFIX_PATH "${PREFIX_PATH}")
-if(MODE STREQUAL "find_package_install")
+if(MODE STREQUAL "find_package_install" OR MODE MATCHES "^emulator_")
   list(INSERT PREFIX_PATH 0 "${PREFIX}")
 endif()
 if(PREFIX_PATH)
@@ -80,6 +87,10 @@ function(run_program program)
       set(meaning "a non-std exception was thrown")
     elseif(rc EQUAL 4)
       set(meaning "verify() rejected what sign() produced")
+    elseif(rc EQUAL 5)
+      set(meaning "the in-process emulator did not store the emitted message")
+    elseif(rc EQUAL 6)
+      set(meaning "an exception escaped the emulator check")
     endif()
     message(FATAL_ERROR "[${MODE}] consumer exited with ${rc}: ${meaning}")
   endif()
@@ -91,12 +102,16 @@ function(install_fresh_sdk linkage dest)
   if(linkage STREQUAL "shared")
     set(shared ON)
   endif()
+  set(emulator OFF)
+  if(EMULATOR)
+    set(emulator ON)
+  endif()
   set(build "${WORK_DIR}/sdk-build")
   run("configure SDK (${linkage})" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${build}"
       -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DBUILD_SHARED_LIBS=${shared}
       -DBUILDABLE_INSTALL=ON
-      -DBUILDABLE_BUILD_TESTS=OFF -DBUILDABLE_BUILD_EXAMPLES=OFF -DBUILDABLE_BUILD_EMULATOR=OFF
-      -DBUILDABLE_BUILD_TOOLS=OFF -DBUILDABLE_BUILD_BENCH=OFF)
+      -DBUILDABLE_BUILD_TESTS=OFF -DBUILDABLE_BUILD_EXAMPLES=OFF -DBUILDABLE_BUILD_EMULATOR=${emulator}
+      -DBUILDABLE_BUILD_TOOLS=${emulator} -DBUILDABLE_BUILD_BENCH=OFF)
   run("build SDK (${linkage})" "${CMAKE_COMMAND}" --build "${build}")
   run("install SDK (${linkage})" "${CMAKE_COMMAND}" --install "${build}" --prefix "${dest}")
 endfunction()
@@ -128,7 +143,11 @@ elseif(MODE STREQUAL "install")
   set(prefix "${WORK_DIR}/prefix")
   if(LINKAGE STREQUAL CURRENT_LINKAGE)
     # Only the SDK's components: other targets of the build (emulator, tools) may not be built.
-    foreach(component buildable_Runtime buildable_Development)
+    set(components buildable_Runtime buildable_Development)
+    if(EMULATOR)
+      list(APPEND components buildable_Emulator buildable_Tools)
+    endif()
+    foreach(component IN LISTS components)
       run("install ${component} of the current build" "${CMAKE_COMMAND}" --install "${BINARY_DIR}"
           --prefix "${staging}" --component ${component})
     endforeach()
@@ -150,6 +169,57 @@ elseif(MODE STREQUAL "install")
 elseif(MODE STREQUAL "find_package_install")
   build_consumer(find_package "-DEXPECTED_PACKAGE_DIR=${PREFIX}"
                  "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+
+elseif(MODE STREQUAL "emulator_find_package")
+  build_consumer(emulator_component "-DEXPECTED_PACKAGE_DIR=${PREFIX}")
+  file(GLOB_RECURSE emulator_binary "${PREFIX}/*/buildable-emulator")
+  if(NOT emulator_binary)
+    message(FATAL_ERROR "[${MODE}] no buildable-emulator under ${PREFIX}")
+  endif()
+  # Without LD_LIBRARY_PATH: a shared install must find its libraries by itself.
+  run("run the installed emulator" "${emulator_binary}" --help)
+  file(GLOB_RECURSE cli_binary "${PREFIX}/bin/buildable")
+  if(NOT cli_binary)
+    message(FATAL_ERROR "[${MODE}] no buildable command-line tool under ${PREFIX}/bin")
+  endif()
+  run("run the installed command-line tool" "${cli_binary}" --help)
+
+elseif(MODE STREQUAL "emulator_pkg_config")
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+  if(NOT PKG_CONFIG)
+    skip("pkg-config not found")
+    return()
+  endif()
+  file(GLOB_RECURSE pc_file "${PREFIX}/*/pkgconfig/buildable-emulator.pc")
+  if(NOT pc_file)
+    message(FATAL_ERROR "[${MODE}] no buildable-emulator.pc under ${PREFIX}")
+  endif()
+  get_filename_component(pc_dir "${pc_file}" DIRECTORY)
+  get_filename_component(libdir "${pc_dir}" DIRECTORY)
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${pc_dir}" "${PKG_CONFIG}"
+                          --cflags --libs buildable buildable-emulator
+                  OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] pkg-config failed (${rc})")
+  endif()
+  message(STATUS "[${MODE}] pkg-config --cflags --libs buildable buildable-emulator: ${flags}")
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${projects}/emulator_main.cpp" ${flags}
+      -o "${WORK_DIR}/consumer")
+  run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
+
+elseif(MODE STREQUAL "emulator_missing")
+  set(build "${WORK_DIR}/build")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -S "${projects}/emulator_component" -B "${build}"
+                          -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] COMPONENTS emulator was found in a prefix without it")
+  endif()
+  string(FIND "${out}${err}" "the emulator component is not part of this buildable-cpp package" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "[${MODE}] the failure does not say why:\n${out}${err}")
+  endif()
 
 elseif(MODE STREQUAL "abi")
   find_program(NM nm)
