@@ -1,14 +1,23 @@
-// Quickstart: listen for an event, emit it, and see the handler's result recorded.
+// Quickstart: listen for an event, emit it, and see the handler's result recorded. It needs
+// only an install of buildable-cpp with its emulator component.
 #include <buildable/buildable.hpp>
+#include <buildable/emulator/emulator.hpp>
 #include <chrono>
 #include <future>
 #include <iostream>
-
-#include "example_backend.hpp"
+#include <memory>
 
 int main() {
-  examples::Backend backend;  // the local emulator unless BUILDABLE_SECRET_KEY is set
-  buildable::ClientOptions options = backend.options();
+  // The service named by BUILDABLE_SECRET_KEY (and BLD_EVENTS_BASE_URL), or else a local
+  // emulator inside this program: no account, no network.
+  buildable::ClientOptions options = buildable::ClientOptions::from_env();
+  std::unique_ptr<buildable::emulator::Emulator> emulator;
+  if (options.secret.empty()) {
+    emulator = std::make_unique<buildable::emulator::Emulator>();
+    emulator->start();
+    options.secret = emulator->default_secret();
+    options.base_url = emulator->base_url();
+  }
   options.poll_interval = std::chrono::milliseconds(200);
   buildable::Client client(options);
 
@@ -32,7 +41,7 @@ int main() {
     return 1;
   }
   client.close();
-  if (auto* emulator = backend.emulator()) {
+  if (emulator) {
     std::cout << "recorded: " << emulator->transaction(key.get(), buildable::kDefaultTxKey).dump()
               << "\n";
   }

@@ -13,8 +13,8 @@
 #   emulator_find_package  find_package(buildable COMPONENTS emulator) from PREFIX: an
 #                     in-process emulator and the SDK end to end, and the installed
 #                     buildable-emulator binary starts
-#   emulator_pkg_config  the same program compiled with
-#                     `pkg-config --cflags --libs buildable buildable-emulator`
+#   emulator_pkg_config  the same program (or PROGRAM, e.g. the README's quickstart) compiled
+#                     with `pkg-config --cflags --libs buildable buildable-emulator`, and run
 #   emulator_missing  COMPONENTS emulator against a PREFIX without it fails, saying why
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
 #   pkg_config        compile main.cpp with `pkg-config --cflags --libs buildable` from PREFIX
@@ -204,7 +204,10 @@ elseif(MODE STREQUAL "emulator_pkg_config")
   endif()
   message(STATUS "[${MODE}] pkg-config --cflags --libs buildable buildable-emulator: ${flags}")
   separate_arguments(flags UNIX_COMMAND "${flags}")
-  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${projects}/emulator_main.cpp" ${flags}
+  if(NOT PROGRAM)
+    set(PROGRAM "${projects}/emulator_main.cpp")
+  endif()
+  run("compile and link" "${CXX_COMPILER}" -std=c++17 "${PROGRAM}" ${flags}
       -o "${WORK_DIR}/consumer")
   run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
 
