@@ -48,6 +48,13 @@ if(TARGET buildable_emulator AND BUILDABLE_BUILD_EMULATOR)
     NAMESPACE buildable::
     FILE "${PROJECT_BINARY_DIR}/buildableEmulatorTargets.cmake")
 endif()
+set(buildable_with_testing OFF)
+if(TARGET buildable_testing AND buildable_with_emulator)
+  set(buildable_with_testing ON)
+  export(TARGETS buildable_testing
+    NAMESPACE buildable::
+    FILE "${PROJECT_BINARY_DIR}/buildableTestingTargets.cmake")
+endif()
 # The config file is written again below for the install tree; both read the variables above.
 configure_package_config_file("${buildable_config_template}"
   "${PROJECT_BINARY_DIR}/buildableConfig.cmake"
@@ -145,4 +152,13 @@ if(buildable_with_emulator)
   install(FILES "${PROJECT_BINARY_DIR}/buildable-emulator.pc"
     DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
     COMPONENT buildable_Emulator)
+endif()
+
+# --- The testing component ------------------------------------------------------------------
+if(buildable_with_testing)
+  install(EXPORT buildableTestingTargets
+    NAMESPACE buildable::
+    FILE buildableTestingTargets.cmake
+    DESTINATION "${buildable_cmake_install_dir}"
+    COMPONENT buildable_Testing)
 endif()

@@ -5,6 +5,9 @@
 
 namespace buildable {
 
+// Out of line: the vtable and typeinfo of the interface live in the library.
+EventEmitter::~EventEmitter() = default;
+
 Client::Client(ClientOptions options)
     : impl_(std::make_shared<detail::ClientImpl>(std::move(options))) {}
 

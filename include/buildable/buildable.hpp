@@ -6,6 +6,7 @@
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
+#include <buildable/event_emitter.hpp>
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
 #include <buildable/listener_error.hpp>

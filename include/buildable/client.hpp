@@ -5,6 +5,7 @@
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
+#include <buildable/event_emitter.hpp>
 #include <buildable/export.hpp>
 #include <buildable/handler.hpp>
 #include <buildable/listen_options.hpp>
@@ -27,7 +28,8 @@ namespace detail {
 class ClientImpl;
 }
 
-/// A connection to Buildable Events.
+/// A connection to Buildable Events. Its publishing side is the EventEmitter interface, which
+/// code that only emits can depend on (and tests can replace).
 ///
 /// @par Thread Safety
 /// Every member function may be called from any thread concurrently. Handlers run on the
@@ -61,7 +63,7 @@ class ClientImpl;
 /// close() is idempotent, concurrent calls all return when the one shutdown is over, and the
 /// destructor calls it. When close() returns, no handler or on_error call is running and none
 /// will run again. A moved-from Client may only be destroyed or assigned.
-class BUILDABLE_EXPORT Client {
+class BUILDABLE_EXPORT Client : public EventEmitter {
  public:
   /// Validates the options (throws InvalidArgument saying what to fix). Sends nothing.
   explicit Client(ClientOptions options);
@@ -86,7 +88,7 @@ class BUILDABLE_EXPORT Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
   /// Calls close() (see there for what it waits for); a moved-from client does nothing.
-  ~Client();
+  ~Client() override;
 
   /// Publishes `payload` as event `event` (POST /emit) and returns the new message's key.
   ///
@@ -106,7 +108,7 @@ class BUILDABLE_EXPORT Client {
   /// Retried per ClientOptions::retry, by default only when the service provably did not act
   /// on the request (connection refused, DNS failure, 429, 503), so an emit is never
   /// duplicated by the SDK unless RetryOptions::retry_emit_when_unsure is set.
-  EmitResult emit(std::string_view event, const nlohmann::json& payload);
+  EmitResult emit(std::string_view event, const nlohmann::json& payload) override;
 
   /// Same as emit(event, json) for any type nlohmann::json converts from (a struct with
   /// `to_json`, a map, ...). The converted value must be a JSON object.
@@ -138,7 +140,8 @@ class BUILDABLE_EXPORT Client {
   ///
   /// @par Idempotency
   /// Retried exactly like emit().
-  std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+  std::future<EmitResult> emit_async(std::string_view event,
+                                     const nlohmann::json& payload) override;
 
   /// Same as emit_async(event, json) for any type nlohmann::json converts from (a struct with
   /// `to_json`, a map, ...). The conversion runs on the caller's thread before anything is

@@ -16,6 +16,8 @@
 #   emulator_pkg_config  the same program (or PROGRAM, e.g. the README's quickstart) compiled
 #                     with `pkg-config --cflags --libs buildable buildable-emulator`, and run
 #   emulator_missing  COMPONENTS emulator against a PREFIX without it fails, saying why
+#   testing_examples  examples/testing (COMPONENTS emulator testing) built from PREFIX; its
+#                     tests (handler, mock, emulator fixture) run and pass
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
 #   pkg_config        compile main.cpp with `pkg-config --cflags --libs buildable` from PREFIX
 #   abi               the shared libbuildable in PREFIX: its SONAME follows the 0.x policy
@@ -35,7 +37,7 @@ cmake_minimum_required(VERSION 3.16)
 
 set(projects "${CMAKE_CURRENT_LIST_DIR}")
 string(REPLACE "|" ";" PREFIX_PATH "${PREFIX_PATH}")
-if(MODE STREQUAL "find_package_install" OR MODE MATCHES "^emulator_")
+if(MODE STREQUAL "find_package_install" OR MODE MATCHES "^emulator_|^testing_")
   list(INSERT PREFIX_PATH 0 "${PREFIX}")
 endif()
 if(PREFIX_PATH)
@@ -145,7 +147,7 @@ elseif(MODE STREQUAL "install")
     # Only the SDK's components: other targets of the build (emulator, tools) may not be built.
     set(components buildable_Runtime buildable_Development)
     if(EMULATOR)
-      list(APPEND components buildable_Emulator buildable_Tools)
+      list(APPEND components buildable_Emulator buildable_Tools buildable_Testing)
     endif()
     foreach(component IN LISTS components)
       run("install ${component} of the current build" "${CMAKE_COMMAND}" --install "${BINARY_DIR}"
@@ -210,6 +212,15 @@ elseif(MODE STREQUAL "emulator_pkg_config")
   run("compile and link" "${CXX_COMPILER}" -std=c++17 "${PROGRAM}" ${flags}
       -o "${WORK_DIR}/consumer")
   run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
+
+elseif(MODE STREQUAL "testing_examples")
+  set(build "${WORK_DIR}/build")
+  run("configure examples/testing" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}/examples/testing"
+      -B "${build}" -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+  run("build examples/testing" "${CMAKE_COMMAND}" --build "${build}")
+  get_filename_component(cmake_bin "${CMAKE_COMMAND}" DIRECTORY)
+  run("run the examples' tests" "${cmake_bin}/ctest" --test-dir "${build}"
+      --output-on-failure)
 
 elseif(MODE STREQUAL "emulator_missing")
   set(build "${WORK_DIR}/build")

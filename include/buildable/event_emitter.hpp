@@ -1,0 +1,50 @@
+#pragma once
+/// @file event_emitter.hpp
+/// buildable::EventEmitter: the part of a client that code publishing events depends on, so
+/// that code can be unit-tested without a server.
+
+#include <buildable/emit_result.hpp>
+#include <buildable/export.hpp>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <type_traits>
+
+namespace buildable {
+
+/// Publishing events: emit() and emit_async(). Client implements it; take an `EventEmitter&`
+/// in code that only publishes, and give it a Client in production and a test double in unit
+/// tests (buildable::testing::MockEventEmitter, installed with the `testing` component, or a
+/// fake of your own). See Client::emit() and Client::emit_async() for the contract.
+class BUILDABLE_EXPORT EventEmitter {
+ public:
+  virtual ~EventEmitter();
+
+  /// Publishes `payload` as event `event`; see Client::emit().
+  virtual EmitResult emit(std::string_view event, const nlohmann::json& payload) = 0;
+  /// Publishes asynchronously; see Client::emit_async().
+  virtual std::future<EmitResult> emit_async(std::string_view event,
+                                             const nlohmann::json& payload) = 0;
+
+  /// emit() for any type nlohmann::json converts from (a struct with `to_json`, a map, ...).
+  template <class T,
+            class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  EmitResult emit(std::string_view event, const T& payload) {
+    return emit(event, nlohmann::json(payload));
+  }
+  /// emit_async() for any type nlohmann::json converts from.
+  template <class T,
+            class = std::enable_if_t<!std::is_convertible_v<const T&, const nlohmann::json&>>>
+  std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
+    return emit_async(event, nlohmann::json(payload));
+  }
+
+ protected:
+  EventEmitter() = default;
+  EventEmitter(const EventEmitter&) = default;
+  EventEmitter(EventEmitter&&) = default;
+  EventEmitter& operator=(const EventEmitter&) = default;
+  EventEmitter& operator=(EventEmitter&&) = default;
+};
+
+}  // namespace buildable
