@@ -40,10 +40,15 @@ class BUILDABLE_EXPORT EventEmitter {
   }
 
  protected:
+  /// For implementations only: an EventEmitter is never made, copied or moved on its own.
   EventEmitter() = default;
+  /// Lets an implementation be copyable (a test fake); Client is move-only.
   EventEmitter(const EventEmitter&) = default;
+  /// Lets an implementation be movable (Client is).
   EventEmitter(EventEmitter&&) = default;
+  /// Lets an implementation be copy-assignable.
   EventEmitter& operator=(const EventEmitter&) = default;
+  /// Lets an implementation be move-assignable.
   EventEmitter& operator=(EventEmitter&&) = default;
 };
 
