@@ -16,6 +16,9 @@
 #   emulator_pkg_config  the same program (or PROGRAM, e.g. the README's quickstart) compiled
 #                     with `pkg-config --cflags --libs buildable buildable-emulator`, and run
 #   emulator_missing  COMPONENTS emulator against a PREFIX without it fails, saying why
+#   deb_packages      `cpack -G DEB` in SDK_BUILD (a shared build with the emulator, made by the
+#                     install_emulator_shared fixture): the packages and their dependencies,
+#                     unpacked into a scratch root that a consumer then builds against and runs
 #   testing_examples  examples/testing (COMPONENTS emulator testing) built from PREFIX; its
 #                     tests (handler, mock, emulator fixture) run and pass
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
@@ -212,6 +215,53 @@ elseif(MODE STREQUAL "emulator_pkg_config")
   run("compile and link" "${CXX_COMPILER}" -std=c++17 "${PROGRAM}" ${flags}
       -o "${WORK_DIR}/consumer")
   run_program("${WORK_DIR}/consumer" "LD_LIBRARY_PATH=${libdir}")
+
+elseif(MODE STREQUAL "deb_packages")
+  find_program(DPKG_DEB dpkg-deb)
+  if(NOT DPKG_DEB)
+    skip("dpkg-deb not found")
+    return()
+  endif()
+  get_filename_component(cmake_bin "${CMAKE_COMMAND}" DIRECTORY)
+  set(debs "${WORK_DIR}/debs")
+  execute_process(COMMAND "${cmake_bin}/cpack" -G DEB -B "${debs}"
+                  WORKING_DIRECTORY "${SDK_BUILD}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] cpack -G DEB failed (${rc})")
+  endif()
+  string(REPLACE "." ";" version_parts "${EXPECTED_VERSION}")
+  list(GET version_parts 0 major)
+  list(GET version_parts 1 minor)
+  set(runtime "libbuildable${major}.${minor}")
+  if(NOT major EQUAL 0)
+    set(runtime "libbuildable${major}")
+  endif()
+  # package name -> a dependency it must declare
+  set(expected "${runtime}=libcurl4" "libbuildable-dev=${runtime} (= ${EXPECTED_VERSION})"
+               "buildable-emulator=libbuildable-dev (= ${EXPECTED_VERSION})"
+               "buildable-tools=buildable-emulator (= ${EXPECTED_VERSION})")
+  set(root "${WORK_DIR}/root")
+  foreach(entry IN LISTS expected)
+    string(REGEX MATCH "^([^=]*)=(.*)$" _ "${entry}")
+    set(package "${CMAKE_MATCH_1}")
+    set(dependency "${CMAKE_MATCH_2}")
+    file(GLOB deb "${debs}/${package}_*.deb")
+    if(NOT deb)
+      file(GLOB made "${debs}/*.deb")
+      message(FATAL_ERROR "[${MODE}] no package ${package}; cpack made: ${made}")
+    endif()
+    execute_process(COMMAND "${DPKG_DEB}" -f "${deb}" Depends OUTPUT_VARIABLE depends)
+    string(FIND "${depends}" "${dependency}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "[${MODE}] ${package} depends on '${depends}', not on ${dependency}")
+    endif()
+    run("unpack ${package}" "${DPKG_DEB}" -x "${deb}" "${root}")
+  endforeach()
+  # A consumer of the unpacked packages, as if they were installed under /usr.
+  set(ENV{CMAKE_PREFIX_PATH} "${root}/usr")
+  build_consumer(emulator_component "-DEXPECTED_PACKAGE_DIR=${root}/usr")
+  run("run the packaged emulator" "${root}/usr/bin/buildable-emulator" --help)
+  run("run the packaged command-line tool" "${root}/usr/bin/buildable" --help)
 
 elseif(MODE STREQUAL "testing_examples")
   set(build "${WORK_DIR}/build")
