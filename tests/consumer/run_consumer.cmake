@@ -19,6 +19,10 @@
 #   deb_packages      `cpack -G DEB` in SDK_BUILD (a shared build with the emulator, made by the
 #                     install_emulator_shared fixture): the packages and their dependencies,
 #                     unpacked into a scratch root that a consumer then builds against and runs
+#   readme_snippets   every ```cpp block of README.md compiled against PREFIX (an install with
+#                     the emulator and testing components): a complete program as it is, a
+#                     block marked `<!-- snippet: fragment -->` inside a function that has
+#                     readme_snippets/prelude.hpp and the names fragments use in scope
 #   testing_examples  examples/testing (COMPONENTS emulator testing) built from PREFIX; its
 #                     tests (handler, mock, emulator fixture) run and pass
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
@@ -262,6 +266,68 @@ elseif(MODE STREQUAL "deb_packages")
   build_consumer(emulator_component "-DEXPECTED_PACKAGE_DIR=${root}/usr")
   run("run the packaged emulator" "${root}/usr/bin/buildable-emulator" --help)
   run("run the packaged command-line tool" "${root}/usr/bin/buildable" --help)
+
+elseif(MODE STREQUAL "readme_snippets")
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+  if(NOT PKG_CONFIG)
+    skip("pkg-config not found")
+    return()
+  endif()
+  file(GLOB_RECURSE pc_file "${PREFIX}/*/pkgconfig/buildable-emulator.pc")
+  get_filename_component(pc_dir "${pc_file}" DIRECTORY)
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env "PKG_CONFIG_PATH=${pc_dir}" "${PKG_CONFIG}"
+                          --cflags buildable buildable-emulator
+                  OUTPUT_VARIABLE cflags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] pkg-config failed (${rc})")
+  endif()
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  # Split README.md into its ```cpp blocks, noting which are marked as fragments.
+  file(STRINGS "${SOURCE_DIR}/README.md" lines)
+  set(in_block OFF)
+  set(fragment OFF)
+  set(count 0)
+  set(previous "")
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" stripped)
+    if(NOT in_block AND stripped STREQUAL "```cpp")
+      set(in_block ON)
+      math(EXPR count "${count} + 1")
+      set(body_${count} "")
+      set(fragment_${count} OFF)
+      if(previous STREQUAL "<!-- snippet: fragment -->")
+        set(fragment_${count} ON)
+      endif()
+    elseif(in_block AND stripped STREQUAL "```")
+      set(in_block OFF)
+    elseif(in_block)
+      string(APPEND body_${count} "${line}\n")
+    endif()
+    set(previous "${stripped}")
+  endforeach()
+  if(count EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] no C++ block found in README.md")
+  endif()
+  foreach(i RANGE 1 ${count})
+    set(source "${WORK_DIR}/snippet_${i}.cpp")
+    if(fragment_${i})
+      file(WRITE "${source}" "#include \"${projects}/readme_snippets/prelude.hpp\"\n"
+           "namespace readme {\n"
+           "void snippet(buildable::Client& client, "
+           "buildable::ClientOptions& options, const User& user, const std::vector<User>& orders, "
+           "const nlohmann::json& expected_json) {\n{\n${body_${i}}}\n}\n}  // namespace readme\n")
+    else()
+      string(FIND "${body_${i}}" "int main(" has_main)
+      if(has_main EQUAL -1)
+        message(FATAL_ERROR "[${MODE}] README block ${i} is neither a program nor marked as a "
+                            "fragment:\n${body_${i}}")
+      endif()
+      file(WRITE "${source}" "${body_${i}}")
+    endif()
+    run("compile README block ${i}" "${CXX_COMPILER}" -std=c++17 -fsyntax-only ${cflags}
+        "${source}")
+  endforeach()
+  message(STATUS "[${MODE}] ${count} README blocks compile")
 
 elseif(MODE STREQUAL "testing_examples")
   set(build "${WORK_DIR}/build")
