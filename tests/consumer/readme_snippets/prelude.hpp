@@ -17,7 +17,9 @@ namespace readme {
 struct User {
   std::string name;
 };
-inline void to_json(nlohmann::json& j, const User& user) { j = {{"name", user.name}}; }
+inline void to_json(nlohmann::json& j, const User& user) {
+  j = {{"name", user.name}};
+}
 inline void charge(const nlohmann::json&) {}
 
 using ::testing::Return;
