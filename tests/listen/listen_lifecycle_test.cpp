@@ -151,12 +151,16 @@ TEST_F(ListenTest, CloseDuringABurstLeavesNoHandlerRunningAfterwards) {
 
 TEST_F(ListenTest, CloseFromInsideAHandlerDoesNotDeadlock) {
   Client client(options());
+  Gate emitted;
   Gate done;
   client.on("stop", [&](const Message&) {
+    // close() aborts what is in flight, so wait for the test's own emit to have returned.
+    emitted.wait();
     client.close();
     done.open();
   });
   client.emit("stop", {{"now", true}});
+  emitted.open();
   ASSERT_TRUE(done.wait());
   client.close();  // again, from the test thread: idempotent
 }
