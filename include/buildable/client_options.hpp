@@ -85,10 +85,11 @@ struct BUILDABLE_EXPORT ClientOptions {
   /// Most emit_async() calls pending at once. An emit is pending from the moment
   /// emit_async() accepts it until its future is ready: queued, in flight, or waiting to
   /// retry. Blocking emit() calls are not counted (each holds its caller's thread already).
+  /// Values above 16,777,215 act as 16,777,215.
   std::size_t max_pending_emits = 1000;
   /// Most request-body bytes of the pending emit_async() calls (each body is held once, shared
   /// by its attempts). An emit larger than this on its own is accepted when nothing else is
-  /// pending.
+  /// pending. Values above 512 GiB - 1 act as that.
   std::size_t max_pending_bytes = 64 * 1024 * 1024;
   /// What emit_async() does when either limit is reached.
   WhenEmitQueueFull when_emit_queue_full = WhenEmitQueueFull::block;

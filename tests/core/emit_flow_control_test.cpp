@@ -1,9 +1,14 @@
 // Flow control of emit_async() (ClientOptions::max_pending_emits, max_pending_bytes,
 // when_emit_queue_full) and flush(), over the scripted transport: /emit requests are held
 // until the test answers them, so "pending" is exactly what the test says it is.
+#include <atomic>
 #include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core_fixture.hpp"
 #include "detail/emit/pending_emits.hpp"
@@ -238,10 +243,80 @@ TEST(PendingEmits, FlushDoesNotWaitForEmitsAcceptedAfterItStarted) {
   ASSERT_TRUE(buildable::testing::wait_until([&] { return pending.waiting_flushes() == 1; }, 10s));
   const auto after = pending.admit(10);
   ASSERT_TRUE(after);
-  pending.settle(*before, 10, [] {});
+  pending.settle(*before, [] {});
   EXPECT_TRUE(flushed.get());
   EXPECT_FALSE(pending.flush(std::chrono::steady_clock::now())) << "the later one is pending";
-  pending.settle(*after, 10, [] {});
+  pending.settle(*after, [] {});
+  EXPECT_TRUE(pending.flush(std::chrono::steady_clock::now()));
+}
+
+// Limits past what the packed counters hold act as the largest they hold (ClientOptions docs).
+TEST(PendingEmits, LimitsAboveTheCountersRangeActAsTheirLargestValue) {
+  using buildable::detail::PendingEmits;
+  const auto unlimited = std::numeric_limits<std::size_t>::max();
+  buildable::detail::MetricsRecorder metrics;
+  PendingEmits by_bytes({unlimited, unlimited, WhenEmitQueueFull::fail}, metrics);
+  const auto whole = by_bytes.admit(PendingEmits::kMaxBytes);
+  ASSERT_TRUE(whole);
+  EXPECT_THROW(by_bytes.admit(1), QueueFullError);
+  by_bytes.settle(*whole, [] {});
+  const auto huge = by_bytes.admit(unlimited);  // alone: accepted, counted as the largest
+  ASSERT_TRUE(huge);
+  EXPECT_THROW(by_bytes.admit(1), QueueFullError);
+  by_bytes.settle(*huge, [] {});
+  EXPECT_TRUE(by_bytes.admit(1)) << "settling gave all of its room back";
+
+  PendingEmits by_count({unlimited, unlimited, WhenEmitQueueFull::fail}, metrics);
+  for (std::size_t i = 0; i < PendingEmits::kMaxEmits; ++i)
+    ASSERT_TRUE(by_count.admit(0));
+  EXPECT_THROW(by_count.admit(0), QueueFullError);
+}
+
+// Many threads admitting and settling while another flushes: every flush() returns only
+// after each emit admitted before it has had its future made ready, waiting callers all get
+// room, and the pending count ends at zero. Meant for the sanitizer builds, where it races
+// the lock-free paths of admit() and settle() against flush()'s epochs.
+TEST(PendingEmits, ConcurrentAdmitsSettlesAndFlushesKeepTheirPromises) {
+  buildable::detail::MetricsRecorder metrics;
+  buildable::detail::PendingEmits pending({2, 150, WhenEmitQueueFull::block}, metrics);
+  std::mutex mutex;
+  std::vector<std::shared_ptr<std::atomic<bool>>> ready;  // one per admitted emit, in order
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      for (std::size_t i = 0; !stop.load(); ++i) {
+        const auto ticket = pending.admit(1 + (i * 37 + static_cast<std::size_t>(w)) % 100);
+        ASSERT_TRUE(ticket);
+        auto flag = std::make_shared<std::atomic<bool>>(false);
+        {
+          std::lock_guard lock(mutex);
+          ready.push_back(flag);
+        }
+        if (i % 3 == 0) std::this_thread::yield();
+        pending.settle(*ticket, [&] { flag->store(true); });
+      }
+    });
+  }
+  // Until enough traffic went by and some of it had to wait for room (with a deadline).
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (int round = 0; std::chrono::steady_clock::now() < deadline; ++round) {
+    std::size_t admitted_before = 0;
+    {
+      std::lock_guard lock(mutex);
+      admitted_before = ready.size();
+    }
+    if (round >= 300 && admitted_before >= 20'000 && metrics.snapshot().emit_queue_waits > 0) break;
+    ASSERT_TRUE(pending.flush(std::nullopt));
+    std::lock_guard lock(mutex);
+    for (std::size_t i = 0; i < admitted_before; ++i)
+      ASSERT_TRUE(ready[i]->load()) << "flush() returned before emit " << i << " was ready";
+  }
+  stop = true;
+  for (auto& t : workers)
+    t.join();
+  EXPECT_EQ(metrics.snapshot().pending_emits, 0u);
+  EXPECT_GT(metrics.snapshot().emit_queue_waits, 0u) << "the limits never made anyone wait";
   EXPECT_TRUE(pending.flush(std::chrono::steady_clock::now()));
 }
 

@@ -49,17 +49,17 @@ struct Emitter::AsyncEmit {
   ~AsyncEmit() {
     if (!settled) fail(std::make_exception_ptr(ClosedError()));
   }
-  // Counted first, so that the metrics include an emit whose future is ready; the future is
-  // made ready in the same step as the room is given back (see PendingEmits::settle()).
+  // Counted first, so that the metrics include an emit whose future is ready; the room is
+  // given back before the future is made ready (see PendingEmits::settle()).
   void succeed(EmitResult result) {
     settled = true;
     MetricsRecorder::add(metrics.emits);
-    pending.settle(ticket, body->size(), [&] { promise.set_value(std::move(result)); });
+    pending.settle(ticket, [&] { promise.set_value(std::move(result)); });
   }
   void fail(std::exception_ptr error) {
     settled = true;
     MetricsRecorder::add(metrics.emit_failures);
-    pending.settle(ticket, body->size(), [&] { promise.set_exception(std::move(error)); });
+    pending.settle(ticket, [&] { promise.set_exception(std::move(error)); });
   }
 };
 

@@ -20,9 +20,8 @@ class MetricsRecorder {
   void set_outstanding(std::uint64_t count) noexcept {
     outstanding_messages.store(count, std::memory_order_relaxed);
   }
-  void set_pending_emits(std::uint64_t count) noexcept {
-    pending_emits.store(count, std::memory_order_relaxed);
-  }
+  void pending_emit_added() noexcept { add(pending_emits); }
+  void pending_emit_settled() noexcept { pending_emits.fetch_sub(1, std::memory_order_relaxed); }
   Metrics snapshot() const noexcept;
 
   Counter emits{0};
