@@ -137,7 +137,7 @@ EmitResult Emitter::send(const RequestBody& body) {
     if (!wait) std::rethrow_exception(failure_exception(response, secret_));
     MetricsRecorder::add(metrics_.retries);
     std::unique_lock lock(mutex_);
-    if (closed_changed_.wait_for(lock, *wait, [&] { return closed_; })) throw ClosedError();
+    if (closed_changed_.wait_for(lock, *wait, [&] { return closed_.load(); })) throw ClosedError();
   }
 }
 
@@ -201,8 +201,7 @@ void Emitter::close() {
 }
 
 bool Emitter::closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
+  return closed_.load();
 }
 
 }  // namespace buildable::detail

@@ -2,6 +2,7 @@
 
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -63,9 +64,9 @@ class Emitter {
   MetricsRecorder& metrics_;
   const RequestTracer& tracer_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // for closed_changed_: a retry's wait ends at close()
   std::condition_variable closed_changed_;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  // read on every emit without the lock
 };
 
 }  // namespace buildable::detail
