@@ -13,7 +13,9 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
             libcpp-httplib-dev libboost-dev libsqlite3-dev libssl-dev ca-certificates)
-test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox tinyproxy)
+# curl and openssl: the CLI's end-to-end tests (tools/tests) query the emulator and make a
+# private CA with them.
+test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox tinyproxy curl openssl)
 ci_pkgs=(clang libclang-rt-14-dev clang-format)
 bench_pkgs=(wrk gnuplot-nox)
 dashboard_pkgs=(chromium)

@@ -68,6 +68,28 @@ std::vector<Subscription> Client::subscriptions() const {
   return impl_->subscriptions();
 }
 
+StrandedList Client::stranded(const StrandedQuery& query) {
+  return impl_->stranded().list(query);
+}
+
+ResolveResult Client::resolve(const Message& message, const Resolution& resolution) {
+  return impl_->stranded().resolve(message.event, message.key, resolution, message.tx_key);
+}
+
+ResolveResult Client::resolve(std::string_view event, std::string_view key,
+                              const Resolution& resolution, std::string_view tx_key) {
+  return impl_->stranded().resolve(event, key, resolution, tx_key);
+}
+
+std::vector<ResolveResult> Client::resolve_all(const StrandedQuery& query,
+                                               const Resolution& resolution) {
+  return impl_->stranded().resolve_all(query, resolution);
+}
+
+std::vector<ResolveResult> Client::handle_stranded(const StrandedQuery& query, Handler handler) {
+  return impl_->stranded().handle(query, handler);
+}
+
 void Client::close() {
   impl_->close();
 }

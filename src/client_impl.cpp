@@ -41,6 +41,9 @@ ClientImpl::ClientImpl(ClientOptions options, ClientSeams seams)
                       std::make_shared<RetryBudget>()),
           sync_, [this]() -> AsyncTransport& { return started_transport(); }, clock_, metrics_,
           tracer_),
+      blocking_(sync_, RetryPolicy(options_.retry, jitter_, wall_clock_of(clock_)), metrics_,
+                tracer_),
+      stranded_({options_.secret, options_.max_body_bytes, options_.page_size}, blocking_, clock_),
       pool_(options_.handler_threads, options_.max_outstanding_messages + kReportHeadroom,
             {[this](const ListenerPtr& listener, const Message& message, HandlerOutcome outcome) {
                metrics_.handler_call(outcome.elapsed, outcome.failed);
@@ -149,6 +152,7 @@ void ClientImpl::close() {
                std::to_string(metrics_.snapshot().pending_emits) + " emits pending");
   poller_.stop();  // no claim is sent from here on
   emitter_.close();
+  blocking_.close();  // stranded-message calls: no new request, no further retry
   const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_timeout;
   // Claims already sent are answered (or time out): claimed messages reach the pool.
   poller_.wait_for_claims(deadline);

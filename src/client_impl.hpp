@@ -13,6 +13,8 @@
 #include "detail/listen/result_recorder.hpp"
 #include "detail/listen/shutdown_state.hpp"
 #include "detail/retry/backoff.hpp"
+#include "detail/stranded/blocking_requests.hpp"
+#include "detail/stranded/stranded_service.hpp"
 #include "detail/support/clock.hpp"
 #include "detail/support/logger.hpp"
 #include "detail/support/metrics_recorder.hpp"
@@ -51,6 +53,7 @@ class ClientImpl {
   bool off(const Subscription& subscription);
   std::vector<Subscription> off(const ListenerFilter& filter);
   std::vector<Subscription> subscriptions() const { return registry_.subscriptions(); }
+  const StrandedService& stranded() const noexcept { return stranded_; }
   void close();
   const ClientOptions& options() const noexcept { return options_; }
   Metrics metrics() const noexcept { return metrics_.snapshot(); }
@@ -70,6 +73,8 @@ class ClientImpl {
   SyncTransport sync_;
   std::shared_ptr<AsyncTransport> transport_;
   Emitter emitter_;
+  BlockingRequests blocking_;  // the stranded-message calls' requests
+  StrandedService stranded_;
   CallbackPool pool_;
   Poller poller_;
   ResultRecorder recorder_;

@@ -31,6 +31,18 @@ std::string startup_banner(const std::string& program, Emulator& emulator,
   for (const auto& key : emulator.keys()) {
     out << "  secret key " << key.name << " (" << key.environment << "): " << key.secret << "\n";
   }
+  if (!options.faults.rules.empty() || options.faults.latency.count() > 0) {
+    out << "  faults: " << options.faults.rules.size() << " rule(s), latency "
+        << options.faults.latency.count() << " ms, seed " << options.faults.seed << "\n";
+  }
+  out << "  try: curl -X POST " << emulator.base_url()
+      << "/emit -H 'Content-Type: application/json' -H 'X-Buildable-Secret: "
+      << emulator.default_secret()
+      << "' -d '{\"event\":\"my-first-event\",\"payload\":{\"salutation\":\"Hello "
+         "World!\"}}'\n";
+  out << "Point the buildable tool and the SDK at it with:\n"
+      << "  export BLD_EVENTS_BASE_URL=" << emulator.base_url() << "\n"
+      << "  export BUILDABLE_SECRET_KEY=" << emulator.default_secret() << "\n";
   return out.str();
 }
 

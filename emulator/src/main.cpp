@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "buildable/emulator/command_line.hpp"
 #include "buildable/emulator/emulator.hpp"
@@ -35,17 +36,7 @@ int main(int argc, char** argv) {
   try {
     emu::Emulator emulator(command_line.options);
     emulator.start();
-    const auto& options = command_line.options;
-    std::cout << emu::startup_banner("buildable-emulator", emulator, options);
-    if (!options.faults.rules.empty() || options.faults.latency.count() > 0) {
-      std::cout << "  faults: " << options.faults.rules.size() << " rule(s), latency "
-                << options.faults.latency.count() << " ms, seed " << options.faults.seed << "\n";
-    }
-    std::cout << "  try: curl -X POST " << emulator.base_url()
-              << "/emit -H 'Content-Type: application/json' -H 'X-Buildable-Secret: "
-              << emulator.default_secret()
-              << "' -d '{\"event\":\"my-first-event\",\"payload\":{\"salutation\":\"Hello "
-                 "World!\"}}'\n"
+    std::cout << emu::startup_banner("buildable-emulator", emulator, command_line.options)
               << std::flush;
 
     int signal_number = 0;
@@ -55,7 +46,12 @@ int main(int argc, char** argv) {
               << std::flush;
     emulator.stop();
   } catch (const std::exception& e) {
-    std::cerr << "buildable-emulator: " << e.what() << "\n";
+    // The library's errors may name it ("buildable emulator: cannot listen on ..."): one
+    // prefix, this program's.
+    std::string what = e.what();
+    const std::string library = "buildable emulator: ";
+    if (what.rfind(library, 0) == 0) what.erase(0, library.size());
+    std::cerr << "buildable-emulator: " << what << "\n";
     return 1;
   }
   return 0;

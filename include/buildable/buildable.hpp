@@ -15,6 +15,7 @@
 #include <buildable/message.hpp>
 #include <buildable/metrics.hpp>
 #include <buildable/retry_options.hpp>
+#include <buildable/stranded.hpp>
 #include <buildable/subscription.hpp>
 #include <buildable/verify.hpp>
 #include <buildable/version.hpp>

@@ -11,6 +11,7 @@
 #include <buildable/listen_options.hpp>
 #include <buildable/message.hpp>
 #include <buildable/metrics.hpp>
+#include <buildable/stranded.hpp>
 #include <buildable/subscription.hpp>
 #include <chrono>
 #include <future>
@@ -47,7 +48,8 @@ class ClientImpl;
 /// @par Callbacks
 /// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,
 /// and no SDK lock is held while they run, so they may call any member of the client:
-/// - emit(), emit_async(), flush(), on(), subscriptions(), metrics(), options() and
+/// - emit(), emit_async(), flush(), on(), subscriptions(), metrics(), options(), the
+///   stranded-message calls (stranded(), resolve(), resolve_all(), handle_stranded()) and
 ///   Subscription::status() work as from any other thread.
 /// - off() and off_all() remove at once and wait for the removed listeners' running handler
 ///   calls, except where that wait could never end: the calling handler itself, a handler
@@ -213,6 +215,118 @@ class BUILDABLE_EXPORT Client : public EventEmitter {
 
   /// The listeners currently registered.
   std::vector<Subscription> subscriptions() const;
+
+  /// Lists the stranded messages of `query`: those of event `query.event` whose transaction
+  /// for `query.tx_key` is `processing` (see stranded.hpp for how messages get there and
+  /// why a message being handled right now looks the same), oldest first.
+  ///
+  /// Sends POST /query with `txState: "processing"` and walks its pages (ClientOptions::
+  /// page_size rows each) until the last one, StrandedQuery::limit messages, the first message
+  /// younger than StrandedQuery::min_age, or kMaxStrandedRowsScanned rows. Pages are read one
+  /// at a time and only the matching messages are kept, so memory stays within `limit`
+  /// messages. The listing is not one snapshot: a message claimed or resolved by someone else
+  /// while the pages are read may shift rows between pages, so it may be missed (never listed
+  /// twice). A row whose content cannot be decoded is listed with
+  /// StrandedMessage::decode_error; a row whose key cannot be used is left out and described
+  /// in StrandedList::skipped.
+  ///
+  /// @par Thread Safety
+  /// A blocking call on the calling thread, like emit(); it may be called from a handler or
+  /// on_error. close() on another thread aborts it (ClosedError).
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument before sending anything when the event name is empty or contains a
+  /// control character, the platform or label contains a dot, min_age is negative, or limit
+  /// is 0 or above kMaxStrandedLimit. Throws HttpError, TransportError or ProtocolError (an
+  /// answer without a `rows` array) when a page cannot be read, ClosedError after close().
+  ///
+  /// @par Idempotency
+  /// Read-only. Each page is retried per ClientOptions::retry, like the listener's polls:
+  /// on connection failures, 408, 429, 500, 502, 503 and 504, up to `retry.max_attempts`.
+  StrandedList stranded(const StrandedQuery& query);
+
+  /// Ends the transaction of `message` for its txKey (Message::tx_key; empty means
+  /// kDefaultTxKey) with POST /transact, recording `resolution`: the request the listener
+  /// sends for a handler's result. Takes Message::key and Message::event, so a
+  /// StrandedMessage::message or a Message from a handler can be passed as it is.
+  ///
+  /// @par Thread Safety
+  /// A blocking call on the calling thread, like emit(); close() on another thread aborts it
+  /// (ClosedError).
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument before sending anything when the event name is empty or contains a
+  /// control character, the key is empty or unusable (longer than 256 bytes, not printable
+  /// ASCII without spaces, or containing the secret), or the output nests deeper than 511
+  /// levels, holds invalid UTF-8 or makes a body larger than ClientOptions::max_body_bytes.
+  /// Throws HttpError when the service refuses (404 `transaction-not-found`: the message is
+  /// not claimed for this txKey), TransportError when no answer came, ClosedError after
+  /// close(). Returns a result whose status is ResolveResult::Status::recorded or
+  /// `already_ended` (409: the transaction had already ended), never `error`.
+  ///
+  /// @par Idempotency
+  /// Retried like the listener's records: on connection failures, 408, 429, 500, 502, 503 and
+  /// 504 until `retry.max_total_time` has passed; a 409 after a retry may mean the earlier
+  /// attempt landed (ResolveResult::Status::already_ended, attempts > 1).
+  ResolveResult resolve(const Message& message, const Resolution& resolution);
+  /// resolve(const Message&, const Resolution&) for message `key` of event `event` and txKey
+  /// `tx_key` (empty: kDefaultTxKey), when only the key is at hand (an on_error report's
+  /// ListenerError::message_key, a key on a command line).
+  ResolveResult resolve(std::string_view event, std::string_view key, const Resolution& resolution,
+                        std::string_view tx_key = {});
+
+  /// Resolves every message stranded() lists for `query` with the same `resolution`, one
+  /// after the other, oldest first. Returns one result per listed message, in that order;
+  /// a message that could not be resolved has ResolveResult::Status::error with the
+  /// exception, and the others are still tried, so one failure hides none of them.
+  ///
+  /// At most StrandedQuery::limit messages per call. Resolved messages drop out of the
+  /// query, so to resolve more, call again with the same query until a call returns no
+  /// result that is ok() (an empty vector included; stopping when nothing succeeds keeps a
+  /// message that keeps failing from looping forever).
+  ///
+  /// @par Thread Safety
+  /// A blocking call on the calling thread; close() on another thread ends it: the message
+  /// being resolved and the ones left get ClosedError results.
+  ///
+  /// @par Error Handling
+  /// Throws what stranded() throws for `query` (nothing is resolved then), and InvalidArgument
+  /// before anything is sent for an output resolve() would refuse. Errors of single messages
+  /// are returned, not thrown.
+  ///
+  /// @par Idempotency
+  /// Each message is recorded as resolve() records it.
+  std::vector<ResolveResult> resolve_all(const StrandedQuery& query, const Resolution& resolution);
+
+  /// Hands every message stranded() lists for `query` to `handler` again, on the calling
+  /// thread, one at a time, oldest first, and records each outcome as a listener does:
+  /// `finished` with the return value, `failed` with the exception's text (secret redacted),
+  /// `failed` with the reason when the result cannot be sent (nested past 511 levels, invalid
+  /// UTF-8, or a record body over ClientOptions::max_body_bytes), and, without calling the
+  /// handler, `failed` for a message whose content cannot be decoded
+  /// (StrandedMessage::decode_error). This is what turns the at-most-once delivery of a
+  /// txKey into at-least-once: a handler may run a second time for a message whose first run
+  /// did its work but could not record it.
+  ///
+  /// Returns one result per listed message, in that order (see resolve_all(): at most
+  /// StrandedQuery::limit per call, call again for more). Handler failures are part of the
+  /// results (status `recorded`, state `failed`); they are not reported to
+  /// ClientOptions::on_error, and the handler is not counted in metrics().
+  ///
+  /// @par Thread Safety
+  /// A blocking call: the handler runs on the calling thread, never concurrently with itself,
+  /// and may call any member of the client. After close() (called from the handler or
+  /// another thread) no further handler call starts: the messages left get ClosedError
+  /// results, and a result whose record was aborted stays unrecorded (the message stays
+  /// `processing`).
+  ///
+  /// @par Error Handling
+  /// Throws InvalidArgument for an empty handler and whatever stranded() throws for `query`
+  /// (nothing is handled then). Everything else is returned per message.
+  ///
+  /// @par Idempotency
+  /// Each result is recorded as resolve() records it.
+  std::vector<ResolveResult> handle_stranded(const StrandedQuery& query, Handler handler);
 
   /// Shuts the client down, in this order: no poll and no claim is sent any more; claims
   /// already sent are answered (or time out); claimed messages may start their handler until

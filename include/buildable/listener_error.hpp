@@ -45,6 +45,11 @@ struct ListenerError {
   /// Only `poll`, `claim` and `handler` reports are merged this way; the kinds that leave a
   /// message `processing` arrive one by one with their key (see ClientOptions::on_error).
   std::uint64_t coalesced = 0;
+  /// The HTTP status of the answer that made the request fail (e.g. 401 when the service
+  /// refused the secret key, 503, or a proxy's 502), for `poll`, `claim`, `claim_ambiguous`
+  /// and `record`; 0 when there was no HTTP answer (connection refused, timeout, reset), the
+  /// answer broke the protocol, or the error is not about a failed request.
+  int http_status = 0;
 };
 
 /// Name of a kind, e.g. "claim_ambiguous".

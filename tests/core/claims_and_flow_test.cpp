@@ -1,6 +1,7 @@
 // Scenarios 5-10 of the listening-core issue: close() with claims in flight, failing claims,
 // fair room, report floods, oversized pages and permanent errors. Time is a ManualClock.
 
+#include <algorithm>
 #include <future>
 
 #include "core_fixture.hpp"
@@ -74,6 +75,8 @@ TEST_F(CoreTest, FailingClaimsBackOffLikeFailingPolls) {
   EXPECT_LE(polls, 4u) << "a handful of polls in 3 s, not a storm";
   client->close();
   EXPECT_LE(reports_.all().size(), polls * 5) << "at most one report per failed claim";
+  for (const auto& report : reports_.all())
+    EXPECT_EQ(report.http_status, 500) << report.message;
   EXPECT_EQ(client->metrics().claim_failures, polls * 5);
   EXPECT_EQ(sub.status().state, buildable::ListenerStatus::State::removed);
 }
@@ -110,11 +113,32 @@ TEST_F(CoreTest, AClaimWhoseConnectionIsResetIsReportedAmbiguousWithItsKey) {
   const auto report = reports_.all().front();
   EXPECT_EQ(report.kind, Kind::claim_ambiguous);
   EXPECT_EQ(report.message_key, keys[0]);
+  EXPECT_EQ(report.http_status, 0) << "no answer, no status";
   EXPECT_TRUE(
       eventually([&] { return sub.status().state == buildable::ListenerStatus::State::failing; }));
   client->close();
   EXPECT_EQ(handled, 0) << "a claim without an answer is never handled";
   EXPECT_EQ(service_.state(keys[0]), "processing");
+}
+
+// A result the service refuses to record is reported with the status it answered, so that a
+// caller can tell a refused key (401/403) from an outage without reading the text.
+TEST_F(CoreTest, ARecordThatFailsIsReportedWithTheHttpStatusOfTheAnswer) {
+  const auto keys = service_.add("ev", 1);
+  service_.serve(*transport_);
+  transport_->on("/transact", [](const Request&) { return answer_status(403); });
+  auto client = make(options());
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(reports_.wait_for([](const auto& all) {
+    return std::any_of(all.begin(), all.end(),
+                       [](const auto& e) { return e.kind == Kind::record; });
+  }));
+  client->close();
+  for (const auto& report : reports_.all()) {
+    if (report.kind != Kind::record) continue;
+    EXPECT_EQ(report.message_key, keys[0]);
+    EXPECT_EQ(report.http_status, 403) << report.message;
+  }
 }
 
 // Scenario 7: free_room() woke waiting listeners strictly in order and stopped at the first
@@ -221,6 +245,7 @@ TEST_F(CoreTest, APermanentPollErrorIsReportedOncePerStreakAndVisibleInTheStatus
   ASSERT_TRUE(status.last_error.has_value());
   EXPECT_NE(status.last_error->message.find("401"), std::string::npos)
       << status.last_error->message;
+  EXPECT_EQ(status.last_error->http_status, 401) << "what a caller tells a refused key by";
 
   authorised = true;
   advance(*transport_, 31'000ms, 500ms);

@@ -100,4 +100,23 @@ std::chrono::milliseconds parse_seconds(const std::string& flag, const std::stri
   return std::chrono::milliseconds(millis);
 }
 
+bool has_control_character(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
+std::string event_argument(const ParsedArguments& parsed, std::size_t max_positionals,
+                           const std::string& hint) {
+  if (parsed.positionals.empty()) throw UsageError("missing EVENT");
+  if (parsed.positionals.size() > max_positionals) {
+    throw UsageError("unexpected argument '" + parsed.positionals[max_positionals] + "'" + hint);
+  }
+  const std::string& event = parsed.positionals[0];
+  if (event.empty()) throw UsageError("EVENT must not be empty");
+  if (has_control_character(event)) throw UsageError("EVENT must not contain control characters");
+  return event;
+}
+
 }  // namespace buildable::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,11 +36,20 @@ class ParsedArguments {
 ParsedArguments parse_arguments(const std::vector<std::string>& args,
                                 const std::vector<FlagSpec>& flags);
 
+/// The EVENT argument (the first positional): UsageError when it is missing, empty or holds a
+/// control character, or when more than `max_positionals` positionals were given (`hint`
+/// follows that message).
+std::string event_argument(const ParsedArguments& parsed, std::size_t max_positionals,
+                           const std::string& hint = "");
+
 /// `value` as an integer in [min, max]; UsageError naming `flag` otherwise.
 long long parse_integer(const std::string& flag, const std::string& value, long long min,
                         long long max);
 
 /// `value` as a positive number of seconds (decimals allowed, e.g. 0.5); UsageError otherwise.
 std::chrono::milliseconds parse_seconds(const std::string& flag, const std::string& value);
+
+/// True when `text` holds a byte below 0x20 or 0x7f (what the SDK refuses in names and keys).
+bool has_control_character(const std::string& text);
 
 }  // namespace buildable::cli

@@ -17,6 +17,15 @@ std::string emit_help();
 int run_listen(const std::vector<std::string>& args, GlobalOptions global);
 std::string listen_help();
 
+/// `buildable stranded EVENT [...]` (stranded_command.cpp).
+int run_stranded(const std::vector<std::string>& args, GlobalOptions global);
+std::string stranded_help();
+
+/// `buildable resolve EVENT (KEY... | --all) (--finished | --failed | --reprint)`
+/// (resolve_command.cpp).
+int run_resolve(const std::vector<std::string>& args, GlobalOptions global);
+std::string resolve_help();
+
 /// `buildable emulator [...]` (emulator_command.cpp). Built only when the emulator library
 /// is available (BUILDABLE_CLI_HAS_EMULATOR).
 int run_emulator(const std::vector<std::string>& args);

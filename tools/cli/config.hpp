@@ -1,5 +1,6 @@
 // Where the tool's client configuration comes from: flags first, then the environment
-// variables the SDK reads (BUILDABLE_SECRET_KEY, BLD_EVENTS_BASE_URL), then the defaults.
+// variables (BUILDABLE_SECRET_KEY, BLD_EVENTS_BASE_URL, BUILDABLE_CA_BUNDLE, CURL_CA_BUNDLE,
+// SSL_CERT_FILE, BUILDABLE_PROXY), then the defaults.
 #pragma once
 
 #include <buildable/client_options.hpp>
@@ -13,21 +14,34 @@ namespace buildable::cli {
 
 /// The flags every client subcommand accepts, before or after the subcommand name.
 struct GlobalOptions {
-  std::optional<std::string> secret;    ///< --secret
-  std::optional<std::string> base_url;  ///< --base-url
+  std::optional<std::string> secret;     ///< --secret
+  std::optional<std::string> base_url;   ///< --base-url
+  std::optional<std::string> ca_bundle;  ///< --ca-bundle (alias --cacert, as in curl)
+  std::optional<std::string> proxy;      ///< --proxy
+  bool allow_insecure_http = false;      ///< --allow-insecure-http
+  bool verbose = false;                  ///< --verbose (alias -v)
 
-  /// Takes --secret/--base-url from `parsed` (given after the subcommand: they win).
+  /// Takes the global flags from `parsed` (given after the subcommand: they win).
   void merge(const ParsedArguments& parsed);
 };
 
-/// FlagSpecs of --secret, --base-url and --help/-h, to append to a subcommand's own.
+/// FlagSpecs of the global flags and --help/-h, to append to a subcommand's own.
 std::vector<FlagSpec> global_flag_specs();
+
+/// Parses the global flags before the command name: `args[0..]` up to the first argument
+/// that is not a flag. Returns the index of the command name (args.size() when there is
+/// none). Sets `help`/`version` for --help/-h and --version. Throws UsageError.
+std::size_t parse_leading_global_flags(const std::vector<std::string>& args, GlobalOptions& global,
+                                       bool& help, bool& version);
 
 /// The "Global options:" block of the --help texts.
 std::string global_options_help();
 
-/// ClientOptions from the environment overridden by the flags, validated. Throws ConfigError
-/// saying what to fix (no secret, unusable base URL, unreadable CA bundle).
-ClientOptions make_client_options(const GlobalOptions& global);
+/// ClientOptions from the environment overridden by the flags, validated. `command` (e.g.
+/// "listen") names the tool's diagnostic lines: the SDK's log lines go to stderr as
+/// `buildable <command>: <level>: <line>` (all of them from `debug` up with --verbose).
+/// Throws ConfigError saying, in the tool's words, what to fix (no secret, unusable base
+/// URL, plain http:// to a remote host, unreadable CA bundle).
+ClientOptions make_client_options(const GlobalOptions& global, const std::string& command = "");
 
 }  // namespace buildable::cli

@@ -1,44 +1,26 @@
-// buildable emit EVENT [JSON|-]: publishes one message and prints its key.
+// buildable emit EVENT [JSON|@FILE|-]: publishes one message and prints its key.
+#include <algorithm>
 #include <buildable/client.hpp>
+#include <chrono>
 #include <cstddef>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "commands.hpp"
-#include "detail/support/json_depth.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
+#include "json_argument.hpp"
 
 namespace buildable::cli {
 namespace {
 
-nlohmann::json read_payload(const std::string& text, const std::string& source) {
-  // The SDK refuses payloads nested deeper than kMaxSentJsonDepth; the callback stops
-  // building the value at that depth, so a hostile input costs no more than the limit
-  // (nlohmann's parser itself keeps its own stack on the heap).
-  bool too_deep = false;
-  const nlohmann::json::parser_callback_t limit =
-      [&too_deep](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-        const bool opens = event == nlohmann::json::parse_event_t::array_start ||
-                           event == nlohmann::json::parse_event_t::object_start;
-        // `depth` counts from 0 at the top level: an array or object opening at depth d is
-        // level d + 1.
-        if (!opens || static_cast<std::size_t>(depth) < detail::kMaxSentJsonDepth) return true;
-        too_deep = true;
-        return false;
-      };
-  nlohmann::json payload;
-  try {
-    payload = nlohmann::json::parse(text, limit);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError("the payload " + source + " is not valid JSON: " + e.what());
-  }
-  if (too_deep) {
-    throw UsageError("the payload " + source + " nests arrays and objects deeper than " +
-                     std::to_string(detail::kMaxSentJsonDepth) + " levels");
-  }
+/// The payload argument: JSON text, @FILE, or standard input for '-' and '@-'; an object.
+nlohmann::json payload_of(const std::string& argument) {
+  nlohmann::json payload =
+      parse_json_argument(read_json_argument(argument, "payload", true), "the payload");
   if (!payload.is_object()) {
     throw UsageError("the payload must be a JSON object, got " + std::string(payload.type_name()));
   }
@@ -48,15 +30,21 @@ nlohmann::json read_payload(const std::string& text, const std::string& source) 
 }  // namespace
 
 std::string emit_help() {
-  return "Usage: buildable emit [OPTIONS] EVENT [JSON|-]\n\n"
+  return "Usage: buildable emit [OPTIONS] EVENT [JSON|@FILE|-]\n\n"
          "Publishes event EVENT (e.g. user.created) with a JSON object payload: the JSON\n"
-         "argument, or standard input when it is '-'; default {}. Prints the message key.\n"
-         "Arrays and objects may nest at most 511 levels deep (the payload is level 1).\n\n"
+         "argument, the content of FILE for @FILE (as curl -d @FILE), or standard input for\n"
+         "'-' or '@-'; default {}. Prints the message key. Arrays and objects may nest at\n"
+         "most 511 levels deep (the payload is level 1).\n\n"
          "Options:\n"
-         "  --json             print {\"key\":\"...\",\"attempts\":N} instead of the bare key\n\n" +
+         "  --json              print {\"key\":\"...\",\"attempts\":N} instead of the bare key\n"
+         "  --retry-auth        when the service refuses the secret key (HTTP 401/403), keep\n"
+         "                      retrying (1 s, doubling up to 30 s) instead of exiting 4: for\n"
+         "                      a key that is being rotated in\n"
+         "  --timeout SECONDS   with --retry-auth: give up after SECONDS and exit 124\n\n" +
          global_options_help() +
          "\nA failed emit is retried only when the service provably did not receive it\n"
-         "(connection refused, 429, 503), so it never creates a duplicate message.\n\n" +
+         "(connection refused, 429, 503; with --retry-auth also 401/403), so it never\n"
+         "creates a duplicate message.\n\n" +
          exit_codes_help();
 }
 
@@ -64,40 +52,58 @@ int run_emit(const std::vector<std::string>& args, GlobalOptions global) {
   try {
     auto specs = global_flag_specs();
     specs.push_back({"--json", false, ""});
+    specs.push_back({"--retry-auth", false, ""});
+    specs.push_back({"--timeout", true, ""});
     const ParsedArguments parsed = parse_arguments(args, specs);
     if (parsed.has("--help")) {
       std::cout << emit_help();
       return kExitOk;
     }
     global.merge(parsed);
-    if (parsed.positionals.empty()) throw UsageError("missing EVENT");
-    if (parsed.positionals.size() > 2) {
-      throw UsageError("unexpected argument '" + parsed.positionals[2] +
-                       "' (quote the JSON payload as one argument)");
+    const std::string event =
+        event_argument(parsed, 2, " (quote the JSON payload as one argument)");
+    const bool retry_auth = parsed.has("--retry-auth");
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (auto value = parsed.value("--timeout")) {
+      if (!retry_auth) throw UsageError("--timeout needs --retry-auth (an emit does not wait)");
+      deadline = std::chrono::steady_clock::now() + parse_seconds("--timeout", *value);
     }
-    const std::string& event = parsed.positionals[0];
-    if (event.empty()) throw UsageError("EVENT must not be empty");
 
     nlohmann::json payload = nlohmann::json::object();
-    if (parsed.positionals.size() == 2) {
-      if (parsed.positionals[1] == "-") {
-        const std::string text{std::istreambuf_iterator<char>(std::cin),
-                               std::istreambuf_iterator<char>()};
-        payload = read_payload(text, "read from standard input");
-      } else {
-        payload = read_payload(parsed.positionals[1], "argument");
+    if (parsed.positionals.size() == 2) payload = payload_of(parsed.positionals[1]);
+
+    Client client(make_client_options(global, "emit"));
+    std::chrono::milliseconds pause{1000};
+    std::optional<EmitResult> result;
+    while (!result) {
+      try {
+        result = client.emit(event, payload);
+      } catch (const buildable::HttpError& e) {
+        // A refused key means the message was not stored: sending it again cannot duplicate.
+        if (!retry_auth || !refuses_secret_key(e.status())) throw;
+        const auto now = std::chrono::steady_clock::now();
+        if (deadline && now >= *deadline) {
+          write_diagnostic(std::string("buildable emit: ") + e.what() +
+                           "; --timeout expired while retrying");
+          return kExitTimeout;
+        }
+        auto wait = pause;
+        if (deadline) {
+          wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(*deadline - now));
+        }
+        write_diagnostic(std::string("buildable emit: ") + e.what() + "; retrying in " +
+                         std::to_string(wait.count()) + " ms (--retry-auth)");
+        std::this_thread::sleep_for(wait);
+        pause = std::min(pause * 2, std::chrono::milliseconds(30'000));
       }
     }
-
-    Client client(make_client_options(global));
-    const EmitResult result = client.emit(event, payload);
     if (parsed.has("--json")) {
       nlohmann::ordered_json line;
-      line["key"] = result.key;
-      line["attempts"] = result.attempts;
+      line["key"] = result->key;
+      line["attempts"] = result->attempts;
       std::cout << line.dump() << "\n";
     } else {
-      std::cout << result.key << "\n";
+      std::cout << result->key << "\n";
     }
     std::cout.flush();
     return std::cout ? kExitOk : kExitFailure;

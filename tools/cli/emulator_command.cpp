@@ -14,6 +14,17 @@
 #include "stop_signals.hpp"
 
 namespace buildable::cli {
+namespace {
+
+/// The emulator library's errors may start with its name ("buildable emulator: cannot listen
+/// on ..."), which is this command's prefix already.
+std::string without_library_prefix(std::string what) {
+  const std::string library = "buildable emulator: ";
+  if (what.rfind(library, 0) == 0) what.erase(0, library.size());
+  return what;
+}
+
+}  // namespace
 
 std::string emulator_help() {
   std::string flags = emulator::command_line_usage();
@@ -48,11 +59,8 @@ int run_emulator(const std::vector<std::string>& args) {
   try {
     emulator::Emulator server(options);
     server.start();
-    std::cout << emulator::startup_banner("buildable emulator", server, options)
-              << "Point the buildable tool and the SDK at it with:\n"
-              << "  export BLD_EVENTS_BASE_URL=" << server.base_url() << "\n"
-              << "  export BUILDABLE_SECRET_KEY=" << server.default_secret() << "\n"
-              << std::flush;
+    // The same banner as buildable-emulator's, export lines included.
+    std::cout << emulator::startup_banner("buildable emulator", server, options) << std::flush;
     const int signal_number = signals.wait();
     std::cout << "buildable emulator: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
               << ", stopping\n"
@@ -60,8 +68,11 @@ int run_emulator(const std::vector<std::string>& args) {
     server.stop();
     return kExitOk;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "buildable emulator: " << e.what() << "\n";
+    write_diagnostic("buildable emulator: " + without_library_prefix(e.what()));
     return kExitUsage;
+  } catch (const std::exception& e) {
+    write_diagnostic("buildable emulator: " + without_library_prefix(e.what()));
+    return kExitFailure;
   } catch (...) {
     return report_current_exception("emulator");
   }

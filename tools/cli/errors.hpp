@@ -17,4 +17,10 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// True for the HTTP statuses that say the secret key was refused (401, 403; from the service
+/// or a gateway in front of it): exit 4 at once unless --retry-auth.
+inline bool refuses_secret_key(int http_status) {
+  return http_status == 401 || http_status == 403;
+}
+
 }  // namespace buildable::cli

@@ -3,24 +3,49 @@
 #include <buildable/errors.hpp>
 #include <exception>
 #include <iostream>
+#include <mutex>
 
 #include "errors.hpp"
 
 namespace buildable::cli {
+namespace {
+
+/// The SDK's InvalidArgument texts start with the member that threw ("emit: ", "on: "), which
+/// the tool's prefix replaces, and may name the option behind a limit, which a command line
+/// cannot change.
+std::string in_tool_words(std::string what) {
+  for (const std::string member : {"emit: ", "on: "}) {
+    if (what.rfind(member, 0) == 0) what.erase(0, member.size());
+  }
+  const std::string option = " (ClientOptions::max_body_bytes)";
+  if (const auto at = what.find(option); at != std::string::npos) what.erase(at, option.size());
+  return what;
+}
+
+}  // namespace
 
 std::string exit_codes_help() {
   return R"(Exit codes:
-  0    success
-  1    other failure (e.g. the emulator could not start)
-  2    usage error or bad argument (unknown flag, invalid JSON, payload not an object or
-       nested too deep)
-  3    configuration error (no secret key, unusable base URL, unreadable CA bundle)
-  4    the service answered with an HTTP error (4xx/5xx, e.g. 401 unknown secret)
-  5    transport error: no answer (connection refused, DNS, TLS, timeout)
+  0    success (listen: also when the reader closed standard output, e.g. '| head -2')
+  1    other failure (e.g. the emulator could not start, standard output unwritable)
+  2    usage error or bad argument (unknown flag or help topic, invalid JSON, payload not
+       an object or nested too deep, unreadable @file)
+  3    configuration error (no secret key, unusable base URL, plain http:// to a remote
+       host without --allow-insecure-http, unreadable CA bundle)
+  4    the service answered with an HTTP error (4xx/5xx); 401/403 (secret key refused)
+       ends listen too, unless --retry-auth
+  5    transport error: no answer (connection refused, DNS, TLS, proxy, timeout)
   6    protocol error: the service's answer did not follow the protocol
-  124  listen: --timeout expired before --count messages were handled
+  124  --timeout expired (listen: before --count messages; emit: while retrying)
   130  interrupted by SIGINT or SIGTERM
 )";
+}
+
+void write_diagnostic(const std::string& line) {
+  static std::mutex mutex;
+  const std::string text = line + "\n";
+  std::lock_guard lock(mutex);
+  std::cerr << text << std::flush;
 }
 
 int report_current_exception(const std::string& command) {
@@ -28,30 +53,30 @@ int report_current_exception(const std::string& command) {
   try {
     throw;
   } catch (const UsageError& e) {
-    std::cerr << prefix << e.what() << "\n"
-              << "Try 'buildable " << (command.empty() ? "" : command + " ") << "--help'.\n";
+    write_diagnostic(prefix + e.what() + "\nTry 'buildable " +
+                     (command.empty() ? "" : command + " ") + "--help'.");
     return kExitUsage;
   } catch (const ConfigError& e) {
-    std::cerr << prefix << "configuration error: " << e.what() << "\n";
+    write_diagnostic(prefix + "configuration error: " + e.what());
     return kExitConfig;
   } catch (const buildable::InvalidArgument& e) {
     // Thrown by the SDK before sending: a mistake in what the command line asked for.
-    std::cerr << prefix << e.what() << "\n";
+    write_diagnostic(prefix + in_tool_words(e.what()));
     return kExitUsage;
   } catch (const buildable::HttpError& e) {
-    std::cerr << prefix << e.what() << "\n";
+    write_diagnostic(prefix + e.what());
     return kExitHttp;
   } catch (const buildable::TransportError& e) {
-    std::cerr << prefix << e.what() << "\n";
+    write_diagnostic(prefix + e.what());
     return kExitTransport;
   } catch (const buildable::ProtocolError& e) {
-    std::cerr << prefix << "protocol error: " << e.what() << "\n";
+    write_diagnostic(prefix + "protocol error: " + e.what());
     return kExitProtocol;
   } catch (const std::exception& e) {
-    std::cerr << prefix << e.what() << "\n";
+    write_diagnostic(prefix + e.what());
     return kExitFailure;
   } catch (...) {
-    std::cerr << prefix << "unknown error\n";
+    write_diagnostic(prefix + "unknown error");
     return kExitFailure;
   }
 }

@@ -1,19 +1,27 @@
 // buildable listen EVENT [...]: prints each message as one JSON line until --count messages,
-// --timeout, SIGINT or SIGTERM.
+// --timeout, SIGINT or SIGTERM, the reader closing standard output, or a refused secret key.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <buildable/client.hpp>
 #include <buildable/listener_error.hpp>
+#include <cerrno>
 #include <chrono>
-#include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "commands.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
+#include "line_output.hpp"
 #include "message_output.hpp"
 #include "since.hpp"
 #include "stop_signals.hpp"
@@ -21,14 +29,107 @@
 namespace buildable::cli {
 namespace {
 
-/// What ends a listen, shared by the handler, the signal watcher and the main thread.
+using SteadyClock = std::chrono::steady_clock;
+
+/// How long a line still unread when the listen is told to stop may take to be read.
+constexpr std::chrono::milliseconds kStopGrace{1000};
+
+/// Why a listen ends; the first reason wins.
+enum class Stop {
+  none,
+  count_reached,   ///< --count messages delivered: exit 0
+  output_closed,   ///< the reader closed standard output: exit 0
+  output_failed,   ///< standard output cannot be written (ENOSPC, EBADF...): exit 1
+  secret_refused,  ///< the service answered 401/403 and there is no --retry-auth: exit 4
+  timed_out,       ///< --timeout: exit 124
+  interrupted,     ///< SIGINT or SIGTERM: exit 130
+};
+
+/// A self-pipe that wakes the main thread's poll() (which also watches standard output).
+class Wakeup {
+ public:
+  Wakeup() {
+    if (::pipe2(fds_.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    }
+  }
+  ~Wakeup() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  Wakeup(const Wakeup&) = delete;
+  Wakeup& operator=(const Wakeup&) = delete;
+
+  void notify() const {
+    const char byte = 1;
+    [[maybe_unused]] const auto ignored = ::write(fds_[1], &byte, 1);  // full: already woken
+  }
+  int read_fd() const { return fds_[0]; }
+  void drain() const {
+    std::array<char, 64> bytes{};
+    while (::read(fds_[0], bytes.data(), bytes.size()) > 0) {
+    }
+  }
+
+ private:
+  std::array<int, 2> fds_{};
+};
+
+/// What ends a listen, shared by the handler, on_error, the signal watcher and the main
+/// thread.
 struct ListenState {
   std::mutex mutex;
-  std::condition_variable changed;
+  Wakeup wakeup;
   std::int64_t handled = 0;
-  bool count_reached = false;
-  bool interrupted = false;
+  Stop stop = Stop::none;
+  SteadyClock::time_point stop_time;
+  int write_error = 0;
+
+  void request_stop(Stop reason) {
+    {
+      std::lock_guard lock(mutex);
+      if (stop != Stop::none) return;
+      stop = reason;
+      stop_time = SteadyClock::now();
+    }
+    wakeup.notify();
+  }
+  Stop reason() {
+    std::lock_guard lock(mutex);
+    return stop;
+  }
+  /// True once a stop was requested more than kStopGrace ago: an unread line is given up.
+  bool grace_over() {
+    std::lock_guard lock(mutex);
+    return stop != Stop::none && SteadyClock::now() - stop_time >= kStopGrace;
+  }
 };
+
+/// Waits until a stop reason is set, `deadline` passes (Stop::timed_out), or the pipe on
+/// standard output loses its reader (Stop::output_closed).
+void wait_for_stop(ListenState& state, const LineOutput& output,
+                   std::optional<SteadyClock::time_point> deadline) {
+  for (;;) {
+    if (state.reason() != Stop::none) return;
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(*deadline - SteadyClock::now());
+      if (left.count() <= 0) return state.request_stop(Stop::timed_out);
+      timeout_ms = static_cast<int>(std::min<std::int64_t>(left.count(), 3'600'000));
+    }
+    std::array<pollfd, 2> fds{pollfd{state.wakeup.read_fd(), POLLIN, 0},
+                              pollfd{output.reader_watch_fd(), 0, 0}};
+    const nfds_t count = output.reader_watch_fd() >= 0 ? 2 : 1;
+    if (::poll(fds.data(), count, timeout_ms) < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    if (count == 2 && (fds[1].revents & (POLLERR | POLLHUP)) != 0) {
+      state.request_stop(Stop::output_closed);
+    }
+    if ((fds[0].revents & POLLIN) != 0) state.wakeup.drain();
+  }
+}
 
 }  // namespace
 
@@ -37,10 +138,12 @@ std::string listen_help() {
          "Handles messages of event EVENT and prints each as one JSON line on standard output:\n"
          "  {\"key\",\"event\",\"payload\",\"headers\",\"query\",\"createdAt\",\"platform\","
          "\"label\",\"environment\"}\n"
-         "(createdAt in epoch milliseconds). Each message is claimed for the transaction key\n"
-         "and recorded as finished (output null) once printed, so among all listeners with\n"
-         "the same --tx-key each message is printed once. Listening-path errors go to\n"
-         "standard error; the listener keeps retrying.\n\n"
+         "(createdAt in epoch milliseconds). It claims one message at a time for the\n"
+         "transaction key, prints it, and records it finished (output null) once its line is\n"
+         "written (into a pipe: once the reader has read it), so among all listeners with\n"
+         "the same --tx-key each message is printed once. A message whose line could not be\n"
+         "delivered stays 'processing' and its key goes to standard error. Listening-path\n"
+         "errors go to standard error and are retried, except a refused secret key.\n\n"
          "Options:\n"
          "  --platform P        only messages of source platform P (e.g. custom); default any\n"
          "  --label L           only messages of source label L (the secret key's name for\n"
@@ -48,13 +151,15 @@ std::string listen_help() {
          "  --tx-key K          transaction key (default \"default\")\n"
          "  --since WHEN        now (default), all, epoch milliseconds, or an ISO-8601 UTC\n"
          "                      time such as 2024-05-01T12:00:00Z\n"
-         "  --count N           exit 0 after N messages; claims one message at a time so\n"
-         "                      that none is left claimed but unprinted\n"
+         "  --count N           exit 0 after N messages\n"
          "  --timeout SECONDS   stop after SECONDS (decimals allowed) and exit 124\n"
-         "  --poll-interval MS  wait between polls of an idle listener (default 1000)\n\n" +
+         "  --poll-interval MS  wait between polls of an idle listener (default 1000)\n"
+         "  --retry-auth        when the service refuses the secret key (HTTP 401/403), keep\n"
+         "                      retrying with backoff instead of exiting 4 (key rotation)\n\n" +
          global_options_help() +
-         "\nSIGINT or SIGTERM stops gracefully (messages already claimed are still printed)\n"
-         "and exits 130; a second signal exits at once.\n\n" +
+         "\nWhen the reader of standard output goes away ('| head -2'), listen stops and exits\n"
+         "0. SIGINT or SIGTERM stops gracefully (a line being printed gets a second to be\n"
+         "read) and exits 130; a second signal exits at once.\n\n" +
          exit_codes_help();
 }
 
@@ -65,63 +170,93 @@ int run_listen(const std::vector<std::string>& args, GlobalOptions global) {
                              "--poll-interval"}) {
       specs.push_back({flag, true, ""});
     }
+    specs.push_back({"--retry-auth", false, ""});
     const ParsedArguments parsed = parse_arguments(args, specs);
     if (parsed.has("--help")) {
-      std::cout << listen_help();
+      std::cout << listen_help() << std::flush;
       return kExitOk;
     }
     global.merge(parsed);
-    if (parsed.positionals.empty()) throw UsageError("missing EVENT");
-    if (parsed.positionals.size() > 1) {
-      throw UsageError("unexpected argument '" + parsed.positionals[1] + "'");
-    }
-    const std::string& event = parsed.positionals[0];
-    if (event.empty()) throw UsageError("EVENT must not be empty");
+    const std::string event = event_argument(parsed, 1);
 
     ListenOptions listen;
     listen.platform = parsed.value("--platform").value_or("");
     listen.label = parsed.value("--label").value_or("");
     listen.tx_key = parsed.value("--tx-key").value_or("");
+    // The SDK refuses these too, in its own terms; say it in the command line's.
+    if (listen.platform.find('.') != std::string::npos) {
+      throw UsageError("--platform must not contain a dot");
+    }
+    if (listen.label.find('.') != std::string::npos) {
+      throw UsageError("--label must not contain a dot");
+    }
+    const std::string tx_key = listen.tx_key.empty() ? kDefaultTxKey : listen.tx_key;
     if (auto since = parsed.value("--since")) listen.since = parse_since(*since);
     std::optional<std::int64_t> count;
     if (auto value = parsed.value("--count")) {
       count = parse_integer("--count", *value, 1, INT64_MAX);
     }
-    std::optional<std::chrono::milliseconds> timeout;
-    if (auto value = parsed.value("--timeout")) timeout = parse_seconds("--timeout", *value);
+    std::optional<SteadyClock::time_point> deadline;
+    if (auto value = parsed.value("--timeout")) {
+      deadline = SteadyClock::now() + parse_seconds("--timeout", *value);
+    }
+    const bool retry_auth = parsed.has("--retry-auth");
 
-    ClientOptions options = make_client_options(global);
+    ClientOptions options = make_client_options(global, "listen");
     if (auto value = parsed.value("--poll-interval")) {
       options.poll_interval =
           std::chrono::milliseconds(parse_integer("--poll-interval", *value, 1, 86'400'000));
       options.max_poll_backoff = std::max(options.max_poll_backoff, options.poll_interval);
     }
-    if (count) {
-      // One claimed-but-unhandled message at a time: when the N-th handler removes the
-      // listener, nothing else has been claimed, so no message is left 'processing' unseen.
-      options.max_outstanding_messages = 1;
-    }
-    options.on_error = [](const ListenerError& error) {
-      std::cerr << "buildable listen: " << to_string(error.kind) << " error";
-      if (!error.message_key.empty()) std::cerr << " (message " << error.message_key << ")";
-      std::cerr << ": " << error.message << "\n";
+    // One claimed message at a time, and the next one only once the previous one's result is
+    // recorded: whenever the listen stops, at most one message is claimed but not delivered.
+    options.max_outstanding_messages = 1;
+
+    ListenState state;  // outlives the signal watcher and the client, which refer to it
+    options.on_error = [&state, tx_key, retry_auth](const ListenerError& error) {
+      if (error.kind == ListenerError::Kind::abandoned) {
+        write_diagnostic("buildable listen: message " + error.message_key +
+                         " was claimed but not delivered; it stays 'processing' for txKey '" +
+                         tx_key + "'");
+        return;
+      }
+      std::string line = std::string("buildable listen: ") + to_string(error.kind) + " error";
+      if (!error.message_key.empty()) line += " (message " + error.message_key + ")";
+      write_diagnostic(line + ": " + error.message);
+      if (!retry_auth && refuses_secret_key(error.http_status))
+        state.request_stop(Stop::secret_refused);
     };
 
+    // A reader that goes away must not kill the process: writes fail with EPIPE instead, and
+    // the message being printed is left unrecorded.
+    std::signal(SIGPIPE, SIG_IGN);
+    LineOutput output;
     // Before the Client: its threads inherit the blocked signal mask.
-    ListenState state;  // outlives the signal watcher and the client, which refer to it
     StopSignals signals;
     Client client(options);
-    signals.watch([&state](int) {
-      std::lock_guard lock(state.mutex);
-      state.interrupted = true;
-      state.changed.notify_all();
-    });
+    signals.watch([&state](int) { state.request_stop(Stop::interrupted); });
 
     client.on(
         event,
-        [&state, &client, count](const Message& message) {
+        [&state, &client, &output, count](const Message& message) {
           // Handlers of one listener never overlap (max_concurrency 1), so lines stay whole.
-          std::cout << message_json_line(message) << "\n" << std::flush;
+          const auto result = output.deliver(message_json_line(message) + "\n",
+                                             [&state] { return state.grace_over(); });
+          if (result != LineOutput::Result::delivered) {
+            // Closing from inside the handler keeps its result from being recorded: the
+            // message stays 'processing', and on_error reports its key as `abandoned`.
+            client.close();
+            if (result == LineOutput::Result::write_error) {
+              {
+                std::lock_guard lock(state.mutex);
+                state.write_error = output.error();
+              }
+              state.request_stop(Stop::output_failed);
+            } else {
+              state.request_stop(Stop::output_closed);  // or the reason already set
+            }
+            return;
+          }
           bool last = false;
           {
             std::lock_guard lock(state.mutex);
@@ -130,26 +265,39 @@ int run_listen(const std::vector<std::string>& args, GlobalOptions global) {
           }
           if (!last) return;
           client.off_all();  // from inside the handler: marks it removed, does not wait
-          std::lock_guard lock(state.mutex);
-          state.count_reached = true;
-          state.changed.notify_all();
+          state.request_stop(Stop::count_reached);
         },
         listen);
 
-    {
-      std::unique_lock lock(state.mutex);
-      const auto done = [&state] { return state.count_reached || state.interrupted; };
-      if (timeout) {
-        state.changed.wait_for(lock, *timeout, done);
-      } else {
-        state.changed.wait(lock, done);
-      }
-    }
-    client.close();  // lets claimed messages finish and their results be recorded
+    wait_for_stop(state, output, deadline);
+    // Removing the listener first lets a handler that is printing finish (or, if its line
+    // cannot be delivered, close the client itself so that its message stays unrecorded)
+    // before close() begins; a message claimed but not yet printed is reported `abandoned`.
+    client.off_all();
+    client.close();
 
-    std::lock_guard lock(state.mutex);
-    if (state.count_reached) return std::cout ? kExitOk : kExitFailure;
-    if (state.interrupted) return kExitInterrupted;
+    const Stop reason = state.reason();
+    switch (reason) {
+      case Stop::count_reached:
+      case Stop::output_closed:
+        return kExitOk;
+      case Stop::output_failed: {
+        std::lock_guard lock(state.mutex);
+        write_diagnostic("buildable listen: cannot write to standard output: " +
+                         std::generic_category().message(state.write_error));
+        return kExitFailure;
+      }
+      case Stop::secret_refused:
+        write_diagnostic(
+            "buildable listen: the service refused the secret key; stopping (--retry-auth "
+            "keeps retrying)");
+        return kExitHttp;
+      case Stop::interrupted:
+        return kExitInterrupted;
+      case Stop::timed_out:
+      case Stop::none:
+        break;
+    }
     return kExitTimeout;
   } catch (...) {
     return report_current_exception("listen");

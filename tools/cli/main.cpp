@@ -17,8 +17,10 @@ std::string main_help() {
       "Usage: buildable [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
       "Command-line client of Buildable Events.\n\n"
       "Commands:\n"
-      "  emit EVENT [JSON|-]   publish a message; prints its key\n"
-      "  listen EVENT          print messages as JSON lines (see 'buildable listen --help')\n";
+      "  emit EVENT [JSON]     publish a message (JSON, @FILE or - for stdin); prints its key\n"
+      "  listen EVENT          print messages as JSON lines (see 'buildable listen --help')\n"
+      "  stranded EVENT        list messages left 'processing' for a transaction key\n"
+      "  resolve EVENT KEY...  finish, fail or re-print stranded messages (or --all)\n";
 #ifdef BUILDABLE_CLI_HAS_EMULATOR
   text += "  emulator              run a local emulator of the service in the foreground\n";
 #endif
@@ -34,33 +36,20 @@ int run(const std::vector<std::string>& args) {
   std::size_t i = 0;
   try {
     // Global options before the command.
-    for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
-      std::string flag = args[i];
-      std::string value;
-      const auto eq = flag.find('=');
-      const bool inline_value = eq != std::string::npos;
-      if (inline_value) {
-        value = flag.substr(eq + 1);
-        flag.resize(eq);
-      }
-      if (flag == "--help" || flag == "-h") {
-        std::cout << main_help();
-        return kExitOk;
-      }
-      if (flag == "--version") {
-        std::cout << "buildable " << kVersion << "\n";
-        return kExitOk;
-      }
-      if (flag != "--secret" && flag != "--base-url") {
-        throw UsageError("unknown option '" + flag + "'");
-      }
-      if (!inline_value) {
-        if (i + 1 >= args.size()) throw UsageError(flag + ": missing value");
-        value = args[++i];
-      }
-      (flag == "--secret" ? global.secret : global.base_url) = value;
+    bool help = false;
+    bool version = false;
+    i = parse_leading_global_flags(args, global, help, version);
+    if (version) {
+      std::cout << "buildable " << kVersion << "\n";
+      return kExitOk;
     }
-    if (i == args.size()) throw UsageError("missing COMMAND (emit, listen or emulator)");
+    if (help) {
+      std::cout << main_help();
+      return kExitOk;
+    }
+    if (i == args.size()) {
+      throw UsageError("missing COMMAND (emit, listen, stranded, resolve or emulator)");
+    }
   } catch (...) {
     return report_current_exception("");
   }
@@ -70,6 +59,8 @@ int run(const std::vector<std::string>& args) {
                                       args.end());
   if (command == "emit") return run_emit(rest, global);
   if (command == "listen") return run_listen(rest, global);
+  if (command == "stranded") return run_stranded(rest, global);
+  if (command == "resolve") return run_resolve(rest, global);
 #ifdef BUILDABLE_CLI_HAS_EMULATOR
   if (command == "emulator") return run_emulator(rest);
 #endif
@@ -77,9 +68,18 @@ int run(const std::vector<std::string>& args) {
     const std::string topic = rest.empty() ? "" : rest.front();
     if (topic == "emit") return run_emit({"--help"}, global);
     if (topic == "listen") return run_listen({"--help"}, global);
+    if (topic == "stranded") return run_stranded({"--help"}, global);
+    if (topic == "resolve") return run_resolve({"--help"}, global);
 #ifdef BUILDABLE_CLI_HAS_EMULATOR
     if (topic == "emulator") return run_emulator({"--help"});
 #endif
+    if (!topic.empty()) {
+      try {
+        throw UsageError("unknown help topic '" + topic + "' (a command name)");
+      } catch (...) {
+        return report_current_exception("");
+      }
+    }
     std::cout << main_help();
     return kExitOk;
   }

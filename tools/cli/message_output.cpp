@@ -6,7 +6,7 @@
 
 namespace buildable::cli {
 
-std::string message_json_line(const Message& message) {
+nlohmann::ordered_json message_json(const Message& message) {
   const auto created_at_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(message.created_at.time_since_epoch())
           .count();
@@ -20,8 +20,12 @@ std::string message_json_line(const Message& message) {
   line["platform"] = message.platform;
   line["label"] = message.label;
   line["environment"] = message.environment;
+  return line;
+}
+
+std::string message_json_line(const Message& message) {
   // Replace invalid UTF-8 rather than throwing: one odd message must not stop the listener.
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return message_json(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace buildable::cli

@@ -119,6 +119,7 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
     Failure failure;
     failure.error = {ListenerError::Kind::poll, listener->identity, {}, std::move(why)};
     if (answer != nullptr && !answer->transport_failed()) failure.status = answer->status;
+    failure.error.http_status = static_cast<int>(failure.status);
     if (answer != nullptr) failure.retry_after = answer->retry_after;
     on_failure(listener, std::move(failure));
   };
@@ -239,10 +240,12 @@ void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
     const bool unknown = claim_outcome_unknown(response);
     std::string why = describe_failure(response);
     why += unknown ? "; the service may have recorded the claim, in which case the message "
-                     "stays 'processing' for this txKey (find it with txState: processing)"
+                     "stays 'processing' for this txKey (list it with Client::stranded() or "
+                     "'buildable stranded')"
                    : "; the message stays unclaimed and will be offered again";
     ListenerError error{unknown ? ListenerError::Kind::claim_ambiguous : ListenerError::Kind::claim,
                         listener->identity, message.key, std::move(why)};
+    if (!response.transport_failed()) error.http_status = static_cast<int>(response.status);
     page->claim_error = error;
     if (!response.retry_after.empty()) page->retry_after = response.retry_after;
     pool_.report(std::move(error));

@@ -5,7 +5,6 @@
 
 #include "detail/listen/response_text.hpp"
 #include "detail/protocol/listen_requests.hpp"
-#include "detail/support/json_depth.hpp"
 
 namespace buildable::detail {
 
@@ -49,27 +48,13 @@ void ResultRecorder::record(const ListenerPtr& listener, const Message& message,
   job->listener = listener;
   job->key = message.key;
   job->started = clock_->now();
-  std::string unsendable;  // why the output cannot be recorded as it is
-  // Checked before make_record_body copies and dumps it, both recursing once per level: a
-  // result nested far deeper would overflow the stack of this handler thread.
-  if (nests_deeper_than(outcome.output, kMaxSentJsonDepth)) {
-    unsendable = "the handler's output nests arrays and objects deeper than " +
-                 std::to_string(kMaxSentJsonDepth) + " levels";
-  } else {
-    try {
-      job->body =
-          share_body(make_record_body(message.key, listener->query.tx_key, listener->query.event,
-                                      outcome.output, outcome.failed));
-    } catch (const std::exception& e) {
-      unsendable = std::string("the handler's output is not valid JSON: ") + e.what();
-    }
-    // The service refuses a larger body (413), which would leave the message `processing`.
-    if (unsendable.empty() && job->body->size() > max_body_bytes_) {
-      unsendable = "the handler's output makes a /transact body of " +
-                   std::to_string(job->body->size()) + " bytes, over max_body_bytes (" +
-                   std::to_string(max_body_bytes_) + ")";
-    }
-  }
+  // Checked before it is copied and dumped, both recursing once per level: a result nested
+  // far deeper would overflow the stack of this handler thread.
+  RecordRequest request = make_checked_record_body(
+      message.key, listener->query.tx_key, listener->query.event, outcome.output, outcome.failed,
+      max_body_bytes_, "the handler's output");
+  job->body = std::move(request.body);
+  std::string unsendable = std::move(request.unsendable);  // why it cannot be recorded as it is
   if (!unsendable.empty()) {
     pool_.report({ListenerError::Kind::handler, listener->identity, message.key, unsendable});
     job->body = share_body(make_record_body(message.key, listener->query.tx_key,
@@ -106,16 +91,19 @@ void ResultRecorder::on_answer(const std::shared_ptr<Job>& job, HttpResponse&& r
       transport_.post_at(clock_->now() + *wait, [this, job] { send(job); });
       return;
     }
-    give_up(*job, describe_failure(response));
+    give_up(*job, describe_failure(response),
+            response.transport_failed() ? 0 : static_cast<int>(response.status));
   }
   settled_(job->listener);
   finished(*job);
 }
 
-void ResultRecorder::give_up(const Job& job, std::string why) {
+void ResultRecorder::give_up(const Job& job, std::string why, int http_status) {
   MetricsRecorder::add(metrics_.records_failed);
-  pool_.report({ListenerError::Kind::record, job.listener->identity, job.key,
-                std::move(why) + "; the message stays 'processing' for this txKey"});
+  ListenerError error{ListenerError::Kind::record, job.listener->identity, job.key,
+                      std::move(why) + "; the message stays 'processing' for this txKey"};
+  error.http_status = http_status;
+  pool_.report(std::move(error));
 }
 
 void ResultRecorder::finished(const Job& job) {

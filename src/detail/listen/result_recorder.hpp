@@ -45,7 +45,8 @@ class ResultRecorder {
   struct Job;
   void send(const std::shared_ptr<Job>& job);
   void on_answer(const std::shared_ptr<Job>& job, HttpResponse&& response);
-  void give_up(const Job& job, std::string why);
+  /// Reports the message as not recorded; `http_status` of the last answer, 0 for none.
+  void give_up(const Job& job, std::string why, int http_status = 0);
   void finished(const Job& job);
 
   AsyncTransport& transport_;

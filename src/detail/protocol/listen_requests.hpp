@@ -1,9 +1,14 @@
 #pragma once
-// Request bodies of the listening path: /query, /init (claim) and /transact (record).
+// Request bodies of the listening path: /query, /init (claim) and /transact (record). The
+// stranded-message calls (Client::stranded(), resolve(), ...) send the same bodies.
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+
+#include "detail/transport/request_body.hpp"
 
 namespace buildable::detail {
 
@@ -18,6 +23,11 @@ struct QuerySpec {
 /// Page 1 of the messages this txKey has not claimed yet, oldest first.
 std::string make_query_body(const QuerySpec& spec, int page_size);
 
+/// Page `page` (1-based) of the messages whose transaction for this txKey is in `tx_state`
+/// (`does-not-exist`, `processing`, ...), oldest first.
+std::string make_query_body(const QuerySpec& spec, int page_size, std::string_view tx_state,
+                            std::int64_t page);
+
 /// Claims message `key` for `tx_key`.
 std::string make_claim_body(const std::string& key, const std::string& tx_key,
                             const std::string& event);
@@ -26,5 +36,22 @@ std::string make_claim_body(const std::string& key, const std::string& tx_key,
 /// nlohmann::json::type_error when `output` cannot be serialised (invalid UTF-8).
 std::string make_record_body(const std::string& key, const std::string& tx_key,
                              const std::string& event, const nlohmann::json& output, bool failed);
+
+/// A /transact body ready to send, or why the output cannot be sent as it is.
+struct RecordRequest {
+  RequestBody body;        ///< null when `unsendable` is set
+  std::string unsendable;  ///< empty when the output can be sent
+};
+
+/// make_record_body() for an output of any shape, checked in this order: arrays and objects
+/// nested deeper than kMaxSentJsonDepth (checked without recursion, before make_record_body
+/// copies and dumps it, both recursing once per level), a value that cannot be serialised
+/// (invalid UTF-8), and a body over `max_body_bytes` (the service would refuse it with 413,
+/// leaving the message `processing`). `subject` names the output in the reason, e.g. "the
+/// handler's output".
+RecordRequest make_checked_record_body(const std::string& key, const std::string& tx_key,
+                                       const std::string& event, const nlohmann::json& output,
+                                       bool failed, std::size_t max_body_bytes,
+                                       std::string_view subject);
 
 }  // namespace buildable::detail

@@ -20,7 +20,10 @@ EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& h
 /// What a front end prints once `emulator` has started: `<program> listening on
 /// http://<bound address>:<port>` (the address actually bound), a warning and the local URL when
 /// that address is not loopback-only, the dashboard's URL (Emulator::dashboard_url(): issues
-/// the one-time login link on a loopback bind), the storage and the secret keys; one line each.
+/// the one-time login link on a loopback bind), the storage, the secret keys, the fault
+/// settings (when any), a `try: curl ...` emit, and the two `export BLD_EVENTS_BASE_URL=...` /
+/// `export BUILDABLE_SECRET_KEY=...` lines; one line each. buildable-emulator and
+/// `buildable emulator` both print it, so they print the same lines.
 std::string startup_banner(const std::string& program, Emulator& emulator,
                            const EmulatorOptions& options);
 
