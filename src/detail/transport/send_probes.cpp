@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <tuple>
 #include <utility>
 
 #if defined(__linux__)
@@ -46,37 +45,55 @@ int port_of(const sockaddr_storage& address) {
   return -1;
 }
 
-// The socket's (local, remote) ports: a connection is named by both, since two connections to
-// different addresses may share a local port.
-std::pair<int, int> ports_of(curl_socket_t socket) {
+// The socket's (local, remote) ports (-1 for a socket that is not TCP/IP), or nullopt while
+// it is not connected yet.
+std::optional<std::pair<int, int>> ports_of(curl_socket_t socket) {
   sockaddr_storage local{};
   sockaddr_storage remote{};
   socklen_t local_length = sizeof local;
   socklen_t remote_length = sizeof remote;
   if (getsockname(socket, reinterpret_cast<sockaddr*>(&local), &local_length) != 0 ||
       getpeername(socket, reinterpret_cast<sockaddr*>(&remote), &remote_length) != 0) {
-    return {-1, -1};
+    return std::nullopt;
   }
-  return {port_of(local), port_of(remote)};
+  return std::pair{port_of(local), port_of(remote)};
 }
 
 }  // namespace
 
+std::uint32_t SendProbes::connection_id(int local_port, int remote_port) {
+  return (static_cast<std::uint32_t>(local_port & 0xffff) << 16) |
+         static_cast<std::uint32_t>(remote_port & 0xffff);
+}
+
+void SendProbes::name_new_sockets_locked() {
+  std::vector<curl_socket_t> still_connecting;
+  for (const curl_socket_t socket : unnamed_) {
+    const auto found = sockets_.find(socket);
+    if (found == sockets_.end()) continue;  // closed meanwhile
+    const auto ports = ports_of(socket);
+    if (!ports) {
+      still_connecting.push_back(socket);  // another transfer's: named at a later watch()
+      continue;
+    }
+    if (ports->first < 0 || ports->second < 0) continue;  // not TCP/IP: never watched
+    found->second.id = connection_id(ports->first, ports->second);
+    by_connection_[*found->second.id] = socket;
+  }
+  unnamed_ = std::move(still_connecting);
+}
+
 bool SendProbes::watch(const void* owner, int local_port, int remote_port) {
   std::lock_guard lock(mutex_);
+  if (!unnamed_.empty()) name_new_sockets_locked();
   Watch watch;
   bool open = true;
-  for (auto& [socket, known] : sockets_) {
-    if (known.local_port == 0) {
-      std::tie(known.local_port, known.remote_port) = ports_of(socket);  // connected by now
-    }
-    if (known.local_port == local_port && known.remote_port == remote_port) {
-      watch.socket = socket;
-      if (const auto now = observe(socket)) {
-        watch.acked_before = now->acked;
-        open = now->open();
-      }
-      break;
+  const auto found = by_connection_.find(connection_id(local_port, remote_port));
+  if (found != by_connection_.end()) {
+    watch.socket = found->second;
+    if (const auto now = observe(watch.socket)) {
+      watch.acked_before = now->acked;
+      open = now->open();
     }
   }
   watches_[owner] = watch;
@@ -112,6 +129,7 @@ int SendProbes::on_open(void* probes, curl_socket_t socket, curlsocktype) {
   auto& self = *static_cast<SendProbes*>(probes);
   std::lock_guard lock(self.mutex_);
   self.sockets_[socket] = Socket{};
+  self.unnamed_.push_back(socket);  // its ports are known once it is connected
   return CURL_SOCKOPT_OK;
 }
 
@@ -125,6 +143,13 @@ int SendProbes::close_socket(void* probes, curl_socket_t socket) {
         const auto seen = observe(socket);
         if (seen && seen->closed_by_peer)
           self.quick_closes_.fetch_add(1, std::memory_order_relaxed);
+      }
+      const auto id = found->second.id;
+      if (id) {
+        const auto named = self.by_connection_.find(*id);
+        if (named != self.by_connection_.end() && named->second == socket) {
+          self.by_connection_.erase(named);
+        }
       }
       self.sockets_.erase(found);
     }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace buildable::detail {
 
@@ -74,16 +75,24 @@ class SendProbes {
   };
 
   struct Socket {
-    int local_port = 0;  // 0 until looked up
-    int remote_port = 0;
+    std::optional<std::uint32_t> id;  // connection_id() once its ports were looked up
     std::optional<std::chrono::steady_clock::time_point> last_answer;
   };
+
+  /// A connection's name: its (local, remote) ports, since two connections to different
+  /// addresses may share a local port.
+  static std::uint32_t connection_id(int local_port, int remote_port);
+  /// Looks up the ports of the sockets opened since the last call (each once).
+  void name_new_sockets_locked();
 
   std::mutex mutex_;
   std::unordered_map<const void*, Watch> watches_;  // guarded by mutex_
   // libcurl's open sockets; guarded by mutex_. The prerequest callback names a connection by
-  // its ports, not by its socket.
+  // its ports, not by its socket: by_connection_ finds the socket in one step, whatever the
+  // number of connections.
   std::unordered_map<curl_socket_t, Socket> sockets_;
+  std::vector<curl_socket_t> unnamed_;
+  std::unordered_map<std::uint32_t, curl_socket_t> by_connection_;
   std::atomic<int> quick_closes_{0};
 };
 
