@@ -52,7 +52,9 @@ struct StrandedQuery {
   std::optional<std::chrono::system_clock::time_point> since;
   /// Only messages created at least this long ago (by the service's `createdAt` and this
   /// machine's clock), to leave alone messages that a running listener may still be
-  /// handling. 0 (default): no bound. Must not be negative.
+  /// handling. 0 (default): no bound. Must not be negative. A message without a usable
+  /// `createdAt` has no known age and is never listed when this is set; a min_age reaching
+  /// back before 1970 lists nothing (and sends nothing).
   std::chrono::milliseconds min_age{0};
   /// Only these message keys, when not empty (matched exactly; the listing still walks every
   /// page of the query to find them).
@@ -68,7 +70,8 @@ struct StrandedMessage {
   /// `key`, `event`, `created_at`, `tx_key` and `raw` are filled.
   Message message;
   /// How long ago the message was created when it was listed: this machine's clock minus
-  /// Message::created_at (0 when that lies in the future). The protocol's /query rows carry no
+  /// Message::created_at (0 when that lies in the future, or when the row had no usable
+  /// `createdAt`, which leaves Message::created_at at the epoch). The protocol's /query rows carry no
   /// transaction timestamps, so this is the age of the message, not of its claim: the claim
   /// may be much younger (a listener that started with `since` in the past claims old
   /// messages).
@@ -84,7 +87,9 @@ struct StrandedList {
   /// The stranded messages, oldest first, each key once.
   std::vector<StrandedMessage> messages;
   /// More messages matched than StrandedQuery::limit (or the listing stopped after reading
-  /// kMaxStrandedRowsScanned rows): `messages` holds the oldest ones. Resolved messages drop
+  /// kMaxStrandedRowsScanned rows, or when the service answered a full page with the same
+  /// keys as the page before, which paging further would only repeat): `messages` holds the
+  /// oldest ones. Resolved messages drop
   /// out of the query, so resolving these and listing again reaches the next ones.
   bool truncated = false;
   /// Rows that were skipped because their key cannot be used safely (see the key rules in

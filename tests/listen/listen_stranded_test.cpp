@@ -473,5 +473,93 @@ TEST(StrandedScriptedTest, PagesThatShiftDoNotListAMessageTwice) {
   EXPECT_EQ(requests_of(server, "/query")[1].json()["page"], 2);
 }
 
+// A min_age beyond the clock's range overflowed into "no bound" and listed everything.
+TEST(StrandedScriptedTest, AMinAgeBeforeTheEpochListsNothingAndSendsNothing) {
+  using buildable::testing::ScriptedResponse;
+  buildable::testing::TestServer server;
+  server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
+    return ScriptedResponse::json(200, {{"rows", {row(std::string(32, 'a'), "{}")}}});
+  });
+  buildable::ClientOptions o;
+  o.secret = "sk_test_scripted";
+  o.base_url = server.base_url();
+  Client client(o);
+  StrandedQuery q;
+  q.event = "s.script";
+  for (const auto min_age : {std::chrono::milliseconds(31'536'000'000'000),  // 1,000 years
+                             std::chrono::milliseconds::max()}) {
+    q.min_age = min_age;
+    EXPECT_TRUE(client.stranded(q).messages.empty()) << min_age.count();
+  }
+  EXPECT_TRUE(requests_of(server, "/query").empty());
+  q.min_age = std::chrono::hours(24 * 365);  // in range: rows of 1970 are older
+  EXPECT_EQ(client.stranded(q).messages.size(), 1u);
+}
+
+// Rows whose createdAt was missing or unusable counted as created in 1970, so they passed
+// any min_age.
+TEST(StrandedScriptedTest, ARowWithoutAUsableCreatedAtHasNoAgeAndNeverPassesMinAge) {
+  using buildable::testing::ScriptedResponse;
+  buildable::testing::TestServer server;
+  const std::string ancient_key(32, 'd'), old_key(32, 'a');
+  json ancient = row(ancient_key, "{}");
+  ancient["createdAt"] = -9.1e12;  // 1681 BC: usable, and its age must not overflow
+  std::vector<std::string> unknown_keys;
+  json rows = json::array({ancient, row(old_key, "{}")});
+  for (const json& created :
+       {json("yesterday"), json(nullptr), json(99'999'999'999'999.0), json(1e300)}) {
+    unknown_keys.push_back(std::string(31, 'b') + std::to_string(unknown_keys.size()));
+    json r = row(unknown_keys.back(), "{}");
+    r["createdAt"] = created;
+    rows.push_back(r);
+  }
+  json missing = row(std::string(32, 'c'), "{}");
+  missing.erase("createdAt");
+  rows.push_back(missing);
+  server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
+    return ScriptedResponse::json(200, {{"rows", rows}});
+  });
+  buildable::ClientOptions o;
+  o.secret = "sk_test_scripted";
+  o.base_url = server.base_url();
+  Client client(o);
+  StrandedQuery q;
+  q.event = "s.script";
+  q.min_age = std::chrono::hours(1);
+  EXPECT_EQ(keys_of(client.stranded(q)), (std::vector<std::string>{ancient_key, old_key}));
+  q.min_age = std::chrono::milliseconds(0);
+  const auto all = client.stranded(q);
+  ASSERT_EQ(all.messages.size(), rows.size());
+  EXPECT_GT(all.messages[0].age, std::chrono::hours(24 * 365 * 340));
+  EXPECT_GT(all.messages[1].age, std::chrono::hours(24 * 365 * 50));
+  for (std::size_t i = 2; i < all.messages.size(); ++i) {
+    EXPECT_EQ(all.messages[i].age.count(), 0) << all.messages[i].message.key;
+    EXPECT_TRUE(all.messages[i].message.key == std::string(32, 'c') ||
+                all.messages[i].message.created_at.time_since_epoch().count() == 0);
+  }
+}
+
+// A service answering the same full page again and again kept the listing going for
+// kMaxStrandedRowsScanned rows.
+TEST(StrandedScriptedTest, AServiceRepeatingAFullPageIsCutShort) {
+  using buildable::testing::ScriptedResponse;
+  buildable::testing::TestServer server;
+  const std::string a(32, 'a'), b(32, 'b');
+  server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
+    return ScriptedResponse::json(200, {{"rows", {row(a, "{}"), row(b, "{}")}}});
+  });
+  buildable::ClientOptions o;
+  o.secret = "sk_test_scripted";
+  o.base_url = server.base_url();
+  o.page_size = 2;
+  Client client(o);
+  StrandedQuery q;
+  q.event = "s.script";
+  const auto list = client.stranded(q);
+  EXPECT_EQ(keys_of(list), (std::vector<std::string>{a, b}));
+  EXPECT_TRUE(list.truncated);
+  EXPECT_EQ(requests_of(server, "/query").size(), 2u);
+}
+
 }  // namespace
 }  // namespace listen_test

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "detail/protocol/listen_requests.hpp"
 #include "detail/protocol/message_parsing.hpp"
@@ -63,6 +64,11 @@ std::chrono::system_clock::time_point raw_created_at(const nlohmann::json& row) 
       std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
 }
 
+/// Milliseconds since the epoch: differences of these cannot overflow, whatever a row says.
+std::chrono::milliseconds ms_of(std::chrono::system_clock::time_point when) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch());
+}
+
 ResolveResult error_result(std::string key, Resolution::State state, nlohmann::json output,
                            int attempts, std::exception_ptr error) {
   ResolveResult result;
@@ -105,6 +111,10 @@ StrandedList StrandedService::list(const StrandedQuery& query) const {
                 .count()
           : 0;
   const auto now = clock_->wall_now();
+  // A min_age reaching back before the epoch leaves nothing old enough (and `now - min_age`
+  // would overflow the clock's range).
+  const std::chrono::milliseconds now_ms = ms_of(now);
+  if (query.min_age >= now_ms) return {};
   const auto newest = now - query.min_age;  // rows created later are too young
   const std::unordered_set<std::string> wanted(query.keys.begin(), query.keys.end());
   std::unordered_set<std::string> listed;  // at most `limit` keys
@@ -112,6 +122,7 @@ StrandedList StrandedService::list(const StrandedQuery& query) const {
   std::size_t skipped = 0;
 
   StrandedList list;
+  std::vector<std::string> previous_page;  // a service that repeats a page is cut short
   bool done = false;
   for (std::int64_t page = 1; !done; ++page) {
     const RequestBody body =
@@ -125,9 +136,20 @@ StrandedList StrandedService::list(const StrandedQuery& query) const {
     for (auto& why : rows.row_errors) {
       if (++skipped <= kMaxSkippedTexts) list.skipped.push_back(std::move(why));
     }
+    std::vector<std::string> page_keys;
+    for (const auto& row : rows.rows)
+      page_keys.push_back(row.message.key);
+    if (!page_keys.empty() && page_keys == previous_page) {
+      list.truncated = true;  // the same page again: more would only repeat it
+      break;
+    }
+    previous_page = std::move(page_keys);
     for (auto& row : rows.rows) {
       Message& message = row.message;
       if (!row.decode_error.empty()) message.created_at = raw_created_at(message.raw);
+      // No usable createdAt (the epoch): its age is unknown, so it is never old enough.
+      const bool age_known = message.created_at != std::chrono::system_clock::time_point{};
+      if (query.min_age.count() > 0 && !age_known) continue;
       // Rows come oldest first: from the first one too young, all are.
       if (query.min_age.count() > 0 && message.created_at > newest) {
         done = true;
@@ -142,9 +164,8 @@ StrandedList StrandedService::list(const StrandedQuery& query) const {
       }
       listed.insert(message.key);
       StrandedMessage stranded;
-      stranded.age =
-          std::max(std::chrono::milliseconds(0),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(now - message.created_at));
+      if (age_known)
+        stranded.age = std::max(std::chrono::milliseconds(0), now_ms - ms_of(message.created_at));
       stranded.decode_error = std::move(row.decode_error);
       stranded.message = std::move(message);
       list.messages.push_back(std::move(stranded));
