@@ -67,14 +67,27 @@ ParsedArguments parse_arguments(const std::vector<std::string>& args,
   return parsed;
 }
 
+namespace {
+
+/// True when `text` is one or more decimal digits and nothing else (no sign, space, "0x",
+/// exponent, "inf" or "nan", which std::stoll and std::stod would take).
+bool all_digits(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
 long long parse_integer(const std::string& flag, const std::string& value, long long min,
                         long long max) {
   std::size_t used = 0;
   long long number = 0;
-  try {
-    number = std::stoll(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
+  const bool negative = !value.empty() && value[0] == '-';
+  if (all_digits(negative ? value.substr(1) : value)) {
+    try {
+      number = std::stoll(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
   }
   if (value.empty() || used != value.size() || number < min || number > max) {
     throw UsageError(flag + ": expected an integer from " + std::to_string(min) + " to " +
@@ -87,10 +100,16 @@ std::chrono::milliseconds parse_seconds(const std::string& flag, const std::stri
   constexpr double kMaxSeconds = 100'000'000.0;  // about three years
   std::size_t used = 0;
   double seconds = 0;
-  try {
-    seconds = std::stod(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
+  // Decimal digits with at most one '.' ("5", "0.5", ".5", "5."): what the help promises.
+  const auto dot = value.find('.');
+  const std::string digits =
+      dot == std::string::npos ? value : value.substr(0, dot) + value.substr(dot + 1);
+  if (all_digits(digits)) {
+    try {
+      seconds = std::stod(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
   }
   if (value.empty() || used != value.size() || !std::isfinite(seconds) || seconds <= 0 ||
       seconds > kMaxSeconds) {

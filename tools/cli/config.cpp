@@ -54,8 +54,9 @@ std::string sdk_reason(const std::string& what) {
 }
 
 /// The checks of ClientOptions::validate() that the command line can fail, in its own words.
-void check_ca_bundle(const Sourced& bundle) {
-  const std::string what = "the CA bundle '" + bundle.value + "' (from " + bundle.source + ")";
+void check_ca_bundle(const Sourced& bundle, const std::string& secret) {
+  const std::string what =
+      "the CA bundle '" + without_secret(bundle.value, secret) + "' (from " + bundle.source + ")";
   const std::string fix = "; give a readable PEM file of CA certificates";
   std::error_code error;
   const auto status = std::filesystem::status(bundle.value, error);
@@ -75,19 +76,20 @@ void check_ca_bundle(const Sourced& bundle) {
 
 void check_base_url(const ClientOptions& options, const std::string& source) {
   ClientOptions probe;
-  probe.secret = "probe";
+  // The real secret, so that the SDK's message redacts it from the URL it quotes.
+  probe.secret = options.secret.empty() ? "probe" : options.secret;
   probe.base_url = options.base_url;
   probe.allow_insecure_http = true;
   try {
     probe.validate();
   } catch (const buildable::InvalidArgument& e) {
-    throw ConfigError(source + " " + sdk_reason(e.what()));
+    throw ConfigError(without_secret(source + " " + sdk_reason(e.what()), options.secret));
   }
   probe.allow_insecure_http = options.allow_insecure_http;
   try {
     probe.validate();
   } catch (const buildable::InvalidArgument&) {
-    throw ConfigError(source + " '" + options.base_url +
+    throw ConfigError(source + " '" + without_secret(options.base_url, options.secret) +
                       "': plain http:// is only allowed for loopback hosts, since the secret "
                       "key would travel unencrypted; use https://, or pass "
                       "--allow-insecure-http if you mean it");
@@ -95,6 +97,21 @@ void check_base_url(const ClientOptions& options, const std::string& source) {
 }
 
 }  // namespace
+
+std::string without_secret(const std::string& text, const std::string& secret) {
+  if (secret.empty() || text.find(secret) == std::string::npos) return text;
+  static const std::string kMarker = "<redacted>";
+  std::string out;
+  std::size_t from = 0;
+  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, from)) {
+    out.append(text, from, at - from);
+    out += kMarker;
+    from = at + secret.size();
+  }
+  out.append(text, from, std::string::npos);
+  if (out.find(secret) != std::string::npos) return "(not shown: it contains the secret key)";
+  return out;
+}
 
 void GlobalOptions::merge(const ParsedArguments& parsed) {
   if (auto value = parsed.value("--secret")) secret = *value;
@@ -181,7 +198,7 @@ ClientOptions make_client_options(const GlobalOptions& global, const std::string
   check_base_url(options, url_source);
   const Sourced bundle = ca_bundle_of(global);
   options.ca_bundle = bundle.value;
-  if (!bundle.value.empty()) check_ca_bundle(bundle);
+  if (!bundle.value.empty()) check_ca_bundle(bundle, options.secret);
 
   const std::string prefix = command.empty() ? "buildable: " : "buildable " + command + ": ";
   options.log_level = global.verbose ? LogLevel::debug : LogLevel::warning;
@@ -191,7 +208,7 @@ ClientOptions make_client_options(const GlobalOptions& global, const std::string
   try {
     options.validate();  // what the checks above do not cover
   } catch (const buildable::InvalidArgument& e) {
-    throw ConfigError(sdk_reason(e.what()));
+    throw ConfigError(without_secret(sdk_reason(e.what()), options.secret));
   }
   return options;
 }

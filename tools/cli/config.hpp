@@ -25,6 +25,12 @@ struct GlobalOptions {
   void merge(const ParsedArguments& parsed);
 };
 
+/// `text` safe to show when it may quote user input that holds the secret key (a base URL, a
+/// file name, a message key): every occurrence of `secret` becomes "<redacted>". When the
+/// marker would spell the secret again (a secret such as "red"), the whole text is replaced.
+/// An empty `secret` changes nothing. Every message the tool builds from such input uses it.
+std::string without_secret(const std::string& text, const std::string& secret);
+
 /// FlagSpecs of the global flags and --help/-h, to append to a subcommand's own.
 std::vector<FlagSpec> global_flag_specs();
 

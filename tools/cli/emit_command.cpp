@@ -7,20 +7,22 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "commands.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
 #include "json_argument.hpp"
+#include "line_output.hpp"
 
 namespace buildable::cli {
 namespace {
 
 /// The payload argument: JSON text, @FILE, or standard input for '-' and '@-'; an object.
 nlohmann::json payload_of(const std::string& argument) {
-  nlohmann::json payload =
-      parse_json_argument(read_json_argument(argument, "payload", true), "the payload");
+  nlohmann::json payload = parse_json_argument(
+      read_json_argument(argument, "payload", true, max_json_argument_bytes()), "the payload");
   if (!payload.is_object()) {
     throw UsageError("the payload must be a JSON object, got " + std::string(payload.type_name()));
   }
@@ -33,8 +35,9 @@ std::string emit_help() {
   return "Usage: buildable emit [OPTIONS] EVENT [JSON|@FILE|-]\n\n"
          "Publishes event EVENT (e.g. user.created) with a JSON object payload: the JSON\n"
          "argument, the content of FILE for @FILE (as curl -d @FILE), or standard input for\n"
-         "'-' or '@-'; default {}. Prints the message key. Arrays and objects may nest at\n"
-         "most 511 levels deep (the payload is level 1).\n\n"
+         "'-' or '@-'; default {}; at most 1 MiB. Prints the message key (when standard\n"
+         "output cannot be written: on standard error, exit 1; the message was sent). Arrays\n"
+         "and objects may nest at most 511 levels deep (the payload is level 1).\n\n"
          "Options:\n"
          "  --json              print {\"key\":\"...\",\"attempts\":N} instead of the bare key\n"
          "  --retry-auth        when the service refuses the secret key (HTTP 401/403), keep\n"
@@ -97,16 +100,21 @@ int run_emit(const std::vector<std::string>& args, GlobalOptions global) {
         pause = std::min(pause * 2, std::chrono::milliseconds(30'000));
       }
     }
+    std::string line = result->key;
     if (parsed.has("--json")) {
-      nlohmann::ordered_json line;
-      line["key"] = result->key;
-      line["attempts"] = result->attempts;
-      std::cout << line.dump() << "\n";
-    } else {
-      std::cout << result->key << "\n";
+      nlohmann::ordered_json json;
+      json["key"] = result->key;
+      json["attempts"] = result->attempts;
+      line = json.dump();
     }
-    std::cout.flush();
-    return std::cout ? kExitOk : kExitFailure;
+    if (const int error = write_stdout(line + "\n"); error != 0) {
+      // The message was sent: its key goes to standard error, the only place left.
+      write_diagnostic("buildable emit: cannot write to standard output: " +
+                       std::generic_category().message(error) + "; the message was sent, key " +
+                       result->key);
+      return kExitFailure;
+    }
+    return kExitOk;
   } catch (...) {
     return report_current_exception("emit");
   }

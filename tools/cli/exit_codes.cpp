@@ -26,10 +26,12 @@ std::string in_tool_words(std::string what) {
 
 std::string exit_codes_help() {
   return R"(Exit codes:
-  0    success (listen: also when the reader closed standard output, e.g. '| head -2')
-  1    other failure (e.g. the emulator could not start, standard output unwritable)
+  0    success (listen, resolve --reprint: also when the reader closed standard output,
+       e.g. '| head -2'; what was not delivered stays 'processing')
+  1    other failure (e.g. the emulator could not start, standard output unwritable or
+       closed)
   2    usage error or bad argument (unknown flag or help topic, invalid JSON, payload not
-       an object or nested too deep, unreadable @file)
+       an object, nested too deep or over 1 MiB, unreadable @file)
   3    configuration error (no secret key, unusable base URL, plain http:// to a remote
        host without --allow-insecure-http, unreadable CA bundle)
   4    the service answered with an HTTP error (4xx/5xx); 401/403 (secret key refused)
@@ -37,7 +39,7 @@ std::string exit_codes_help() {
   5    transport error: no answer (connection refused, DNS, TLS, proxy, timeout)
   6    protocol error: the service's answer did not follow the protocol
   124  --timeout expired (listen: before --count messages; emit: while retrying)
-  130  interrupted by SIGINT or SIGTERM
+  130  interrupted by SIGINT or SIGTERM (listen: also SIGHUP)
 )";
 }
 

@@ -50,6 +50,19 @@ LineOutput::Result LineOutput::deliver(const std::string& line,
   return Result::delivered;
 }
 
+int write_stdout(const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(kStdout, text.data() + done, text.size() - done);
+    if (n >= 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      return errno;
+    }
+  }
+  return 0;
+}
+
 // In pieces of at most PIPE_BUF bytes, each written once poll() reports room: such a write
 // does not block, so a reader that stops reading cannot hold this thread beyond `give_up`.
 LineOutput::Result LineOutput::write_pipe(const std::string& line,

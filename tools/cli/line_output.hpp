@@ -20,7 +20,8 @@ class LineOutput {
     gave_up,      ///< `give_up` returned true while waiting for the reader
   };
 
-  /// Looks at what file descriptor 1 is. SIGPIPE must be ignored (writes then fail with EPIPE).
+  /// Looks at what file descriptor 1 is. SIGPIPE must be ignored (main() does; writes then
+  /// fail with EPIPE).
   LineOutput();
 
   /// Writes `line` (which should end with '\n') and, for a pipe, waits until the reader has
@@ -42,5 +43,10 @@ class LineOutput {
   bool is_pipe_ = false;
   int error_ = 0;
 };
+
+/// Writes all of `text` to file descriptor 1 at once, without waiting for a reader (for the
+/// commands whose output is not a delivery: emit's key, stranded's list, resolve's results).
+/// Returns 0, or the errno of the write() that failed (EPIPE: the reader is gone).
+int write_stdout(const std::string& text);
 
 }  // namespace buildable::cli

@@ -1,5 +1,6 @@
 // buildable listen EVENT [...]: prints each message as one JSON line until --count messages,
-// --timeout, SIGINT or SIGTERM, the reader closing standard output, or a refused secret key.
+// --timeout, SIGINT, SIGTERM or SIGHUP, the reader closing standard output, or a refused secret
+// key.
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -10,7 +11,6 @@
 #include <buildable/listener_error.hpp>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <mutex>
@@ -42,7 +42,7 @@ enum class Stop {
   output_failed,   ///< standard output cannot be written (ENOSPC, EBADF...): exit 1
   secret_refused,  ///< the service answered 401/403 and there is no --retry-auth: exit 4
   timed_out,       ///< --timeout: exit 124
-  interrupted,     ///< SIGINT or SIGTERM: exit 130
+  interrupted,     ///< SIGINT, SIGTERM or SIGHUP: exit 130
 };
 
 /// A self-pipe that wakes the main thread's poll() (which also watches standard output).
@@ -158,8 +158,8 @@ std::string listen_help() {
          "                      retrying with backoff instead of exiting 4 (key rotation)\n\n" +
          global_options_help() +
          "\nWhen the reader of standard output goes away ('| head -2'), listen stops and exits\n"
-         "0. SIGINT or SIGTERM stops gracefully (a line being printed gets a second to be\n"
-         "read) and exits 130; a second signal exits at once.\n\n" +
+         "0. SIGINT, SIGTERM or SIGHUP stops gracefully (a line being printed gets a second\n"
+         "to be read) and exits 130; a second signal exits at once.\n\n" +
          exit_codes_help();
 }
 
@@ -227,12 +227,12 @@ int run_listen(const std::vector<std::string>& args, GlobalOptions global) {
         state.request_stop(Stop::secret_refused);
     };
 
-    // A reader that goes away must not kill the process: writes fail with EPIPE instead, and
+    // SIGPIPE is ignored (main()): a reader that goes away makes writes fail with EPIPE, and
     // the message being printed is left unrecorded.
-    std::signal(SIGPIPE, SIG_IGN);
     LineOutput output;
-    // Before the Client: its threads inherit the blocked signal mask.
-    StopSignals signals;
+    // Before the Client: its threads inherit the blocked signal mask. SIGHUP (the terminal
+    // went away, `kill -HUP`) stops it like SIGTERM.
+    StopSignals signals(/*hangup=*/true);
     Client client(options);
     signals.watch([&state](int) { state.request_stop(Stop::interrupted); });
 

@@ -1,5 +1,11 @@
 // buildable: the command-line tool of the Buildable Events C++ SDK.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <buildable/version.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -29,6 +35,24 @@ std::string main_help() {
           "'buildable COMMAND --help' describes a command.\n\n" +
           exit_codes_help();
   return text;
+}
+
+/// A standard descriptor that is closed (`>&-`) would be the next one open() or pipe() hands
+/// out, and libcurl's internal socketpair or listen's self-pipe would become "standard
+/// output". Each closed one gets /dev/null: fd 0 and fd 2 as usual, fd 1 opened read-only so
+/// that every write to standard output fails (EBADF) and the commands report it instead of
+/// discarding their output (tools/README.md, "Pipes and closed descriptors").
+void occupy_closed_standard_descriptors() {
+  for (const int fd : {0, 1, 2}) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened = ::open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
+    if (opened < 0) std::_Exit(kExitFailure);  // nothing safe to write to, nor to run with
+    if (opened != fd) {
+      // The lower ones are open already, so open() returns `fd` itself; be safe anyway.
+      if (::dup2(opened, fd) < 0) std::_Exit(kExitFailure);
+      ::close(opened);
+    }
+  }
 }
 
 int run(const std::vector<std::string>& args) {
@@ -94,5 +118,9 @@ int run(const std::vector<std::string>& args) {
 }  // namespace buildable::cli
 
 int main(int argc, char** argv) {
+  buildable::cli::occupy_closed_standard_descriptors();
+  // A reader that goes away (`| head -1`) must not kill any command: writes to standard
+  // output fail with EPIPE instead, and each command says what that means for it.
+  std::signal(SIGPIPE, SIG_IGN);
   return buildable::cli::run(std::vector<std::string>(argv + 1, argv + argc));
 }

@@ -8,21 +8,27 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
 #include "json_argument.hpp"
+#include "line_output.hpp"
 #include "message_output.hpp"
 #include "stranded_query.hpp"
 
 namespace buildable::cli {
 namespace {
 
-/// The key as shown in messages: a key that could break a line or is absurdly long is not.
-std::string shown_key(const std::string& key) {
-  if (key.empty() || key.size() > 256) return "(key not shown)";
+/// The key as shown in messages: a key that could break a line, is absurdly long, or holds
+/// the secret key (a KEY argument pasted wrongly) is not.
+std::string shown_key(const std::string& key, const std::string& secret) {
+  if (key.empty() || key.size() > 256 || without_secret(key, secret) != key) {
+    return "(key not shown)";
+  }
   for (const char c : key) {
     if (c <= ' ' || c >= 0x7f) return "(key not shown)";
   }
@@ -38,12 +44,27 @@ const char* outcome_word(const ResolveResult& result) {
 /// Collects the exit status: the first failure's code wins.
 class Status {
  public:
+  explicit Status(std::string secret) : secret_(std::move(secret)) {}
+
   /// Reports `error` for message `key` on stderr and notes its exit code.
   void failed(const std::string& key, const std::exception_ptr& error) {
     try {
       std::rethrow_exception(error);
     } catch (...) {
-      note(report_current_exception("resolve: message " + shown_key(key)));
+      note(report_current_exception("resolve: message " + shown(key)));
+    }
+  }
+  /// `key` as messages show it.
+  std::string shown(const std::string& key) const { return shown_key(key, secret_); }
+  /// Writes `text` to standard output; the first failure is reported once and makes the exit
+  /// status 1 (the messages are still resolved: the records, not the lines, are the work).
+  void print(const std::string& text) {
+    if (output_failed_) return;
+    if (const int error = write_stdout(text); error != 0) {
+      output_failed_ = true;
+      write_diagnostic("buildable resolve: cannot write to standard output: " +
+                       std::generic_category().message(error));
+      note(kExitFailure);
     }
   }
   void note(int code) {
@@ -53,11 +74,18 @@ class Status {
 
  private:
   int code_ = kExitOk;
+  std::string secret_;
+  bool output_failed_ = false;
 };
 
 /// --reprint: prints each stranded message as `listen` does, then records it finished (output
-/// null). Stops, leaving the rest `processing`, when standard output fails.
+/// null) once its line is delivered (LineOutput: into a pipe, read by the reader). Stops when
+/// standard output fails or its reader leaves: the message being printed and the ones after it
+/// stay `processing`, the first one reported with its key as listen reports it. A reader that
+/// leaves is no failure (exit status unchanged, as for listen); another write error is 1.
 void reprint(Client& client, const StrandedQuery& query, bool all, Status& status) {
+  LineOutput output;
+  const std::string tx_key = query.tx_key.empty() ? kDefaultTxKey : query.tx_key;
   std::set<std::string> found;
   for (;;) {
     const StrandedList list = client.stranded(query);
@@ -70,16 +98,21 @@ void reprint(Client& client, const StrandedQuery& query, bool all, Status& statu
       // As a listener: an undecodable message is recorded failed, not printed.
       Resolution resolution = Resolution::finished();
       if (!entry.decode_error.empty()) {
-        write_diagnostic("buildable resolve: message " + m.key +
+        write_diagnostic("buildable resolve: message " + status.shown(m.key) +
                          " cannot be decoded, recorded failed: " + entry.decode_error);
         resolution = Resolution::failed("the message could not be decoded: " + entry.decode_error);
       } else {
-        std::cout << message_json_line(m) << "\n" << std::flush;
-        if (!std::cout) {
-          write_diagnostic("buildable resolve: standard output failed; message " + m.key +
-                           " and the ones after it stay processing");
-          status.note(kExitFailure);
-          return;
+        const auto result = output.deliver(message_json_line(m) + "\n", [] { return false; });
+        if (result != LineOutput::Result::delivered) {
+          write_diagnostic("buildable resolve: message " + status.shown(m.key) +
+                           " was not delivered; it stays 'processing' for txKey '" + tx_key +
+                           "', and so do the messages not printed yet");
+          if (result == LineOutput::Result::write_error) {
+            write_diagnostic("buildable resolve: cannot write to standard output: " +
+                             std::generic_category().message(output.error()));
+            status.note(kExitFailure);
+          }
+          return;  // reader_gone: the reader had enough, as with listen (exit 0)
         }
       }
       try {
@@ -93,7 +126,7 @@ void reprint(Client& client, const StrandedQuery& query, bool all, Status& statu
   }
   for (const auto& key : query.keys) {
     if (found.count(key) != 0) continue;
-    write_diagnostic("buildable resolve: message " + shown_key(key) +
+    write_diagnostic("buildable resolve: message " + status.shown(key) +
                      " is not stranded for this transaction key (or the filters leave it out)");
     status.note(kExitFailure);
   }
@@ -110,8 +143,9 @@ std::string resolve_help() {
          "  --finished          record them finished with --output (default null)\n"
          "  --failed            record them failed with --output (default null)\n"
          "  --reprint           hand them out again: print each as 'buildable listen' does,\n"
-         "                      then record it finished (output null); a message whose\n"
-         "                      content cannot be decoded is recorded failed, not printed\n"
+         "                      then record it finished (output null) once delivered (into\n"
+         "                      a pipe: read by the reader); a message whose content cannot\n"
+         "                      be decoded is recorded failed, not printed\n"
          "  --output JSON       the output to record: any JSON value, '@FILE' to read it\n"
          "                      from FILE, '@-' from standard input\n"
          "  --all               every stranded message the options below select\n\n"
@@ -122,7 +156,9 @@ std::string resolve_help() {
          "message that cannot be resolved (e.g. HTTP 404: not claimed for this transaction\n"
          "key) is reported on standard error and the others are still resolved; the exit\n"
          "status is then the first such failure's (4, 5 or 6), or 1 when a KEY given with\n"
-         "--reprint is not stranded or standard output fails.\n\n" +
+         "--reprint is not stranded or standard output fails. When the reader of standard\n"
+         "output leaves, --reprint stops and exits 0: the message being printed (reported\n"
+         "on standard error) and the ones not printed yet stay 'processing'.\n\n" +
          exit_codes_help();
 }
 
@@ -163,7 +199,8 @@ int run_resolve(const std::vector<std::string>& args, GlobalOptions global) {
     }
     nlohmann::json output;
     if (auto value = parsed.value("--output"))
-      output = parse_json_argument(read_json_argument(*value, "--output", false), "--output");
+      output = parse_json_argument(
+          read_json_argument(*value, "--output", false, max_json_argument_bytes()), "--output");
     const Resolution resolution = parsed.has("--failed") ? Resolution::failed(std::move(output))
                                                          : Resolution::finished(std::move(output));
     StrandedQuery query = make_stranded_query(event, parsed);
@@ -174,8 +211,9 @@ int run_resolve(const std::vector<std::string>& args, GlobalOptions global) {
       }
     }
 
-    Client client(make_client_options(global, "resolve"));
-    Status status;
+    const ClientOptions options = make_client_options(global, "resolve");
+    Client client(options);
+    Status status(options.secret);
     if (reprinting) {
       reprint(client, query, all, status);
     } else if (all) {
@@ -185,12 +223,11 @@ int run_resolve(const std::vector<std::string>& args, GlobalOptions global) {
         for (const auto& result : results) {
           if (result.ok()) {
             progress = true;
-            std::cout << result.key << " " << outcome_word(result) << "\n";
+            status.print(result.key + " " + outcome_word(result) + "\n");
           } else {
             status.failed(result.key, result.exception);
           }
         }
-        std::cout.flush();
         // A full batch may hide more: resolved messages drop out, so the next listing
         // reaches them. Stop when a batch made no progress, so failures cannot loop.
         if (results.size() < query.limit || !progress) break;
@@ -199,7 +236,7 @@ int run_resolve(const std::vector<std::string>& args, GlobalOptions global) {
       for (const auto& key : keys) {
         try {
           const ResolveResult result = client.resolve(event, key, resolution, query.tx_key);
-          std::cout << result.key << " " << outcome_word(result) << "\n" << std::flush;
+          status.print(result.key + " " + outcome_word(result) + "\n");
         } catch (const ClosedError&) {
           throw;
         } catch (...) {
@@ -207,8 +244,6 @@ int run_resolve(const std::vector<std::string>& args, GlobalOptions global) {
         }
       }
     }
-    std::cout.flush();
-    if (!std::cout) status.note(kExitFailure);
     return status.code();
   } catch (...) {
     return report_current_exception("resolve");

@@ -9,21 +9,12 @@
 #include "exit_codes.hpp"
 
 namespace buildable::cli {
-namespace {
-
-sigset_t stop_set() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-
-}  // namespace
-
-StopSignals::StopSignals() {
-  const sigset_t set = stop_set();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+StopSignals::StopSignals(bool hangup) {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  if (hangup) sigaddset(&set_, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
 }
 
 StopSignals::~StopSignals() {
@@ -36,9 +27,8 @@ StopSignals::~StopSignals() {
 }
 
 int StopSignals::wait() {
-  const sigset_t set = stop_set();
   int signal_number = 0;
-  sigwait(&set, &signal_number);
+  sigwait(&set_, &signal_number);
   return signal_number;
 }
 

@@ -4,10 +4,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <system_error>
 
 #include "commands.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
+#include "line_output.hpp"
 #include "message_output.hpp"
 #include "stranded_query.hpp"
 
@@ -68,27 +70,32 @@ int run_stranded(const std::vector<std::string>& args, GlobalOptions global) {
       write_diagnostic("buildable stranded: " + why);
     for (const auto& entry : list.messages) {
       const Message& m = entry.message;
+      std::string line;
       if (json) {
-        nlohmann::ordered_json line = message_json(m);
-        line["ageMs"] = entry.age.count();
-        if (!entry.decode_error.empty()) line["decodeError"] = entry.decode_error;
-        std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        nlohmann::ordered_json object = message_json(m);
+        object["ageMs"] = entry.age.count();
+        if (!entry.decode_error.empty()) object["decodeError"] = entry.decode_error;
+        line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       } else {
-        std::cout << m.key << "\t" << one_field(m.event) << "\t" << format_utc(m.created_at) << "\t"
-                  << format_age(entry.age) << "\n";
-        if (!entry.decode_error.empty()) {
-          write_diagnostic("buildable stranded: message " + m.key +
-                           " cannot be decoded: " + entry.decode_error);
-        }
+        line = m.key + "\t" + one_field(m.event) + "\t" + format_utc(m.created_at) + "\t" +
+               format_age(entry.age);
+      }
+      if (const int error = write_stdout(line + "\n"); error != 0) {
+        write_diagnostic("buildable stranded: cannot write to standard output: " +
+                         std::generic_category().message(error));
+        return kExitFailure;
+      }
+      if (!json && !entry.decode_error.empty()) {
+        write_diagnostic("buildable stranded: message " + m.key +
+                         " cannot be decoded: " + entry.decode_error);
       }
     }
-    std::cout.flush();
     if (list.truncated) {
       write_diagnostic("buildable stranded: more messages match; these are the oldest " +
                        std::to_string(list.messages.size()) +
                        " (raise --limit, or resolve these first)");
     }
-    return std::cout ? kExitOk : kExitFailure;
+    return kExitOk;
   } catch (...) {
     return report_current_exception("stranded");
   }

@@ -160,6 +160,78 @@ slow_key=$(BLD_EVENTS_BASE_URL=$SLOW_URL BUILDABLE_SECRET_KEY=$SLOW_KEY \
 grep -q "message $slow_key was claimed but not delivered" "$WORK/slow.err" ||
   fail "slow: $slow_key not reported: $(cat "$WORK/slow.err")"
 
+# --- resolve --reprint delivers as listen does -------------------------------------------------
+# strand_n EVENT TXKEY N: N messages of EVENT, each claimed for TXKEY with a raw /init and left
+# there, as a listener that died would leave them.
+strand_n() {
+  i=1
+  while [ "$i" -le "$3" ]; do
+    key=$("$BLD" emit "$1" "{\"n\":$i}") || fail "emit $1 $i"
+    curl -s -o /dev/null -X POST "$BLD_EVENTS_BASE_URL/init" -H 'Content-Type: application/json' \
+      -H "X-Buildable-Secret: $BUILDABLE_SECRET_KEY" -d "{\"key\":\"$key\",\"txKey\":\"$2\"}"
+    i=$((i + 1))
+  done
+  [ "$(tx_count "$1" "$2" processing)" = "$3" ] || fail "$1: not $3 messages stranded for $2"
+}
+
+# A reader that reads one line and leaves while the next one waits in the pipe: only the line
+# read is recorded finished; the unread one is reported, it and the rest stay processing.
+strand_n pipe.reprint R 20
+{
+  "$BLD" resolve pipe.reprint --all --tx-key R --reprint 2>"$WORK/rp.err"
+  echo $? >"$WORK/rp.rc"
+} | read_one "$WORK/rp.out" "$WORK/rp.go" &
+READER=$!
+background "$READER"
+wait_until 10 test -s "$WORK/rp.out" || fail "resolve --reprint printed nothing"
+wait_until 10 tx_count_is 1 pipe.reprint R finished || fail "the line read was not recorded"
+touch "$WORK/rp.go"
+wait "$READER"
+[ "$(cat "$WORK/rp.rc")" = 0 ] && ok "resolve --reprint whose reader left: exit 0" ||
+  fail "resolve --reprint whose reader left exited $(cat "$WORK/rp.rc"): $(cat "$WORK/rp.err")"
+[ "$(tx_keys pipe.reprint R finished)" = "$(printed_keys "$WORK/rp.out")" ] &&
+  ok "resolve --reprint: only the line read is finished" ||
+  fail "resolve --reprint finished $(tx_count pipe.reprint R finished): $(tx_keys pipe.reprint R finished)"
+[ "$(tx_count pipe.reprint R processing)" = 19 ] ||
+  fail "resolve --reprint: $(tx_count pipe.reprint R processing) processing, not 19"
+grep -q "^buildable resolve: message [0-9a-f]* was not delivered; it stays 'processing' for txKey 'R'" \
+  "$WORK/rp.err" || fail "resolve --reprint: the unread message not reported: $(cat "$WORK/rp.err")"
+
+# A reader gone before the first line: not killed by SIGPIPE (141), exit 0, nothing finished.
+{
+  wait_until 10 test -e "$WORK/rp2.closed"
+  "$BLD" resolve pipe.reprint --all --tx-key R --reprint 2>"$WORK/rp2.err"
+  echo $? >"$WORK/rp2.rc"
+} | {
+  exec <&-
+  touch "$WORK/rp2.closed"
+}
+[ "$(cat "$WORK/rp2.rc")" = 0 ] && ok "resolve --reprint to a closed pipe: exit 0" ||
+  fail "resolve --reprint to a closed pipe exited $(cat "$WORK/rp2.rc"): $(cat "$WORK/rp2.err")"
+[ "$(tx_count pipe.reprint R processing)" = 19 ] || fail "resolve --reprint | closed recorded some"
+grep -q "was not delivered; it stays 'processing'" "$WORK/rp2.err" ||
+  fail "resolve --reprint | closed: nothing reported: $(cat "$WORK/rp2.err")"
+
+# emit and stranded writing to a closed pipe: exit 1 with the reason (emit: and the key).
+{
+  wait_until 10 test -e "$WORK/emit.closed"
+  "$BLD" emit pipe.emit '{}' 2>"$WORK/emit.err"
+  echo $? >"$WORK/emit.rc"
+  "$BLD" stranded pipe.reprint --tx-key R 2>"$WORK/stranded.err"
+  echo $? >"$WORK/stranded.rc"
+} | {
+  exec <&-
+  touch "$WORK/emit.closed"
+}
+[ "$(cat "$WORK/emit.rc")" = 1 ] && ok "emit to a closed pipe: exit 1" ||
+  fail "emit to a closed pipe exited $(cat "$WORK/emit.rc")"
+grep -q "^buildable emit: cannot write to standard output: Broken pipe; the message was sent, key [0-9a-f]*$" \
+  "$WORK/emit.err" || fail "emit to a closed pipe: $(cat "$WORK/emit.err")"
+[ "$(cat "$WORK/stranded.rc")" = 1 ] && ok "stranded to a closed pipe: exit 1" ||
+  fail "stranded to a closed pipe exited $(cat "$WORK/stranded.rc")"
+grep -q "^buildable stranded: cannot write to standard output: Broken pipe$" \
+  "$WORK/stranded.err" || fail "stranded to a closed pipe: $(cat "$WORK/stranded.err")"
+
 # --- SIGINT while listening (in the background of this non-interactive shell) ---------------
 signal_stops_listen INT pipe.int
 

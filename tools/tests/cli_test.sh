@@ -31,11 +31,31 @@ grep -q '"payload":{"n":4}' "$WORK/out" || fail "@- payload: $(cat "$WORK/out")"
 expect_code 2 "emit with an @file that does not exist" "$BLD" emit cli.file "@$WORK/none.json"
 expect_err "cannot read the payload file '$WORK/none.json': No such file or directory" "@missing"
 echo '[1]' >"$WORK/array.json"
-awk 'BEGIN { printf "{\"a\":\""; for (i = 0; i < 1100000; i++) printf "x"; print "\"}" }' \
+# A payload just under 1 MiB whose request body is over it: refused by the SDK, before sending.
+awk 'BEGIN { printf "{\"a\":\""; for (i = 0; i < 1048560; i++) printf "x"; print "\"}" }' \
   >"$WORK/big.json"
 expect_code 2 "emit of a payload over the 1 MiB body limit" "$BLD" emit cli.file "@$WORK/big.json"
 expect_err '^buildable emit: the request body is [0-9]* bytes, over the limit of 1048576$' \
   "the size limit in the tool's words"
+# A longer one is refused while reading, and reading stops there: endless input ends too.
+awk 'BEGIN { printf "{\"a\":\""; for (i = 0; i < 1100000; i++) printf "x"; print "\"}" }' \
+  >"$WORK/bigger.json"
+expect_code 2 "emit of a payload file over 1 MiB" "$BLD" emit cli.file "@$WORK/bigger.json"
+expect_err "^buildable emit: the payload in '$WORK/bigger.json' is larger than 1048576 bytes" \
+  "the read limit in the tool's words"
+# bounded COMMAND...: COMMAND with 2 GB of address space and 20 s at most (a tool that kept
+# reading would otherwise take the machine's memory); exit 124 on timeout.
+bounded() {
+  (ulimit -v 2000000 2>/dev/null; exec timeout 20 "$@")
+}
+expect_code 2 "emit @/dev/zero (endless) stops reading" bounded "$BLD" emit p5 @/dev/zero
+expect_err "is larger than 1048576 bytes" "emit @/dev/zero"
+expect_code 2 "emit @/dev/urandom stops reading" bounded "$BLD" emit p5 @/dev/urandom
+expect_code 2 "emit - with endless standard input stops reading" \
+  sh -c '(ulimit -v 2000000 2>/dev/null; exec timeout 20 "$1" emit p5 - </dev/zero)' sh "$BLD"
+expect_err "the payload read from standard input is larger than 1048576 bytes" "emit - </dev/zero"
+expect_code 2 "resolve --output @/dev/zero stops reading" \
+  bounded "$BLD" resolve p5 k --failed --output @/dev/zero
 expect_code 2 "emit with an @file that is not an object" "$BLD" emit cli.file "@$WORK/array.json"
 
 # --- emit: payload nesting depth (511 levels at most, the payload object being level 1) ------
@@ -44,10 +64,10 @@ nested() {
   awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "{\"a\":"; printf "1";
                          for (i = 0; i < n; i++) printf "}"; print "" }'
 }
-nested 200000 >"$WORK/deep.json"
+nested 150000 >"$WORK/deep.json"  # under the 1 MiB read limit
 # Refused while parsing, before any request: against a closed port a sent request would be
 # exit 5 (connection refused), not 2.
-expect_code 2 "emit of a payload 200,000 levels deep on stdin" \
+expect_code 2 "emit of a payload 150,000 levels deep on stdin" \
   sh -c '"$1" --base-url http://127.0.0.1:1 emit cli.deep - <"$2"' sh "$BLD" "$WORK/deep.json"
 expect_err 'deeper than 511 levels' "deep payload"
 # Refused by the tool's own parser, before the configuration is even looked at (no secret:
@@ -140,6 +160,84 @@ expect_err "^buildable: unknown command 'bogus'" "bogus --help"
 expect_code 0 "--version" "$BLD" --version
 expect_code 0 "global flags before the command" "$BLD" --base-url "$BLD_EVENTS_BASE_URL" \
   --verbose emit cli.test
+
+# --- numbers and JSON the tool must refuse (exit 2) ------------------------------------------
+expect_code 2 "a payload number out of a double's range" "$BLD" emit p5 '{"a":1e999}'
+expect_err "^buildable emit: the payload argument is not valid JSON: " "1e999 payload"
+expect_code 2 "an --output number out of range" "$BLD" resolve p5 k --failed --output 1e999
+expect_err "^buildable resolve: --output argument is not valid JSON: " "1e999 output"
+expect_code 2 "stranded --min-age 0x10 (hexadecimal)" "$BLD" stranded p5 --min-age 0x10
+expect_code 2 "stranded --min-age 1e3 (exponent)" "$BLD" stranded p5 --min-age 1e3
+expect_code 2 "stranded --min-age inf" "$BLD" stranded p5 --min-age inf
+expect_code 2 "stranded --limit 0x10" "$BLD" stranded p5 --limit 0x10
+expect_code 2 "stranded --limit ' 5' (space)" "$BLD" stranded p5 --limit ' 5'
+expect_code 2 "listen --count +3" "$BLD" listen p5 --count +3 --timeout 1
+expect_code 2 "listen --timeout 0x10" "$BLD" listen p5 --timeout 0x10 --count 1
+expect_code 2 "listen --poll-interval 1e3" "$BLD" listen p5 --poll-interval 1e3 --timeout 1
+expect_code 0 "stranded --min-age 0.5 --limit 10 (decimals)" "$BLD" stranded p5 --min-age 0.5 \
+  --limit 10
+
+# --- the secret key never appears in the tool's messages -------------------------------------
+# no_secret DESCRIPTION: neither $WORK/out nor $WORK/err (the last expect_code's) holds it.
+no_secret() {
+  if grep -qF -- "$BUILDABLE_SECRET_KEY" "$WORK/out" "$WORK/err"; then
+    fail "$1: the secret key was printed: $(cat "$WORK/out" "$WORK/err")"
+  else
+    ok "$1: the secret key is not shown"
+  fi
+}
+expect_code 3 "the secret as a base URL's password" \
+  "$BLD" --base-url "http://x:$BUILDABLE_SECRET_KEY@127.0.0.1:1" listen p1
+expect_err "credentials do not belong in the URL" "credentials in the base URL"
+no_secret "--base-url with credentials"
+expect_code 3 "the secret as the variable's password" \
+  env BLD_EVENTS_BASE_URL="http://x:$BUILDABLE_SECRET_KEY@127.0.0.1:1" "$BLD" listen p1
+no_secret "BLD_EVENTS_BASE_URL with credentials"
+expect_code 3 "the secret in the base URL's query" \
+  "$BLD" --base-url "http://127.0.0.1:1/?k=$BUILDABLE_SECRET_KEY" emit p1
+no_secret "the secret in the query"
+expect_code 3 "the secret in a remote http:// base URL's path" \
+  "$BLD" --base-url "http://example.com/$BUILDABLE_SECRET_KEY" emit p1
+expect_err "plain http:// is only allowed for loopback hosts" "remote http:// with the secret"
+no_secret "the secret in a remote http:// path"
+expect_code 3 "the secret in a CA bundle's name" \
+  "$BLD" --ca-bundle "$WORK/$BUILDABLE_SECRET_KEY.pem" emit p1
+no_secret "the secret in --ca-bundle"
+expect_code 2 "resolve a KEY holding the secret (the SDK refuses it)" \
+  "$BLD" resolve r3 "abc${BUILDABLE_SECRET_KEY}def" --finished
+expect_err "message (key not shown)" "the KEY holding the secret"
+no_secret "resolve KEY with the secret"
+
+# --- SIGHUP stops listen gracefully, as SIGTERM does --------------------------------------------
+signal_stops_listen HUP cli.hup
+
+# --- closed standard descriptors: nothing else may become standard output -----------------------
+"$BLD" emit cli.closed '{"n":1}' >&- 2>"$WORK/err"
+code=$?
+[ "$code" = 1 ] && ok "emit >&-: exit 1" || fail "emit >&- exited $code"
+expect_err "^buildable emit: cannot write to standard output: Bad file descriptor; the message was sent, key [0-9a-f]*$" \
+  "emit >&- says its key"
+"$BLD" listen cli.closed --since all --tx-key TC --timeout 10 --poll-interval 100 >&- \
+  2>"$WORK/err"
+code=$?
+[ "$code" = 1 ] && ok "listen >&-: exit 1 (no hang)" || fail "listen >&- exited $code"
+expect_err "cannot write to standard output: Bad file descriptor" "listen >&-"
+[ "$(tx_count cli.closed TC finished)" = 0 ] || fail "listen >&- recorded a message finished"
+key=$(tx_keys cli.closed TC processing)
+[ -n "$key" ] && grep -q "message $key was claimed but not delivered" "$WORK/err" ||
+  fail "listen >&-: the claimed message ($key) is not reported: $(cat "$WORK/err")"
+"$BLD" stranded cli.closed --tx-key TC >&- 2>"$WORK/err"
+code=$?
+[ "$code" = 1 ] && ok "stranded >&-: exit 1" || fail "stranded >&- exited $code"
+expect_err "^buildable stranded: cannot write to standard output" "stranded >&-"
+"$BLD" resolve cli.closed --all --tx-key TC --reprint >&- 2>"$WORK/err"
+code=$?
+[ "$code" = 1 ] && ok "resolve --reprint >&-: exit 1" || fail "resolve --reprint >&- exited $code"
+[ "$(tx_count cli.closed TC finished)" = 0 ] || fail "resolve --reprint >&- recorded it finished"
+grep -q "message $key was not delivered; it stays 'processing' for txKey 'TC'" "$WORK/err" ||
+  fail "resolve --reprint >&-: $key not reported: $(cat "$WORK/err")"
+expect_code 2 "emit - with standard input closed: an empty payload" \
+  sh -c '"$1" emit cli.closed - <&-' sh "$BLD"
 
 # --- the emulator stops on SIGTERM with exit 0 ----------------------------------------------
 kill -TERM "$EMULATOR_PID"
