@@ -71,10 +71,9 @@ struct StrandedMessage {
   Message message;
   /// How long ago the message was created when it was listed: this machine's clock minus
   /// Message::created_at (0 when that lies in the future, or when the row had no usable
-  /// `createdAt`, which leaves Message::created_at at the epoch). The protocol's /query rows carry no
-  /// transaction timestamps, so this is the age of the message, not of its claim: the claim
-  /// may be much younger (a listener that started with `since` in the past claims old
-  /// messages).
+  /// `createdAt`, which leaves Message::created_at at the epoch). The protocol's /query rows carry
+  /// no transaction timestamps, so this is the age of the message, not of its claim: the claim may
+  /// be much younger (a listener that started with `since` in the past claims old messages).
   std::chrono::milliseconds age{0};
   /// Why the row's `payload`, `headers` or `query` could not be decoded; empty when it
   /// decoded. Client::handle_stranded() records such a message `failed` with this reason

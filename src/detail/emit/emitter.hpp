@@ -1,8 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <buildable/client_options.hpp>
 #include <buildable/emit_result.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <future>
