@@ -390,6 +390,16 @@ json row(const std::string& key, json payload) {
           {"createdAt", 1}, {"platform", "custom"},    {"label", "demo"}};
 }
 
+/// Options for a client of the scripted `server`, with `page_size` rows per /query page.
+buildable::ClientOptions scripted_options(const buildable::testing::TestServer& server,
+                                          int page_size = 100) {
+  buildable::ClientOptions o;
+  o.secret = "sk_test_scripted";
+  o.base_url = server.base_url();
+  o.page_size = page_size;
+  return o;
+}
+
 TEST(StrandedScriptedTest, OneFailingRecordHidesNoOther) {
   using buildable::testing::ScriptedResponse;
   buildable::testing::TestServer server;
@@ -401,10 +411,7 @@ TEST(StrandedScriptedTest, OneFailingRecordHidesNoOther) {
   server.enqueue("/transact", ScriptedResponse::json(200, json::object()));
   server.enqueue("/transact", ScriptedResponse::error(404, "transaction-not-found", "gone"));
   server.enqueue("/transact", ScriptedResponse::json(200, json::object()));
-  buildable::ClientOptions o;
-  o.secret = "sk_test_scripted";
-  o.base_url = server.base_url();
-  Client client(o);
+  Client client(scripted_options(server));
   StrandedQuery q;
   q.event = "s.script";
   q.tx_key = "t";
@@ -460,11 +467,7 @@ TEST(StrandedScriptedTest, PagesThatShiftDoNotListAMessageTwice) {
   server.enqueue("/query", ScriptedResponse::json(200, {{"rows", {row(a, "{}"), row(b, "{}")}}}));
   server.enqueue("/query", ScriptedResponse::json(200, {{"rows", {row(b, "{}"), row(c, "{}")}}}));
   server.enqueue("/query", ScriptedResponse::json(200, {{"rows", json::array()}}));
-  buildable::ClientOptions o;
-  o.secret = "sk_test_scripted";
-  o.base_url = server.base_url();
-  o.page_size = 2;
-  Client client(o);
+  Client client(scripted_options(server, 2));
   StrandedQuery q;
   q.event = "s.script";
   const auto list = client.stranded(q);
@@ -480,10 +483,7 @@ TEST(StrandedScriptedTest, AMinAgeBeforeTheEpochListsNothingAndSendsNothing) {
   server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
     return ScriptedResponse::json(200, {{"rows", {row(std::string(32, 'a'), "{}")}}});
   });
-  buildable::ClientOptions o;
-  o.secret = "sk_test_scripted";
-  o.base_url = server.base_url();
-  Client client(o);
+  Client client(scripted_options(server));
   StrandedQuery q;
   q.event = "s.script";
   for (const auto min_age : {std::chrono::milliseconds(31'536'000'000'000),  // 1,000 years
@@ -519,10 +519,7 @@ TEST(StrandedScriptedTest, ARowWithoutAUsableCreatedAtHasNoAgeAndNeverPassesMinA
   server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
     return ScriptedResponse::json(200, {{"rows", rows}});
   });
-  buildable::ClientOptions o;
-  o.secret = "sk_test_scripted";
-  o.base_url = server.base_url();
-  Client client(o);
+  Client client(scripted_options(server));
   StrandedQuery q;
   q.event = "s.script";
   q.min_age = std::chrono::hours(1);
@@ -548,11 +545,7 @@ TEST(StrandedScriptedTest, AServiceRepeatingAFullPageIsCutShort) {
   server.set_handler("/query", [&](const buildable::testing::RecordedRequest&) {
     return ScriptedResponse::json(200, {{"rows", {row(a, "{}"), row(b, "{}")}}});
   });
-  buildable::ClientOptions o;
-  o.secret = "sk_test_scripted";
-  o.base_url = server.base_url();
-  o.page_size = 2;
-  Client client(o);
+  Client client(scripted_options(server, 2));
   StrandedQuery q;
   q.event = "s.script";
   const auto list = client.stranded(q);
