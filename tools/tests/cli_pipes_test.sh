@@ -80,6 +80,11 @@ read_one() {
   printf '%s\n' "$line" >"$1"
   wait_until 30 test -e "$2"
 }
+# second_claimed TXKEY: the first message of pipe.one is recorded and the second one claimed
+# (one 'processing' alone could still be the first one, read but not yet recorded).
+second_claimed() {
+  tx_count_is 1 pipe.one "$1" finished && tx_count_is 1 pipe.one "$1" processing
+}
 emit_n pipe.one 5
 {
   "$BLD" listen pipe.one --since all --tx-key C --timeout 20 --poll-interval 100 2>"$WORK/c.err"
@@ -87,7 +92,7 @@ emit_n pipe.one 5
 } | read_one "$WORK/c.out" "$WORK/c.go" &
 READER=$!
 background "$READER"
-wait_until 10 tx_count_is 1 pipe.one C processing || fail "the second message was not claimed"
+wait_until 10 second_claimed C || fail "the second message was not claimed"
 touch "$WORK/c.go"
 wait "$READER"
 [ "$(cat "$WORK/c.rc")" = 0 ] || fail "listen whose reader left exited $(cat "$WORK/c.rc")"
@@ -111,7 +116,7 @@ listen_to_stuck_reader() {
   background $!
   wait_until 10 test -s "$WORK/$1.pid" || fail "$1: no listen"
   background "$(cat "$WORK/$1.pid")"
-  wait_until 10 tx_count_is 1 pipe.one "$1" processing || fail "$1: no second message claimed"
+  wait_until 10 second_claimed "$1" || fail "$1: no second message claimed"
 }
 listen_to_stuck_reader D
 kill -TERM "$(cat "$WORK/D.pid")"
