@@ -40,6 +40,15 @@ std::future<EmitResult> Client::emit_async(std::string_view event, const nlohman
   return impl_->emit_async(event, payload);
 }
 
+std::vector<EmitOutcome> Client::emit_batch(const std::vector<OutgoingEvent>& events) {
+  return impl_->emit_batch_async(events).get();
+}
+
+std::future<std::vector<EmitOutcome>> Client::emit_batch_async(
+    const std::vector<OutgoingEvent>& events) {
+  return impl_->emit_batch_async(events);
+}
+
 void Client::flush() {
   impl_->flush(std::nullopt);
 }

@@ -94,6 +94,11 @@ std::future<EmitResult> ClientImpl::emit_async(std::string_view event,
   return emitter_.emit_async(event, payload);
 }
 
+std::future<std::vector<EmitOutcome>> ClientImpl::emit_batch_async(
+    const std::vector<OutgoingEvent>& events) {
+  return emitter_.emit_batch_async(events);
+}
+
 bool ClientImpl::flush(std::optional<std::chrono::steady_clock::time_point> deadline) {
   return emitter_.flush(deadline);
 }

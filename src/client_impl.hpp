@@ -48,6 +48,7 @@ class ClientImpl {
 
   EmitResult emit(std::string_view event, const nlohmann::json& payload);
   std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+  std::future<std::vector<EmitOutcome>> emit_batch_async(const std::vector<OutgoingEvent>& events);
   bool flush(std::optional<std::chrono::steady_clock::time_point> deadline);
   Subscription on(std::string event, Handler handler, ListenOptions options);
   bool off(const Subscription& subscription);

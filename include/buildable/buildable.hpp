@@ -4,6 +4,7 @@
 
 #include <buildable/client.hpp>
 #include <buildable/client_options.hpp>
+#include <buildable/emit_batch.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
 #include <buildable/event_emitter.hpp>

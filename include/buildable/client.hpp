@@ -3,6 +3,7 @@
 /// buildable::Client: emit events and listen for them.
 
 #include <buildable/client_options.hpp>
+#include <buildable/emit_batch.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/errors.hpp>
 #include <buildable/event_emitter.hpp>
@@ -160,6 +161,35 @@ class BUILDABLE_EXPORT Client : public EventEmitter {
   std::future<EmitResult> emit_async(std::string_view event, const T& payload) {
     return emit_async(event, nlohmann::json(payload));
   }
+
+  /// Publishes many events at once and returns one outcome per event, in the order given.
+  /// Each event is an emit_async() of its own: checked, flow-controlled, sent, retried and
+  /// counted in Metrics as one, and failing on its own. A caller mistake in one event (every
+  /// check of emit()) becomes that event's InvalidArgument outcome and it is not sent; the
+  /// others are. The events are handed to the I/O thread together (one wake-up for all those
+  /// that find room at once), which makes a batch cheaper per event than as many
+  /// emit_async() calls. Waits until every event has an outcome; see emit_batch_async().
+  /// Never throws for one event: look at each EmitOutcome.
+  ///
+  /// @par Flow Control
+  /// Every event counts against max_pending_emits and max_pending_bytes like an emit_async().
+  /// A batch larger than the room left is handed over in parts: the events admitted so far
+  /// are sent, then, with WhenEmitQueueFull::block, the call waits for room for the next one
+  /// (so a batch larger than max_pending_emits still goes through); with
+  /// WhenEmitQueueFull::fail, each event that finds no room gets QueueFullError as its outcome.
+  ///
+  /// @par Closing
+  /// After close(), or when close() ends it, every event not yet settled gets ClosedError.
+  /// flush() waits for the events of batches accepted before it, as for emit_async().
+  ///
+  /// @par Idempotency
+  /// Each event is retried exactly like emit().
+  std::vector<EmitOutcome> emit_batch(const std::vector<OutgoingEvent>& events);
+
+  /// emit_batch() that returns as soon as every event is queued (or has its outcome); the
+  /// future yields the outcomes, in order, once the last event has settled. It may wait for
+  /// room as emit_async() does; it never throws for one event.
+  std::future<std::vector<EmitOutcome>> emit_batch_async(const std::vector<OutgoingEvent>& events);
 
   /// Waits until every emit_async() call accepted before this one has settled: its future is
   /// ready (succeeded, failed after its retries, or ended by close()). Emits accepted during

@@ -320,5 +320,84 @@ TEST(PendingEmits, ConcurrentAdmitsSettlesAndFlushesKeepTheirPromises) {
   EXPECT_TRUE(pending.flush(std::chrono::steady_clock::now()));
 }
 
+// --- emit_batch: the same limits, one hand-off for what fits -------------------------------
+
+std::vector<buildable::OutgoingEvent> numbered(int count) {
+  std::vector<buildable::OutgoingEvent> events;
+  for (int i = 0; i < count; ++i)
+    events.push_back({"e", {{"i", i}}});
+  return events;
+}
+
+/// The /emit requests sent so far carry events 0, 1, ... in order, and outcome i has the key
+/// the test gave request i ("k<id>").
+void expect_outcomes_in_order(const std::vector<buildable::EmitOutcome>& outcomes,
+                              const std::vector<Request>& sent) {
+  ASSERT_EQ(sent.size(), outcomes.size());
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    EXPECT_EQ(sent[i].body["payload"]["i"], static_cast<int>(i));
+    EXPECT_EQ(outcomes[i].value().key, "k" + std::to_string(sent[i].id)) << i;
+  }
+}
+
+TEST_F(EmitFlowControl, ABatchThatFitsIsHandedOverAtOnce) {
+  auto client = make(limited(100, WhenEmitQueueFull::block));
+  auto future = client->emit_batch_async(numbered(30));
+  EXPECT_EQ(transport_->handoffs(), std::vector<std::size_t>{30});
+  ASSERT_TRUE(transport_->wait_held("/emit", 30));
+  EXPECT_EQ(client->metrics().pending_emits, 30u);
+  answer_held(30);
+  expect_outcomes_in_order(future.get(), transport_->sent("/emit"));
+  EXPECT_EQ(client->metrics().pending_emits, 0u);
+  EXPECT_EQ(client->metrics().emits, 30u);
+}
+
+TEST_F(EmitFlowControl, ABatchBeyondTheRoomIsHandedOverInPartsAndWaitsForRoom) {
+  auto client = make(limited(4, WhenEmitQueueFull::block));
+  auto call =
+      std::async(std::launch::async, [&] { return client->emit_batch_async(numbered(10)); });
+  ASSERT_TRUE(transport_->wait_held("/emit", 4));
+  EXPECT_EQ(transport_->handoffs(), std::vector<std::size_t>{4}) << "what fits goes first";
+  EXPECT_EQ(client->metrics().pending_emits, 4u);
+  // Each answer gives room for one more event, which is handed over before the next wait.
+  for (std::size_t sent = 4; sent < 10; ++sent) {
+    answer_held(1);
+    ASSERT_TRUE(transport_->wait_sent("/emit", sent + 1));
+    EXPECT_LE(client->metrics().pending_emits, 4u);
+  }
+  auto future = call.get();  // every event admitted: the call has returned
+  answer_held(4);
+  expect_outcomes_in_order(future.get(), transport_->sent("/emit"));
+  EXPECT_EQ(transport_->handoffs().size(), 7u) << "4 at once, then the other 6 one by one";
+  EXPECT_GT(client->metrics().emit_queue_waits, 0u);
+}
+
+TEST_F(EmitFlowControl, FailPolicyRefusesTheEventsOfABatchThatFindNoRoom) {
+  auto client = make(limited(3, WhenEmitQueueFull::fail));
+  auto future = client->emit_batch_async(numbered(5));
+  ASSERT_TRUE(transport_->wait_held("/emit", 3));
+  answer_held(3);
+  const auto outcomes = future.get();
+  ASSERT_EQ(outcomes.size(), 5u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_TRUE(outcomes[i].ok()) << i;
+  for (std::size_t i = 3; i < 5; ++i)
+    EXPECT_THROW(outcomes[i].value(), QueueFullError) << i;
+  EXPECT_EQ(transport_->sent("/emit").size(), 3u) << "a refused event must not be sent";
+  EXPECT_EQ(client->metrics().emits_refused, 2u);
+}
+
+TEST_F(EmitFlowControl, CloseWhileABatchWaitsForRoomEndsTheRestWithClosedError) {
+  auto client = make(limited(2, WhenEmitQueueFull::block));
+  auto call = std::async(std::launch::async, [&] { return client->emit_batch_async(numbered(5)); });
+  ASSERT_TRUE(transport_->wait_held("/emit", 2));
+  client->close();
+  const auto outcomes = call.get().get();
+  ASSERT_EQ(outcomes.size(), 5u);
+  for (const auto& outcome : outcomes)
+    EXPECT_THROW(outcome.value(), ClosedError);
+  EXPECT_EQ(transport_->sent("/emit").size(), 2u);
+}
+
 }  // namespace
 }  // namespace core_test

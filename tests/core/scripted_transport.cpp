@@ -70,6 +70,19 @@ bool ScriptedTransport::push_task_locked(Task task) {
   return true;
 }
 
+bool ScriptedTransport::submit_all(std::vector<Submission>& requests) {
+  {
+    std::lock_guard lock(mutex_);
+    handoffs_.push_back(requests.size());
+  }
+  return AsyncTransport::submit_all(requests);
+}
+
+std::vector<std::size_t> ScriptedTransport::handoffs() const {
+  std::lock_guard lock(mutex_);
+  return handoffs_;
+}
+
 bool ScriptedTransport::submit(std::string path, buildable::detail::RequestBody body,
                                Completion done) {
   Request request;

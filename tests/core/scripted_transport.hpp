@@ -87,6 +87,10 @@ class ScriptedTransport final : public buildable::detail::AsyncTransport {
   bool start() override;
   void stop() override;
   bool submit(std::string path, buildable::detail::RequestBody body, Completion done) override;
+  /// Records the size of the hand-off (see handoffs()), then submits each request.
+  bool submit_all(std::vector<Submission>& requests) override;
+  /// The number of requests in each submit_all() call so far, in order.
+  std::vector<std::size_t> handoffs() const;
   bool post(Task task) override;
   bool post_at(TimePoint when, Task task) override;
 
@@ -97,6 +101,7 @@ class ScriptedTransport final : public buildable::detail::AsyncTransport {
   };
   void run();
   bool push_task_locked(Task task);
+  std::vector<std::size_t> handoffs_;  // guarded by mutex_
 
   std::shared_ptr<ManualClock> clock_;
   mutable std::mutex mutex_;

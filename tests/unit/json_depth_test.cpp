@@ -45,6 +45,19 @@ TEST(JsonDepthTest, TheDeepestBranchCountsWhereverItIs) {
   EXPECT_TRUE(nests_deeper_than(arrays, 5));
 }
 
+TEST(JsonDepthTest, WideContainersAreSearchedToTheEnd) {
+  // Far more arrays and objects side by side than the check keeps in place (it keeps the
+  // rest on the heap): a deep branch among the last ones still counts.
+  for (const std::size_t at : {0, 31, 32, 33, 150, 299}) {
+    json wide = json::array();
+    for (int i = 0; i < 300; ++i)
+      wide.push_back(json::object({{"n", json::array({i})}}));  // 3 levels with the outer array
+    wide[at] = nested_arrays(8);                                // 9 levels
+    EXPECT_FALSE(nests_deeper_than(wide, 9)) << at;
+    EXPECT_TRUE(nests_deeper_than(wide, 8)) << at;
+  }
+}
+
 TEST(JsonDepthTest, ExactlyAtTheLimitIsNotDeeper) {
   EXPECT_FALSE(nests_deeper_than(nested_objects(kMaxSentJsonDepth), kMaxSentJsonDepth));
   EXPECT_TRUE(nests_deeper_than(nested_objects(kMaxSentJsonDepth + 1), kMaxSentJsonDepth));

@@ -14,6 +14,8 @@ namespace {
 
 using std::chrono::steady_clock;
 
+constexpr std::size_t kBodyHintLimit = 1024;
+
 std::chrono::milliseconds since(steady_clock::time_point start, steady_clock::time_point now) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
 }
@@ -27,21 +29,67 @@ void validate_event_name(std::string_view event) {
     throw InvalidArgument("emit: the event name must not contain control characters");
 }
 
+/// Appends `text` as a JSON string. An event name of printable ASCII without quotes or
+/// backslashes (the usual one) needs no escaping; anything else goes through the serializer,
+/// which escapes it and refuses invalid UTF-8 (nlohmann::json::type_error).
+void append_json_string(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out.append(nlohmann::json(text).dump());
+    return;
+  }
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+}
+
 }  // namespace
 
-/// One asynchronous emit across its attempts, holding its room among the pending emits
-/// until its future is ready. If it is dropped unsettled (the client closed while it was
-/// queued or waiting to retry), its future reports ClosedError.
-struct Emitter::AsyncEmit {
-  AsyncEmit(MetricsRecorder& recorder, PendingEmits& pending_emits, RequestBody request_body,
-            PendingEmits::Ticket room)
-      : metrics(recorder), pending(pending_emits), body(std::move(request_body)), ticket(room) {}
+/// The shared state of one emit_batch(): an outcome per event, and the future made ready by
+/// the last event to settle.
+struct Emitter::BatchEmits {
+  explicit BatchEmits(std::size_t size) : outcomes(size), unsettled(size) {}
 
-  MetricsRecorder& metrics;
-  PendingEmits& pending;
-  std::promise<EmitResult> promise;
+  std::vector<EmitOutcome> outcomes;  // each written once, by whoever settles that event
+  std::atomic<std::size_t> unsettled;
+  std::promise<std::vector<EmitOutcome>> promise;
+
+  void settle_one() noexcept {
+    if (unsettled.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    try {
+      promise.set_value(std::move(outcomes));
+    } catch (...) {
+      // Set once, by the last event; nothing else can throw here.
+    }
+  }
+};
+
+/// One asynchronous emit across its attempts, holding its room among the pending emits
+/// until its outcome is delivered: to its own future (emit_async) or to its slot of a batch.
+/// If it is dropped unsettled (the client closed while it was queued or waiting to retry), it
+/// ends with ClosedError.
+struct Emitter::AsyncEmit {
+  AsyncEmit(Emitter& emitter, RequestBody request_body, PendingEmits::Ticket room)
+      : owner(emitter), body(std::move(request_body)), ticket(room) {
+    promise.emplace();
+  }
+  AsyncEmit(Emitter& emitter, RequestBody request_body, PendingEmits::Ticket room,
+            std::shared_ptr<BatchEmits> of_batch, std::size_t at)
+      : owner(emitter),
+        body(std::move(request_body)),
+        ticket(room),
+        batch(std::move(of_batch)),
+        index(at) {}
+
+  Emitter& owner;
   const RequestBody body;  // shared with the transport by every attempt: one copy
   const PendingEmits::Ticket ticket;
+  std::optional<std::promise<EmitResult>> promise;  // emit_async()
+  const std::shared_ptr<BatchEmits> batch;          // emit_batch(): outcome at `index`
+  const std::size_t index = 0;
   int attempts = 0;
   steady_clock::time_point started;
   bool settled = false;
@@ -49,17 +97,31 @@ struct Emitter::AsyncEmit {
   ~AsyncEmit() {
     if (!settled) fail(std::make_exception_ptr(ClosedError()));
   }
-  // Counted first, so that the metrics include an emit whose future is ready; the room is
-  // given back before the future is made ready (see PendingEmits::settle()).
+  // Counted first, so that the metrics include an emit whose outcome is delivered; the room
+  // is given back before that (see PendingEmits::settle()).
   void succeed(EmitResult result) {
     settled = true;
-    MetricsRecorder::add(metrics.emits);
-    pending.settle(ticket, [&] { promise.set_value(std::move(result)); });
+    MetricsRecorder::add(owner.metrics_.emits);
+    owner.pending_.settle(ticket, [&] {
+      if (batch) {
+        batch->outcomes[index].result = std::move(result);
+        batch->settle_one();
+      } else {
+        promise->set_value(std::move(result));
+      }
+    });
   }
   void fail(std::exception_ptr error) {
     settled = true;
-    MetricsRecorder::add(metrics.emit_failures);
-    pending.settle(ticket, [&] { promise.set_exception(std::move(error)); });
+    MetricsRecorder::add(owner.metrics_.emit_failures);
+    owner.pending_.settle(ticket, [&] {
+      if (batch) {
+        batch->outcomes[index].error = std::move(error);
+        batch->settle_one();
+      } else {
+        promise->set_exception(std::move(error));
+      }
+    });
   }
 };
 
@@ -91,17 +153,22 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
                           "itself is level 1)");
   }
   std::string body;
+  // Reserved at the size of the previous body (at most kBodyHintLimit, so that a large body
+  // once does not make every later one carry unused room), so serializing rarely grows it.
+  body.reserve(body_size_hint_.load(std::memory_order_relaxed));
   try {
-    // Assembled in one buffer: the payload is serialized once and copied once.
-    const std::string event_text = nlohmann::json(event).dump();
-    const std::string payload_text = payload.dump();
-    constexpr std::string_view kOpen = R"({"event":)";
-    constexpr std::string_view kPayload = R"(,"payload":)";
-    body.reserve(kOpen.size() + event_text.size() + kPayload.size() + payload_text.size() + 1);
-    body.append(kOpen).append(event_text).append(kPayload).append(payload_text).push_back('}');
+    // Serialized straight into the body: one buffer, no intermediate strings.
+    body.append(R"({"event":)");
+    append_json_string(body, event);
+    body.append(R"(,"payload":)");
+    nlohmann::detail::serializer<nlohmann::json> writer(
+        nlohmann::detail::output_adapter<char, std::string>(body), ' ');
+    writer.dump(payload, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+    body.push_back('}');
   } catch (const nlohmann::json::type_error& e) {  // invalid UTF-8 in a string
     throw InvalidArgument(std::string("emit: the payload cannot be sent as JSON: ") + e.what());
   }
+  body_size_hint_.store(std::min(body.size(), kBodyHintLimit), std::memory_order_relaxed);
   if (body.size() > max_body_bytes_) {
     throw InvalidArgument("emit: the request body is " + std::to_string(body.size()) +
                           " bytes, over the limit of " + std::to_string(max_body_bytes_) +
@@ -150,11 +217,61 @@ std::future<EmitResult> Emitter::emit_async(std::string_view event, const nlohma
     MetricsRecorder::add(metrics_.emit_failures);
     return closed.get_future();
   }
-  auto operation = std::make_shared<AsyncEmit>(metrics_, pending_, std::move(body), *ticket);
+  auto operation = std::make_shared<AsyncEmit>(*this, std::move(body), *ticket);
   operation->started = clock_->now();
-  auto future = operation->promise.get_future();
+  auto future = operation->promise->get_future();
   if (!closed()) attempt(operation);
   return future;  // when not attempted, dropping `operation` settles it with ClosedError
+}
+
+std::future<std::vector<EmitOutcome>> Emitter::emit_batch_async(
+    const std::vector<OutgoingEvent>& events) {
+  auto batch = std::make_shared<BatchEmits>(events.size());
+  auto future = batch->promise.get_future();
+  if (events.empty()) {
+    batch->promise.set_value({});
+    return future;
+  }
+  std::vector<AsyncTransport::Submission> admitted;  // not handed over yet
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    try {
+      admit_to_batch(events[i], batch, i, admitted);
+    } catch (...) {  // this event alone: a caller mistake, QueueFullError, ClosedError
+      MetricsRecorder::add(metrics_.emit_failures);
+      batch->outcomes[i].error = std::current_exception();
+      batch->settle_one();
+    }
+  }
+  hand_over(admitted);
+  return future;
+}
+
+void Emitter::admit_to_batch(const OutgoingEvent& event, const std::shared_ptr<BatchEmits>& batch,
+                             std::size_t index, std::vector<AsyncTransport::Submission>& admitted) {
+  RequestBody body = share_body(make_body(event.event, event.payload));
+  auto ticket = pending_.try_admit(body->size());
+  if (!ticket) {
+    // Room may come back only once the events admitted so far are sent: hand them over first.
+    hand_over(admitted);
+    ticket = pending_.admit(body->size());  // may wait, or throw QueueFullError
+    if (!ticket) throw ClosedError();
+  }
+  auto operation = std::make_shared<AsyncEmit>(*this, std::move(body), *ticket, batch, index);
+  // From here on the operation delivers this event's outcome, whatever happens.
+  operation->started = clock_->now();
+  ++operation->attempts;
+  try {
+    admitted.push_back({"/emit", operation->body, on_answer(operation)});
+  } catch (...) {
+    operation->fail(std::current_exception());
+  }
+}
+
+void Emitter::hand_over(std::vector<AsyncTransport::Submission>& admitted) {
+  if (admitted.empty()) return;
+  // Not handed over (closed): dropping the completions settles their emits with ClosedError.
+  if (!closed()) loop_().submit_all(admitted);
+  admitted.clear();
 }
 
 bool Emitter::flush(std::optional<std::chrono::steady_clock::time_point> deadline) {
@@ -163,9 +280,13 @@ bool Emitter::flush(std::optional<std::chrono::steady_clock::time_point> deadlin
 
 void Emitter::attempt(const std::shared_ptr<AsyncEmit>& operation) {
   ++operation->attempts;
-  loop_().submit("/emit", operation->body, [this, operation](HttpResponse&& response) {
-    complete(operation, std::move(response));
-  });
+  loop_().submit("/emit", operation->body, on_answer(operation));
+}
+
+AsyncTransport::Completion Emitter::on_answer(const std::shared_ptr<AsyncEmit>& operation) {
+  return [operation](HttpResponse&& response) {
+    operation->owner.complete(operation, std::move(response));
+  };
 }
 
 void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response) {
@@ -185,7 +306,7 @@ void Emitter::complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse
       return;
     }
     MetricsRecorder::add(metrics_.retries);
-    loop_().post_at(clock_->now() + *wait, [this, operation] { attempt(operation); });
+    loop_().post_at(clock_->now() + *wait, [operation] { operation->owner.attempt(operation); });
   } catch (...) {
     operation->fail(std::current_exception());
   }

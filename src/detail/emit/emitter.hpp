@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <buildable/client_options.hpp>
+#include <buildable/emit_batch.hpp>
 #include <buildable/emit_result.hpp>
 #include <condition_variable>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detail/emit/pending_emits.hpp"
 #include "detail/retry/retry_policy.hpp"
@@ -40,6 +42,10 @@ class Emitter {
   /// Throws InvalidArgument, or QueueFullError when the pending emits are at a limit and the
   /// policy is to fail.
   std::future<EmitResult> emit_async(std::string_view event, const nlohmann::json& payload);
+  /// emit_async() for many events, each on its own (a mistake, a refusal or a failure affects
+  /// only its own outcome), handed to the I/O thread together: one lock and one wake-up for
+  /// all the events that find room at once. Never throws for one event.
+  std::future<std::vector<EmitOutcome>> emit_batch_async(const std::vector<OutgoingEvent>& events);
   /// Waits for the emit_async() calls accepted before it (see PendingEmits::flush()).
   bool flush(std::optional<std::chrono::steady_clock::time_point> deadline);
 
@@ -49,8 +55,17 @@ class Emitter {
 
  private:
   struct AsyncEmit;
+  struct BatchEmits;
   EmitResult send(const RequestBody& body);
   void attempt(const std::shared_ptr<AsyncEmit>& operation);
+  AsyncTransport::Completion on_answer(const std::shared_ptr<AsyncEmit>& operation);
+  /// Makes the emit of `event`, slot `index` of `batch`, and adds it to `admitted`; hands
+  /// `admitted` over before waiting for room. Throws what emit_async() would, before the emit
+  /// exists; once it exists, it delivers the outcome itself.
+  void admit_to_batch(const OutgoingEvent& event, const std::shared_ptr<BatchEmits>& batch,
+                      std::size_t index, std::vector<AsyncTransport::Submission>& admitted);
+  /// Hands `admitted` to the I/O thread at once, and empties it.
+  void hand_over(std::vector<AsyncTransport::Submission>& admitted);
   void complete(const std::shared_ptr<AsyncEmit>& operation, HttpResponse&& response);
   bool closed() const;
 
@@ -67,6 +82,8 @@ class Emitter {
   std::mutex mutex_;  // for closed_changed_: a retry's wait ends at close()
   std::condition_variable closed_changed_;
   std::atomic<bool> closed_{false};  // read on every emit without the lock
+  // The last body's size, which make_body() reserves; a hint only, so const calls update it.
+  mutable std::atomic<std::size_t> body_size_hint_{64};
 };
 
 }  // namespace buildable::detail

@@ -29,11 +29,17 @@ bool PendingEmits::try_take_room(std::uint64_t bytes) {
 }
 
 std::optional<PendingEmits::Ticket> PendingEmits::admit(std::size_t size) {
+  if (auto ticket = try_admit(size)) return ticket;
+  if (closed_.load()) return std::nullopt;
+  return wait_in_line(std::min<std::uint64_t>(size, kMaxBytes));
+}
+
+std::optional<PendingEmits::Ticket> PendingEmits::try_admit(std::size_t size) {
   if (closed_.load()) return std::nullopt;
   const std::uint64_t bytes = std::min<std::uint64_t>(size, kMaxBytes);
   // Nobody waiting: take room without a lock; otherwise queue up behind the waiters.
   if (waiting_in_line_.load() == 0 && try_take_room(bytes)) return enter_epoch(bytes);
-  return wait_in_line(bytes);
+  return std::nullopt;
 }
 
 std::optional<PendingEmits::Ticket> PendingEmits::wait_in_line(std::uint64_t bytes) {

@@ -51,6 +51,9 @@ class PendingEmits {
   /// policy says. Returns the ticket to hand to settle(), or nothing once close() was called
   /// (before or during the wait).
   std::optional<Ticket> admit(std::size_t bytes);
+  /// admit() that never waits: nothing when there is no room at once (or somebody waits for
+  /// it), or once close() was called.
+  std::optional<Ticket> try_admit(std::size_t bytes);
   /// Settles the emit holding `ticket`: gives its room back, then runs `make_ready` (which
   /// makes its future ready), then counts it as settled for flush(). So no caller sees the
   /// future ready while the emit still counts as pending, nor flush() return before the

@@ -5,6 +5,7 @@
 #include <buildable/errors.hpp>
 #include <nlohmann/json.hpp>
 
+#include "detail/protocol/flat_object_key.hpp"
 #include "detail/protocol/message_parsing.hpp"
 
 namespace buildable::detail {
@@ -105,19 +106,28 @@ ServerError parse_error_body(std::string_view body) {
 }
 
 std::string parse_emit_key(std::string_view body, std::string_view secret) {
-  EmitKeyReader reader;
-  const bool parsed = nlohmann::json::sax_parse(body, &reader, nlohmann::json::input_format_t::json,
-                                                /*strict=*/true, /*ignore_comments=*/false);
-  if (!parsed || !reader.is_object()) {
-    throw ProtocolError("the /emit answer is not a JSON object");
+  // The usual answer is a flat object, read without the parser's allocations.
+  std::optional<std::string> quick = flat_object_key(body);
+  std::string key;
+  if (quick) {
+    key = std::move(*quick);
+  } else {
+    EmitKeyReader reader;
+    const bool parsed =
+        nlohmann::json::sax_parse(body, &reader, nlohmann::json::input_format_t::json,
+                                  /*strict=*/true, /*ignore_comments=*/false);
+    if (!parsed || !reader.is_object()) {
+      throw ProtocolError("the /emit answer is not a JSON object");
+    }
+    key = std::move(reader.key());
   }
-  if (reader.key().empty()) throw ProtocolError("the /emit answer has no message key");
+  if (key.empty()) throw ProtocolError("the /emit answer has no message key");
   // It goes to the caller, the CLI's output and log lines: never a forged line or the secret.
-  if (const char* problem = key_problem(reader.key(), secret)) {
+  if (const char* problem = key_problem(key, secret)) {
     throw ProtocolError(std::string("the /emit answer's message key cannot be used (") + problem +
                         "); it is not shown");
   }
-  return std::move(reader.key());
+  return key;
 }
 
 std::exception_ptr failure_exception(const HttpResponse& response, std::string_view secret) {

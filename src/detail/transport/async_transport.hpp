@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "detail/transport/http_response.hpp"
 #include "detail/transport/request_body.hpp"
@@ -35,6 +36,26 @@ class AsyncTransport {
   virtual void stop() = 0;
   /// Queues a POST of `body` to `path`. Returns false (and never calls `done`) once stopped.
   virtual bool submit(std::string path, RequestBody body, Completion done) = 0;
+
+  /// One request of submit_all().
+  struct Submission {
+    std::string path;
+    RequestBody body;
+    Completion done;
+  };
+  /// Queues every request of `requests` (which it empties) as submit() would; an
+  /// implementation may hand them over at once (one lock, one wake-up). Returns false when the
+  /// transport stopped first: the requests it did not accept are dropped, their `done` never
+  /// called.
+  virtual bool submit_all(std::vector<Submission>& requests) {
+    bool accepted = true;
+    for (Submission& request : requests) {
+      accepted = accepted &&
+                 submit(std::move(request.path), std::move(request.body), std::move(request.done));
+    }
+    requests.clear();
+    return accepted;
+  }
   /// Runs `task` on the I/O thread soon. Returns false once stopped.
   virtual bool post(Task task) = 0;
   /// Runs `task` on the I/O thread once the client's Clock reaches `when`. Returns false once

@@ -90,7 +90,7 @@ HttpResponse EasyRequest::perform() {
 }
 
 EasyRequest::~EasyRequest() {
-  config_->send_probes.forget(this);
+  config_->send_probes.release(this);
 }
 
 int EasyRequest::on_prereq(void* self, char*, char*, int remote_port, int local_port) {

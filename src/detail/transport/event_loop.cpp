@@ -1,6 +1,7 @@
 #include "detail/transport/event_loop.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <new>
 #include <utility>
 
@@ -67,40 +68,58 @@ void EventLoop::stop() {
   incoming_timers_.clear();
 }
 
-bool EventLoop::submit(std::string path, RequestBody body, Completion done) {
-  bool idle = false;
+template <class Queue>
+void EventLoop::wake_after(Queue&& queue) {
+  bool wake_needed = false;
   {
     std::lock_guard lock(mutex_);
-    if (stopped_) return false;
-    idle = nothing_incoming_locked();
-    incoming_requests_.push_back({std::move(path), std::move(body), std::move(done)});
+    if (stopped_) return;
+    queue();
+    wake_needed = must_wake_locked();
+    if (wake_needed) woken_ = true;
   }
-  if (idle && !in_loop_thread()) wake();
-  return true;
+  if (wake_needed) wake();
+}
+
+bool EventLoop::submit(std::string path, RequestBody body, Completion done) {
+  bool accepted = false;
+  wake_after([&] {
+    incoming_requests_.push_back({std::move(path), std::move(body), std::move(done)});
+    accepted = true;
+  });
+  return accepted;
+}
+
+bool EventLoop::submit_all(std::vector<Submission>& requests) {
+  bool accepted = false;
+  wake_after([&] {
+    if (incoming_requests_.empty()) {
+      incoming_requests_.swap(requests);
+    } else {
+      std::move(requests.begin(), requests.end(), std::back_inserter(incoming_requests_));
+    }
+    accepted = true;
+  });
+  requests.clear();
+  return accepted;
 }
 
 bool EventLoop::post(Task task) {
-  bool idle = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopped_) return false;
-    idle = nothing_incoming_locked();
+  bool accepted = false;
+  wake_after([&] {
     incoming_tasks_.push_back(std::move(task));
-  }
-  if (idle && !in_loop_thread()) wake();
-  return true;
+    accepted = true;
+  });
+  return accepted;
 }
 
 bool EventLoop::post_at(Clock::time_point when, Task task) {
-  bool idle = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopped_) return false;
-    idle = nothing_incoming_locked();
+  bool accepted = false;
+  wake_after([&] {
     incoming_timers_.emplace(when, std::move(task));
-  }
-  if (idle && !in_loop_thread()) wake();
-  return true;
+    accepted = true;
+  });
+  return accepted;
 }
 
 bool EventLoop::nothing_incoming_locked() const {
@@ -113,19 +132,20 @@ void EventLoop::wake() {
 
 void EventLoop::run() {
   for (;;) {
-    std::vector<PendingRequest> requests;
-    std::vector<Task> tasks;
     {
       std::lock_guard lock(mutex_);
       if (stopped_) break;
-      requests.swap(incoming_requests_);
-      tasks.swap(incoming_tasks_);
+      taken_requests_.swap(incoming_requests_);
+      taken_tasks_.swap(incoming_tasks_);
       timers_.merge(incoming_timers_);
     }
-    for (auto& task : tasks)
+    const bool took = !taken_requests_.empty() || !taken_tasks_.empty();
+    for (auto& task : taken_tasks_)
       call_guarded(task);
-    for (auto& pending : requests)
+    taken_tasks_.clear();
+    for (auto& pending : taken_requests_)
       waiting_requests_.push_back(std::move(pending));
+    taken_requests_.clear();
     const bool timers_ran = run_due_timers();
     start_transfers();
 
@@ -140,21 +160,34 @@ void EventLoop::run() {
     // Wait only when this round did nothing: after progress more is usually ready at once
     // (answers that arrived meanwhile, requests the completions queued), and a poll() over
     // every connection costs more than the next round's perform.
-    const bool progressed = !tasks.empty() || !requests.empty() || timers_ran || finished;
-    if (!progressed) curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
+    if (!(took || timers_ran || finished)) wait_for_work();
   }
 
   abort_everything();
 }
 
+void EventLoop::wait_for_work() {
+  const int timeout_ms = poll_timeout_ms();
+  {
+    std::lock_guard lock(mutex_);
+    if (!nothing_incoming_locked() || stopped_) return;  // more work already
+    polling_ = true;  // from here on, a submission wakes the loop
+    woken_ = false;
+  }
+  curl_multi_poll(multi_.get(), nullptr, 0, timeout_ms, nullptr);
+  std::lock_guard lock(mutex_);
+  polling_ = false;
+}
+
 void EventLoop::abort_everything() {
   // Shutting down: every request's owner hears about it, in flight or not yet started.
-  for (auto& [handle, transfer] : transfers_) {
-    curl_multi_remove_handle(multi_.get(), handle);
+  for (auto& transfer : transfers_) {
+    curl_multi_remove_handle(multi_.get(), transfer.request->handle());
     HttpResponse aborted = transfer.request->finish(CURLE_ABORTED_BY_CALLBACK);
     call_guarded(transfer.done, std::move(aborted));
   }
   transfers_.clear();
+  transfer_handles_.clear();
   std::vector<PendingRequest> never_started;
   {
     std::lock_guard lock(mutex_);
@@ -203,24 +236,36 @@ void EventLoop::start_transfer(PendingRequest pending) {
     return;
   }
   CURL* handle = request->handle();
-  transfers_.emplace(handle, Transfer{std::move(request), std::move(pending.done)});
+  transfers_.push_back(Transfer{std::move(request), std::move(pending.done)});
+  transfer_handles_.push_back(handle);
   curl_multi_add_handle(multi_.get(), handle);
 }
 
+std::optional<EventLoop::Transfer> EventLoop::take_transfer(CURL* handle) {
+  const auto found = std::find(transfer_handles_.begin(), transfer_handles_.end(), handle);
+  if (found == transfer_handles_.end()) return std::nullopt;
+  const auto index = static_cast<std::size_t>(found - transfer_handles_.begin());
+  Transfer transfer = std::move(transfers_[index]);
+  transfers_[index] = std::move(transfers_.back());
+  transfers_.pop_back();
+  *found = transfer_handles_.back();
+  transfer_handles_.pop_back();
+  return transfer;
+}
+
 bool EventLoop::finish_transfers() {
-  std::vector<std::pair<Completion, HttpResponse>> finished;
+  Finished finished;
+  finished.swap(finished_);  // its capacity, kept from earlier rounds
   int remaining = 0;
   while (CURLMsg* message = curl_multi_info_read(multi_.get(), &remaining)) {
     if (message->msg != CURLMSG_DONE) continue;
     CURL* handle = message->easy_handle;
     const CURLcode code = message->data.result;
     curl_multi_remove_handle(multi_.get(), handle);
-    auto found = transfers_.find(handle);
-    if (found == transfers_.end()) continue;
-    Transfer transfer = std::move(found->second);
-    transfers_.erase(found);
-    finished.emplace_back(std::move(transfer.done), transfer.request->finish(code));
-    idle_requests_.push_back(std::move(transfer.request));
+    std::optional<Transfer> transfer = take_transfer(handle);
+    if (!transfer) continue;
+    finished.emplace_back(std::move(transfer->done), transfer->request->finish(code));
+    idle_requests_.push_back(std::move(transfer->request));
   }
   // Newest first: a completion can wake a thread waiting for its result (an async emit's
   // future), and callers typically wait for their oldest request. Waking it last lets it find
@@ -228,7 +273,10 @@ bool EventLoop::finish_transfers() {
   for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
     call_guarded(it->first, std::move(it->second));
   }
-  return !finished.empty();
+  const bool any = !finished.empty();
+  finished.clear();
+  finished_.swap(finished);
+  return any;
 }
 
 bool EventLoop::run_due_timers() {
@@ -244,10 +292,6 @@ bool EventLoop::run_due_timers() {
 }
 
 int EventLoop::poll_timeout_ms() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!nothing_incoming_locked()) return 0;
-  }
   long curl_timeout = -1;
   curl_multi_timeout(multi_.get(), &curl_timeout);
   long wait = curl_timeout < 0 ? kMaxWaitMs : std::min<long>(curl_timeout, kMaxWaitMs);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,21 +43,21 @@ class EventLoop final : public AsyncTransport {
   /// timers, and joins the thread. Idempotent. Must not be called on the loop thread.
   void stop() override;
   bool submit(std::string path, RequestBody body, Completion done) override;
+  /// One lock and at most one wake-up for the whole list.
+  bool submit_all(std::vector<Submission>& requests) override;
   bool post(Task task) override;
   bool post_at(Clock::time_point when, Task task) override;
 
   bool in_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
 
  private:
-  struct PendingRequest {
-    std::string path;
-    RequestBody body;
-    Completion done;
-  };
+  using PendingRequest = Submission;
   struct Transfer {
     std::unique_ptr<EasyRequest> request;
     Completion done;
   };
+  /// Completions of one round, run after libcurl has reported every finished transfer.
+  using Finished = std::vector<std::pair<Completion, HttpResponse>>;
 
   void run();
   void abort_everything();
@@ -65,12 +66,22 @@ class EventLoop final : public AsyncTransport {
   void start_transfers();
   void start_transfer(PendingRequest pending);
   bool finish_transfers();  // true when a transfer finished
-  bool run_due_timers();    // true when a timer ran
+  /// Takes the transfer of `handle` out of transfers_ (nullopt when it is not one of ours).
+  std::optional<Transfer> take_transfer(CURL* handle);
+  bool run_due_timers();  // true when a timer ran
+  /// How long the loop may wait for libcurl or a timer (not counting incoming work).
   int poll_timeout_ms();
-  // A submission wakes the loop only when the incoming queues were empty: otherwise a wake-up
-  // is already on its way, or the loop sees them before it waits (poll_timeout_ms() is 0 while
-  // anything is incoming), so a burst of submissions costs one wake-up, not one each.
+  /// Waits in curl_multi_poll() until a socket, a timer, a submission or stop() wakes it.
+  void wait_for_work();
+  /// Whether a submission must wake the loop: only while it waits in (or is about to enter)
+  /// curl_multi_poll(). A loop that is running sees the incoming queues before it waits
+  /// (poll_timeout_ms() is 0 while anything is incoming), so a caller that got the core while
+  /// the loop was busy costs no wake-up, and a burst of submissions costs at most one.
+  bool must_wake_locked() const { return polling_ && !woken_; }
   bool nothing_incoming_locked() const;
+  /// Queues with mutex_ held, then wakes the loop if needed.
+  template <class Queue>
+  void wake_after(Queue&& queue);
   void wake();
 
   std::shared_ptr<const TransportConfig> config_;
@@ -82,6 +93,8 @@ class EventLoop final : public AsyncTransport {
   std::multimap<Clock::time_point, Task> incoming_timers_;
   bool started_ = false;
   bool stopped_ = false;
+  bool polling_ = false;  // the loop waits, or is about to, in curl_multi_poll()
+  bool woken_ = false;    // a wake-up was sent since polling_ was set
   std::thread thread_;
   std::thread::id thread_id_;
 
@@ -90,8 +103,15 @@ class EventLoop final : public AsyncTransport {
   // (7.88) can leave a waiting transfer idle until its next timeout.
   std::deque<PendingRequest> waiting_requests_;
   std::multimap<Clock::time_point, Task> timers_;
-  std::map<CURL*, Transfer> transfers_;
+  // In flight, and their handles at the same index (a short array to search when one ends: no
+  // allocation per request, unlike a map).
+  std::vector<Transfer> transfers_;
+  std::vector<CURL*> transfer_handles_;
   std::vector<std::unique_ptr<EasyRequest>> idle_requests_;
+  // Kept between rounds so that their capacity is reused instead of allocated per round.
+  std::vector<PendingRequest> taken_requests_;
+  std::vector<Task> taken_tasks_;
+  Finished finished_;
 };
 
 }  // namespace buildable::detail

@@ -104,8 +104,7 @@ bool SendProbes::proven_unread(const void* owner) {
   std::lock_guard lock(mutex_);
   const auto found = watches_.find(owner);
   if (found == watches_.end()) return false;
-  Watch watch = found->second;
-  watches_.erase(found);
+  const Watch watch = std::exchange(found->second, Watch{});
   if (!watch.acked_before) return false;
   // Still open (libcurl has not closed the dead connection yet): ask it now.
   const auto seen = watch.at_close ? watch.at_close : observe(watch.socket);
@@ -121,6 +120,11 @@ void SendProbes::answered(const void* owner) {
 }
 
 void SendProbes::forget(const void* owner) {
+  std::lock_guard lock(mutex_);
+  if (const auto found = watches_.find(owner); found != watches_.end()) found->second = Watch{};
+}
+
+void SendProbes::release(const void* owner) {
   std::lock_guard lock(mutex_);
   watches_.erase(owner);
 }

@@ -37,8 +37,12 @@ class SendProbes {
   /// the watch.
   bool proven_unread(const void* owner);
 
-  /// Forgets the watch of `owner` (its transfer ended).
+  /// Forgets the watch of `owner` (its transfer ended). The owner keeps its place, so that
+  /// the next watch() allocates nothing.
   void forget(const void* owner);
+
+  /// Forgets `owner` altogether (it is being destroyed).
+  void release(const void* owner);
 
   /// Notes that the request `owner` watched was answered on its connection.
   void answered(const void* owner);
