@@ -95,6 +95,42 @@ RunResult sdk_emit_async(const SdkTarget& target, const std::string& event,
   return result;
 }
 
+RunResult sdk_emit_batch(const SdkTarget& target, const std::string& event,
+                         const nlohmann::json& payload, std::uint64_t n, int batch, int connections,
+                         bool overlap) {
+  buildable::ClientOptions options = client_options(target);
+  options.max_connections = connections;
+  buildable::Client client(options);
+  const std::vector<buildable::OutgoingEvent> events(static_cast<std::size_t>(batch),
+                                                     buildable::OutgoingEvent{event, payload});
+  RunResult result;
+  const auto count = [&result](const std::vector<buildable::EmitOutcome>& outcomes) {
+    for (const auto& outcome : outcomes) {
+      if (outcome.ok() && !outcome.result->key.empty()) {
+        ++result.ok;
+      } else {
+        ++result.failed;
+      }
+    }
+  };
+  const std::uint64_t batches = (n + events.size() - 1) / events.size();
+  Stopwatch watch;
+  std::future<std::vector<buildable::EmitOutcome>> queued;
+  for (std::uint64_t i = 0; i < batches; ++i) {
+    if (!overlap) {
+      count(client.emit_batch(events));
+      continue;
+    }
+    auto next = client.emit_batch_async(events);
+    if (queued.valid()) count(queued.get());
+    queued = std::move(next);
+  }
+  if (queued.valid()) count(queued.get());
+  const Span span = watch.stop();
+  result.set(span);
+  return result;
+}
+
 RunResult sdk_drain(const SdkTarget& target, const std::string& event, std::int64_t since_ms,
                     std::uint64_t expected, std::chrono::milliseconds timeout) {
   buildable::Client client(client_options(target));

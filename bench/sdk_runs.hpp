@@ -36,6 +36,13 @@ RunResult sdk_emit_loop(const SdkTarget& target, const std::string& event,
 RunResult sdk_emit_async(const SdkTarget& target, const std::string& event,
                          const nlohmann::json& payload, std::uint64_t n, int inflight);
 
+/// emit_batch() of `batch` events at a time (`connections` connections) until `n` events are
+/// published; with `overlap`, the next batch is queued (emit_batch_async) before the previous
+/// one's outcomes are read.
+RunResult sdk_emit_batch(const SdkTarget& target, const std::string& event,
+                         const nlohmann::json& payload, std::uint64_t n, int batch, int connections,
+                         bool overlap);
+
 /// One listener with a no-op handler draining `expected` messages of `event` created at or
 /// after `since_ms`. Measured from on() to the last handler entered.
 RunResult sdk_drain(const SdkTarget& target, const std::string& event, std::int64_t since_ms,

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <string>
+#include <thread>
 
 namespace buildable::detail {
 namespace {
@@ -161,6 +162,33 @@ TEST(SendProbes, APeerThatClosesRightAfterAnsweringTwiceStopsReuse) {
     SendProbes::close_socket(&probes, pair.client());
   }
   EXPECT_TRUE(probes.peer_closes_after_answers());
+}
+
+TEST(SendProbes, AConnectionThatAnsweredJustNowIsNotProbedUntilKRecentAnswerPasses) {
+  SendProbes probes;
+  TcpPair pair;
+  SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
+  probes.watch(kOwner, pair.client_port(), pair.server_port());
+  pair.close_server();
+  ASSERT_TRUE(pair.client_sees_peer_close());
+  const auto answered_at = std::chrono::steady_clock::now();
+  probes.answered(kOwner);
+  probes.forget(kOwner);
+  // Probed, this watch would see the peer's FIN and say "do not send"; unprobed it cannot,
+  // and nothing sent on it can be proven unread (so it is never sent twice).
+  const bool watched_without_probe = probes.watch(kOwner, pair.client_port(), pair.server_port());
+  if (std::chrono::steady_clock::now() - answered_at < SendProbes::kRecentAnswer) {
+    EXPECT_TRUE(watched_without_probe);
+    EXPECT_FALSE(probes.proven_unread(kOwner));
+  }
+  // Once the answer is older, the connection is probed again and its close is seen.
+  bool probed = false;
+  for (int i = 0; i < 200 && !probed; ++i) {
+    probed = !probes.watch(kOwner, pair.client_port(), pair.server_port());
+    if (!probed) std::this_thread::sleep_for(SendProbes::kRecentAnswer / 2);
+  }
+  EXPECT_TRUE(probed) << "the connection was never probed again";
+  SendProbes::close_socket(&probes, pair.client());
 }
 
 TEST(SendProbes, ConnectionsWeCloseOurselvesDoNotCount) {

@@ -12,7 +12,7 @@
 
 namespace buildable::detail {
 
-EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
+EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config, Interruption interruption)
     : config_(std::move(config)) {
   ensure_curl_initialized();
   easy_.reset(curl_easy_init());
@@ -48,9 +48,11 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config)
   curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &EasyRequest::on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &EasyRequest::on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, config_.get());
+  if (interruption == Interruption::progress_callback) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &EasyRequest::on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, config_.get());
+  }
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_);
   curl_easy_setopt(h, CURLOPT_PRIVATE, this);
 }

@@ -16,7 +16,13 @@ namespace buildable::detail {
 /// path changes) and pointing libcurl at the body, without copying it.
 class EasyRequest {
  public:
-  explicit EasyRequest(std::shared_ptr<const TransportConfig> config);
+  /// How a transfer that close() interrupts ends: at its next progress callback, which reads
+  /// TransportConfig::aborting (a blocking call on a caller's thread), or by its owner removing
+  /// it (the event loop, whose transfers then need no progress callbacks: libcurl makes them
+  /// on every round of every transfer).
+  enum class Interruption { progress_callback, owner_removes };
+
+  EasyRequest(std::shared_ptr<const TransportConfig> config, Interruption interruption);
   ~EasyRequest();
   EasyRequest(const EasyRequest&) = delete;
   EasyRequest& operator=(const EasyRequest&) = delete;

@@ -222,7 +222,8 @@ void EventLoop::start_transfer(PendingRequest pending) {
   std::unique_ptr<EasyRequest> request;
   try {
     if (idle_requests_.empty()) {
-      request = std::make_unique<EasyRequest>(config_);
+      // stop() removes the loop's transfers itself (abort_everything()).
+      request = std::make_unique<EasyRequest>(config_, EasyRequest::Interruption::owner_removes);
     } else {
       request = std::move(idle_requests_.back());
       idle_requests_.pop_back();

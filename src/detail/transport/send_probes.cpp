@@ -91,13 +91,21 @@ bool SendProbes::watch(const void* owner, int local_port, int remote_port) {
   const auto found = by_connection_.find(connection_id(local_port, remote_port));
   if (found != by_connection_.end()) {
     watch.socket = found->second;
-    if (const auto now = observe(watch.socket)) {
+    // A connection that answered just now is not probed (see the class comment).
+    const auto now = answered_recently(watch.socket) ? std::nullopt : observe(watch.socket);
+    if (now) {
       watch.acked_before = now->acked;
       open = now->open();
     }
   }
   watches_[owner] = watch;
   return open;
+}
+
+bool SendProbes::answered_recently(curl_socket_t socket) const {
+  const auto found = sockets_.find(socket);
+  return found != sockets_.end() && found->second.last_answer &&
+         std::chrono::steady_clock::now() - *found->second.last_answer < kRecentAnswer;
 }
 
 bool SendProbes::proven_unread(const void* owner) {

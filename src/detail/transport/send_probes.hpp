@@ -25,6 +25,12 @@ namespace buildable::detail {
 ///   and then aborts the connection on purpose (SO_LINGER 0) without answering defeats this.
 /// Both happen when a proxy or server closes a keep-alive connection just as a request is sent
 /// on it.
+///
+/// Reading TCP_INFO costs a system call per request, so a connection that answered less than
+/// kRecentAnswer ago is not probed: peers close idle keep-alive connections after seconds, not
+/// milliseconds, and one that closes right after answering is caught by
+/// peer_closes_after_answers(). Should such a connection die under a request all the same,
+/// nothing is proven and the request counts as maybe read (it is never sent twice).
 class SendProbes {
  public:
   /// Starts watching, for the request `owner`, the connection between `local_port` and
@@ -55,6 +61,7 @@ class SendProbes {
   }
 
   static constexpr std::chrono::milliseconds kQuickClose{1000};
+  static constexpr std::chrono::milliseconds kRecentAnswer{10};
   static constexpr int kQuickClosesToStopReuse = 2;
 
   /// libcurl's CURLOPT_SOCKOPTFUNCTION (data: the SendProbes): remembers a new socket.
@@ -88,6 +95,8 @@ class SendProbes {
   static std::uint32_t connection_id(int local_port, int remote_port);
   /// Looks up the ports of the sockets opened since the last call (each once).
   void name_new_sockets_locked();
+  /// True when `socket` answered less than kRecentAnswer ago (mutex_ held).
+  bool answered_recently(curl_socket_t socket) const;
 
   std::mutex mutex_;
   std::unordered_map<const void*, Watch> watches_;  // guarded by mutex_

@@ -29,7 +29,7 @@ std::unique_ptr<EasyRequest> SyncTransport::acquire() {
   ++created_;
   lock.unlock();
   try {
-    return std::make_unique<EasyRequest>(config_);
+    return std::make_unique<EasyRequest>(config_, EasyRequest::Interruption::progress_callback);
   } catch (...) {
     lock.lock();
     --created_;
