@@ -1,5 +1,5 @@
 // emit_async() with N requests in flight, beside a raw curl multi loop (P2) and wrk (the
-// ceiling), at each level of --inflight.
+// ceiling), at each level of --inflight; then emit_batch() beside the raw multi loop (P2b).
 
 #include <algorithm>
 
@@ -83,6 +83,38 @@ void measure_level(Context& ctx, const EmitRequest& request, const std::string& 
   add_level_rows(ctx, inflight, sdk, multi, wrk_series);
 }
 
+#if BENCH_HAVE_SDK
+// emit_batch() of kBatch events per call beside the raw multi loop with as many requests in
+// flight as the batch has events (each over kBatch connections): blocking calls, and
+// emit_batch_async() with the next batch queued while the previous one settles.
+constexpr int kBatch = 100;
+
+void measure_batches(Context& ctx, const EmitRequest& request, bool queued) {
+  const std::uint64_t n = ctx.opt.requests * 2;
+  const std::string variant = queued ? "emit_batch_async, 2 batches queued" : "emit_batch";
+  progress(variant + " of " + std::to_string(kBatch) + ": " + std::to_string(n) + " events x " +
+           std::to_string(ctx.opt.reps) + " reps");
+  Series sdk;
+  Series multi;
+  raw_emit_multi(request, std::min<std::uint64_t>(n, 1000), kBatch);  // warm-up
+  const SdkTarget target{ctx.fast->base_url(), ctx.secret};
+  interleave(
+      ctx.opt.reps,
+      [&](int) {
+        measure_emits(ctx, sdk, variant + " sdk", [&] {
+          return sdk_emit_batch(target, "bench.emit", emit_payload(), n, kBatch, kBatch, queued);
+        });
+      },
+      [&](int) {
+        measure_emits(ctx, multi, variant + " raw multi",
+                      [&] { return raw_emit_multi(request, n, kBatch); });
+      });
+  const std::string section = variant + ", " + std::to_string(kBatch) + " per call";
+  add_throughput_rows(ctx.report, section, "req", "raw multi " + std::to_string(kBatch), sdk, multi,
+                      Goal::min_ratio("P2b", 1.0), Goal::none());
+}
+#endif
+
 }  // namespace
 
 void section_concurrent(Context& ctx) {
@@ -93,6 +125,10 @@ void section_concurrent(Context& ctx) {
   for (const int inflight : ctx.opt.inflight) {
     measure_level(ctx, request, wrk, inflight);
   }
+#if BENCH_HAVE_SDK
+  measure_batches(ctx, request, /*queued=*/false);
+  measure_batches(ctx, request, /*queued=*/true);
+#endif
 }
 
 }  // namespace bench
