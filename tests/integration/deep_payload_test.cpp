@@ -142,6 +142,18 @@ TEST_F(DeepResultTest, AResult200000LevelsDeepIsRecordedFailedInsteadOfCrashing)
   EXPECT_TRUE(reported) << "on_error did not hear of the unrecordable result";
 }
 
+TEST_F(DeepResultTest, AResultHoldingADiscardedValueIsRecordedFailedNotSentAsInvalidJson) {
+  Client client(listening_options());
+  client.on("deep", [](const Message&) {
+    return json{{"parsed", json::parse("{not json", nullptr, /*allow_exceptions=*/false)}};
+  });
+  const json body = recorded();
+  ASSERT_TRUE(body.is_object()) << "no valid /transact arrived";
+  client.close();
+  EXPECT_EQ(body.value("state", ""), "failed");
+  EXPECT_NE(body.value("output", "").find("discarded value"), std::string::npos) << body;
+}
+
 TEST_F(DeepResultTest, AResultOverMaxBodyBytesIsRecordedFailedInsteadOfRefused) {
   // The service would answer 413 to the record, leaving the message `processing`.
   ClientOptions options = listening_options();

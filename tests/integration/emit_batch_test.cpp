@@ -92,6 +92,9 @@ TEST_F(EmitBatchTest, ACallerMistakeFailsOnlyItsEventAndIsNeverSent) {
     EXPECT_THROW(outcomes[bad].value(), InvalidArgument);
   }
   EXPECT_EQ(server.request_count("/emit"), 2u) << "only events 0 and 3 were valid";
+  // Counted as emit_async() counts them: a caller mistake is thrown before any emit exists.
+  EXPECT_EQ(client.metrics().emits, 1u);
+  EXPECT_EQ(client.metrics().emit_failures, 1u) << "only event 3, refused by the server";
 }
 
 TEST_F(EmitBatchTest, AnEmptyBatchHasNoOutcomesAndSendsNothing) {
@@ -144,7 +147,10 @@ TEST_F(EmitBatchTest, WithTheFailPolicyEventsThatFindNoRoomAreRefusedOneByOne) {
   }
   EXPECT_GE(refused, 6u) << "4 fit; the answers take 50 ms, so the others find no room";
   EXPECT_EQ(server.request_count("/emit"), 10u - refused);
-  EXPECT_EQ(client.metrics().emits_refused, refused);
+  const Metrics metrics = client.metrics();
+  EXPECT_EQ(metrics.emits_refused, refused);
+  EXPECT_EQ(metrics.emits + metrics.emit_failures + metrics.emits_refused, 10u)
+      << "a refused event is counted once, as a refusal";
 }
 
 TEST_F(EmitBatchTest, FlushWaitsForTheEventsOfABatch) {

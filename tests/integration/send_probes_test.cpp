@@ -191,6 +191,35 @@ TEST(SendProbes, AConnectionThatAnsweredJustNowIsNotProbedUntilKRecentAnswerPass
   SendProbes::close_socket(&probes, pair.client());
 }
 
+// The peer answered, then closed without reading the next request: it resets, which proves
+// the request unread whether or not the connection was probed before it (see kRecentAnswer).
+TEST(SendProbes, ARequestThePeerResetRightAfterAnAnswerIsProvenUnread) {
+  SendProbes probes;
+  for (int round = 0; round < SendProbes::kQuickClosesToStopReuse; ++round) {
+    TcpPair pair;
+    SendProbes::on_open(&probes, pair.client(), CURLSOCKTYPE_IPCXN);
+    probes.watch(kOwner, pair.client_port(), pair.server_port());
+    probes.answered(kOwner);
+    probes.forget(kOwner);
+    EXPECT_TRUE(probes.watch(kOwner, pair.client_port(), pair.server_port()));
+    ASSERT_EQ(::send(pair.client(), kRequest.data(), kRequest.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(kRequest.size()));
+    pair.close_server();  // with our request unread: a reset
+    bool reset = false;
+    for (int i = 0; i < 500 && !reset; ++i) {
+      char byte;
+      reset = ::recv(pair.client(), &byte, 1, MSG_DONTWAIT) < 0 && errno == ECONNRESET;
+      pollfd fd{pair.client(), POLLIN, 0};
+      if (!reset) ::poll(&fd, 1, 10);
+    }
+    ASSERT_TRUE(reset);
+    SendProbes::close_socket(&probes, pair.client());
+    EXPECT_TRUE(probes.proven_unread(kOwner)) << round;
+  }
+  // Each was reset within kQuickClose of an answer: from now on, fresh connections.
+  EXPECT_TRUE(probes.peer_closes_after_answers());
+}
+
 TEST(SendProbes, ConnectionsWeCloseOurselvesDoNotCount) {
   SendProbes probes;
   for (int round = 0; round < 3; ++round) {

@@ -122,7 +122,19 @@ TEST_F(EmitterBodyTest, InvalidUtf8InPayloadIsInvalidArgument) {
 }
 
 TEST_F(EmitterBodyTest, InvalidUtf8InEventNameIsInvalidArgument) {
-  EXPECT_NE(rejection(std::string("e\xff"), json::object()), "");
+  const std::string message = rejection(std::string("e\xff"), json::object());
+  EXPECT_NE(message.find("event name is not valid UTF-8"), std::string::npos) << message;
+}
+
+TEST_F(EmitterBodyTest, ADiscardedValueInsideThePayloadIsRejected) {
+  // dump() would write it as <discarded>, which is not JSON.
+  const json discarded(json::value_t::discarded);
+  for (const json& payload :
+       {json{{"d", discarded}}, json{{"a", json::array({1, discarded})}},
+        json{{"o", {{"deeper", json::array({json::object(), discarded})}}}}}) {
+    const std::string message = rejection("e", payload);
+    EXPECT_NE(message.find("discarded value"), std::string::npos) << message;
+  }
 }
 
 TEST_F(EmitterBodyTest, PayloadTwoHundredThousandLevelsDeepIsRejectedNotAStackOverflow) {

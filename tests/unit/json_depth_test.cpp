@@ -58,6 +58,19 @@ TEST(JsonDepthTest, WideContainersAreSearchedToTheEnd) {
   }
 }
 
+TEST(JsonDepthTest, FindDefectNamesDepthAndDiscardedValues) {
+  using buildable::detail::find_defect;
+  using buildable::detail::JsonDefect;
+  const json discarded(json::value_t::discarded);
+  EXPECT_EQ(find_defect(json{{"a", {1, "x"}}}, 3), JsonDefect::none);
+  EXPECT_EQ(find_defect(nested_arrays(5), 4), JsonDefect::too_deep);
+  EXPECT_EQ(find_defect(discarded, 4), JsonDefect::discarded);
+  EXPECT_EQ(find_defect(json{{"a", {{"b", json::array({1, discarded})}}}}, 8),
+            JsonDefect::discarded);
+  // nests_deeper_than() looks at depth alone.
+  EXPECT_FALSE(nests_deeper_than(json{{"a", discarded}}, 3));
+}
+
 TEST(JsonDepthTest, ExactlyAtTheLimitIsNotDeeper) {
   EXPECT_FALSE(nests_deeper_than(nested_objects(kMaxSentJsonDepth), kMaxSentJsonDepth));
   EXPECT_TRUE(nests_deeper_than(nested_objects(kMaxSentJsonDepth + 1), kMaxSentJsonDepth));

@@ -46,6 +46,21 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+/// Whether an event that failed before its emit existed counts in Metrics::emit_failures, as
+/// emit_async() counts it: a caller mistake or a refusal for room (counted in emits_refused)
+/// is thrown by emit_async() itself and is no failed emit; ClosedError and the like are.
+bool counts_as_emit_failure(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const InvalidArgument&) {
+    return false;
+  } catch (const QueueFullError&) {
+    return false;
+  } catch (...) {
+    return true;
+  }
+}
+
 }  // namespace
 
 /// The shared state of one emit_batch(): an outcome per event, and the future made ready by
@@ -147,19 +162,30 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
   }
   // Before dump(), which recurses once per level: a payload nested far deeper would overflow
   // the stack instead of being refused.
-  if (nests_deeper_than(payload, kMaxSentJsonDepth)) {
-    throw InvalidArgument("emit: the payload nests arrays and objects deeper than " +
-                          std::to_string(kMaxSentJsonDepth) + " levels (the payload object " +
-                          "itself is level 1)");
+  switch (find_defect(payload, kMaxSentJsonDepth)) {
+    case JsonDefect::too_deep:
+      throw InvalidArgument("emit: the payload nests arrays and objects deeper than " +
+                            std::to_string(kMaxSentJsonDepth) + " levels (the payload object " +
+                            "itself is level 1)");
+    case JsonDefect::discarded:
+      throw InvalidArgument(
+          "emit: the payload holds a discarded value (the result of a failed parse), which "
+          "cannot be sent as JSON");
+    case JsonDefect::none:
+      break;
   }
   std::string body;
   // Reserved at the size of the previous body (at most kBodyHintLimit, so that a large body
   // once does not make every later one carry unused room), so serializing rarely grows it.
   body.reserve(body_size_hint_.load(std::memory_order_relaxed));
+  // Serialized straight into the body: one buffer, no intermediate strings.
+  body.append(R"({"event":)");
   try {
-    // Serialized straight into the body: one buffer, no intermediate strings.
-    body.append(R"({"event":)");
     append_json_string(body, event);
+  } catch (const nlohmann::json::type_error&) {
+    throw InvalidArgument("emit: the event name is not valid UTF-8");
+  }
+  try {
     body.append(R"(,"payload":)");
     nlohmann::detail::serializer<nlohmann::json> writer(
         nlohmann::detail::output_adapter<char, std::string>(body), ' ');
@@ -234,13 +260,16 @@ std::future<std::vector<EmitOutcome>> Emitter::emit_batch_async(
   }
   std::vector<AsyncTransport::Submission> admitted;  // not handed over yet
   for (std::size_t i = 0; i < events.size(); ++i) {
+    std::exception_ptr error;
     try {
       admit_to_batch(events[i], batch, i, admitted);
-    } catch (...) {  // this event alone: a caller mistake, QueueFullError, ClosedError
-      MetricsRecorder::add(metrics_.emit_failures);
-      batch->outcomes[i].error = std::current_exception();
-      batch->settle_one();
+    } catch (...) {  // this event alone fails
+      error = std::current_exception();
     }
+    if (!error) continue;
+    if (counts_as_emit_failure(error)) MetricsRecorder::add(metrics_.emit_failures);
+    batch->outcomes[i].error = std::move(error);
+    batch->settle_one();
   }
   hand_over(admitted);
   return future;

@@ -42,10 +42,16 @@ RecordRequest make_checked_record_body(const std::string& key, const std::string
                                        std::string_view subject) {
   RecordRequest request;
   const std::string what(subject);
-  if (nests_deeper_than(output, kMaxSentJsonDepth)) {
-    request.unsendable = what + " nests arrays and objects deeper than " +
-                         std::to_string(kMaxSentJsonDepth) + " levels";
-    return request;
+  switch (find_defect(output, kMaxSentJsonDepth)) {
+    case JsonDefect::too_deep:
+      request.unsendable = what + " nests arrays and objects deeper than " +
+                           std::to_string(kMaxSentJsonDepth) + " levels";
+      return request;
+    case JsonDefect::discarded:
+      request.unsendable = what + " holds a discarded value, which is not JSON";
+      return request;
+    case JsonDefect::none:
+      break;
   }
   try {
     request.body = share_body(make_record_body(key, tx_key, event, output, failed));

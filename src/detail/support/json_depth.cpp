@@ -40,21 +40,36 @@ class PendingNodes {
 
 }  // namespace
 
-bool nests_deeper_than(const nlohmann::json& value, std::size_t max_depth) {
-  if (!value.is_structured()) return false;
-  if (max_depth == 0) return true;
+namespace {
+
+/// The walk of nests_deeper_than() and find_defect(); discarded values count only when asked.
+JsonDefect walk(const nlohmann::json& value, std::size_t max_depth, bool refuse_discarded) {
+  if (refuse_discarded && value.is_discarded()) return JsonDefect::discarded;
+  if (!value.is_structured()) return JsonDefect::none;
+  if (max_depth == 0) return JsonDefect::too_deep;
   // Over the arrays and objects only, with an explicit list: no recursion.
   PendingNodes pending;
   pending.push(&value, 1);
   while (!pending.empty()) {
     const auto [node, depth] = pending.pop();
     for (const nlohmann::json& child : *node) {  // an object yields its values
+      if (refuse_discarded && child.is_discarded()) return JsonDefect::discarded;
       if (!child.is_structured()) continue;
-      if (depth + 1 > max_depth) return true;
+      if (depth + 1 > max_depth) return JsonDefect::too_deep;
       pending.push(&child, depth + 1);
     }
   }
-  return false;
+  return JsonDefect::none;
+}
+
+}  // namespace
+
+bool nests_deeper_than(const nlohmann::json& value, std::size_t max_depth) {
+  return walk(value, max_depth, /*refuse_discarded=*/false) == JsonDefect::too_deep;
+}
+
+JsonDefect find_defect(const nlohmann::json& value, std::size_t max_depth) {
+  return walk(value, max_depth, /*refuse_discarded=*/true);
 }
 
 }  // namespace buildable::detail

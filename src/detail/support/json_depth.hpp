@@ -25,4 +25,10 @@ static_assert(kMaxSentJsonDepth == 511,
 /// soon as a level beyond `max_depth` is found.
 bool nests_deeper_than(const nlohmann::json& value, std::size_t max_depth);
 
+/// What keeps a value from being sent as JSON, found in one iterative pass: nesting deeper than
+/// `max_depth` (as nests_deeper_than()), or a discarded value anywhere (nlohmann's mark of a
+/// failed parse, which dump() writes as `<discarded>`, not JSON).
+enum class JsonDefect { none, too_deep, discarded };
+JsonDefect find_defect(const nlohmann::json& value, std::size_t max_depth);
+
 }  // namespace buildable::detail

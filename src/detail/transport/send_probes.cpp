@@ -113,10 +113,12 @@ bool SendProbes::proven_unread(const void* owner) {
   const auto found = watches_.find(owner);
   if (found == watches_.end()) return false;
   const Watch watch = std::exchange(found->second, Watch{});
-  if (!watch.acked_before) return false;
   // Still open (libcurl has not closed the dead connection yet): ask it now.
   const auto seen = watch.at_close ? watch.at_close : observe(watch.socket);
-  return seen && (seen->acked == *watch.acked_before || seen->reset);
+  if (!seen) return false;
+  // A reset needs no baseline: the requests before this one were answered, so the data the
+  // peer left unread was this one's.
+  return seen->reset || (watch.acked_before && seen->acked == *watch.acked_before);
 }
 
 void SendProbes::answered(const void* owner) {
@@ -152,9 +154,9 @@ int SendProbes::close_socket(void* probes, curl_socket_t socket) {
     if (const auto found = self.sockets_.find(socket); found != self.sockets_.end()) {
       const auto answered_at = found->second.last_answer;
       if (answered_at && std::chrono::steady_clock::now() - *answered_at < kQuickClose) {
+        // Closed (or reset, when a request was already on its way) by the peer.
         const auto seen = observe(socket);
-        if (seen && seen->closed_by_peer)
-          self.quick_closes_.fetch_add(1, std::memory_order_relaxed);
+        if (seen && !seen->open()) self.quick_closes_.fetch_add(1, std::memory_order_relaxed);
       }
       const auto id = found->second.id;
       if (id) {

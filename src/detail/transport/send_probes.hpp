@@ -27,10 +27,11 @@ namespace buildable::detail {
 /// on it.
 ///
 /// Reading TCP_INFO costs a system call per request, so a connection that answered less than
-/// kRecentAnswer ago is not probed: peers close idle keep-alive connections after seconds, not
-/// milliseconds, and one that closes right after answering is caught by
-/// peer_closes_after_answers(). Should such a connection die under a request all the same,
-/// nothing is proven and the request counts as maybe read (it is never sent twice).
+/// kRecentAnswer ago is not probed before a request is sent on it: peers close idle keep-alive
+/// connections after seconds, not milliseconds, and one that closes right after answering is
+/// caught by peer_closes_after_answers(). Should such a connection die under a request all the
+/// same, a reset still proves the request unread (it needs no earlier reading); a plain close
+/// proves nothing, and the request counts as maybe read (it is never sent twice).
 class SendProbes {
  public:
   /// Starts watching, for the request `owner`, the connection between `local_port` and
@@ -53,9 +54,9 @@ class SendProbes {
   /// Notes that the request `owner` watched was answered on its connection.
   void answered(const void* owner);
 
-  /// True once the peer twice closed a connection within kQuickClose of answering on it (as
-  /// tinyproxy does after every answer, without saying so): reusing its connections is then a
-  /// race with its close, so every request takes a fresh connection from then on.
+  /// True once the peer twice closed (or reset) a connection within kQuickClose of answering
+  /// on it (as tinyproxy does after every answer, without saying so): reusing its connections
+  /// is then a race with its close, so every request takes a fresh connection from then on.
   bool peer_closes_after_answers() const {
     return quick_closes_.load(std::memory_order_relaxed) >= kQuickClosesToStopReuse;
   }
