@@ -179,6 +179,14 @@ nlohmann::json Report::to_json() const {
                                 {"raw_multi_cpu_us", summary_json(p.multi_cpu)},
                                 {"wrk_cpu_us", summary_json(p.wrk_cpu)}});
   }
+  j["batches"] = nlohmann::json::array();
+  for (const ConcurrencyPoint& p : batches) {
+    j["batches"].push_back({{"inflight", p.inflight},
+                            {"sdk", summary_json(p.sdk)},
+                            {"raw_multi", summary_json(p.multi)},
+                            {"sdk_cpu_us", summary_json(p.sdk_cpu)},
+                            {"raw_multi_cpu_us", summary_json(p.multi_cpu)}});
+  }
   j["details"] = extra;
   j["notes"] = notes;
   return j;
@@ -198,6 +206,43 @@ std::string find_gnuplot() {
   return find_in_path("gnuplot");
 }
 
+namespace {
+
+/// The chart's data: one line per point, the in-flight count, then median min max of: sdk raw
+/// wrk (requests/s), sdk raw wrk (client CPU us/request); NaN for what was not measured.
+bool write_points(const std::string& path, const std::vector<ConcurrencyPoint>& points) {
+  std::ofstream out(path);
+  out << "# inflight, then median min max of: sdk raw wrk (requests/s), sdk raw wrk (client "
+         "CPU us/request)\n";
+  const auto put = [&out](const Summary& s) {
+    if (s.empty()) {
+      out << " NaN NaN NaN";
+    } else {
+      out << " " << s.median << " " << s.min << " " << s.max;
+    }
+  };
+  for (const ConcurrencyPoint& p : points) {
+    out << p.inflight;
+    put(p.sdk);
+    put(p.multi);
+    put(p.wrk);
+    put(p.sdk_cpu);
+    put(p.multi_cpu);
+    put(p.wrk_cpu);
+    out << "\n";
+  }
+  // gnuplot refuses an empty data file: a line of NaN draws nothing.
+  if (points.empty()) {
+    out << "NaN";
+    for (int column = 1; column < 19; ++column)
+      out << " NaN";
+    out << "\n";
+  }
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
 bool write_chart(const Report& report, const std::string& png_path, std::string& why) {
   const std::string gnuplot = find_gnuplot();
   if (gnuplot.empty()) {
@@ -209,32 +254,11 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
     return false;
   }
   const std::string dat = png_path + ".dat";
+  const std::string batch_dat = png_path + ".batch.dat";
   const std::string script = png_path + ".gp";
-  {
-    std::ofstream out(dat);
-    out << "# inflight, then median min max of: sdk raw wrk (requests/s), sdk raw wrk (client "
-           "CPU us/request)\n";
-    const auto put = [&out](const Summary& s) {
-      if (s.empty()) {
-        out << " NaN NaN NaN";
-      } else {
-        out << " " << s.median << " " << s.min << " " << s.max;
-      }
-    };
-    for (const ConcurrencyPoint& p : report.concurrency) {
-      out << p.inflight;
-      put(p.sdk);
-      put(p.multi);
-      put(p.wrk);
-      put(p.sdk_cpu);
-      put(p.multi_cpu);
-      put(p.wrk_cpu);
-      out << "\n";
-    }
-    if (!out) {
-      why = "cannot write " + dat;
-      return false;
-    }
+  if (!write_points(dat, report.concurrency) || !write_points(batch_dat, report.batches)) {
+    why = "cannot write " + dat;
+    return false;
   }
   {
     std::ofstream out(script);
@@ -254,14 +278,21 @@ bool write_chart(const Report& report, const std::string& png_path, std::string&
         << "plot '" << dat << "' using 1:2:3:4 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
         << "     '' using 1:5:6:7 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / multi)', "
            "\\\n"
-        << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)'\n"
+        << "     '' using 1:8:9:10 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1 (ceiling)', \\\n"
+        << "     '" << batch_dat << "' using 1:2:3:4 with yerrorbars pt 11 ps 1.5 "
+        << "title 'SDK emit_batch (100 per call)', \\\n"
+        << "     '' using 1:5:6:7 with yerrorbars pt 4 ps 1.5 title 'raw multi, same in flight'\n"
         << "set title 'client CPU per request (the steadier figure on a loaded machine)'\n"
         << "set ylabel 'microseconds'\n"
         << "plot '" << dat << "' using 1:11:12:13 with yerrorlines lw 2 pt 7 title 'SDK', \\\n"
         << "     '' using 1:14:15:16 with yerrorlines lw 2 pt 5 title 'raw libcurl (easy / "
            "multi)', "
            "\\\n"
-        << "     '' using 1:17:18:19 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1'\n"
+        << "     '' using 1:17:18:19 with yerrorlines lw 2 pt 9 dt 2 title 'wrk -t1', \\\n"
+        << "     '" << batch_dat << "' using 1:11:12:13 with yerrorbars pt 11 ps 1.5 "
+        << "title 'SDK emit_batch (100 per call)', \\\n"
+        << "     '' using 1:14:15:16 with yerrorbars pt 4 ps 1.5 title 'raw multi, same in "
+           "flight'\n"
         << "unset multiplot\n";
   }
   const std::string command = "'" + gnuplot + "' '" + script + "' 2>&1";

@@ -62,6 +62,8 @@ struct Report {
   nlohmann::json meta = nlohmann::json::object();
   std::vector<Row> rows;
   std::vector<ConcurrencyPoint> concurrency;
+  /// emit_batch() beside the raw multi loop (wrk unused), drawn as points on the chart.
+  std::vector<ConcurrencyPoint> batches;
   nlohmann::json extra = nlohmann::json::object();  ///< per-section raw details
   std::vector<std::string> notes;
 

@@ -112,6 +112,7 @@ void measure_batches(Context& ctx, const EmitRequest& request, bool queued) {
   const std::string section = variant + ", " + std::to_string(kBatch) + " per call";
   add_throughput_rows(ctx.report, section, "req", "raw multi " + std::to_string(kBatch), sdk, multi,
                       Goal::min_ratio("P2b", 1.0), Goal::none());
+  if (!queued) ctx.report.batches.push_back(concurrency_point(kBatch, sdk, multi));
 }
 #endif
 
