@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only those missing (idempotent, fast when
 # everything is there). Usage: scripts/install-deps.sh [build|test|ci|bench|dashboard]...
-#   build: compiler, CMake, Ninja and the libraries the SDK and emulator link
+#   build: compiler, CMake, Ninja and the libraries the SDK and emulator link (libpq included)
 #   test:  build + GoogleTest, Doxygen and spdlog (docs target, logging example), and the bench
 #          tools (the suite runs the benchmark's smoke mode), and the dashboard set
 #   ci:    test + clang and its sanitizer runtimes
@@ -12,10 +12,13 @@
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
-            libcpp-httplib-dev libboost-dev libsqlite3-dev libssl-dev ca-certificates)
+            libcpp-httplib-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev ca-certificates)
 # curl and openssl: the CLI's end-to-end tests (tools/tests) query the emulator and make a
 # private CA with them.
-test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox tinyproxy curl openssl)
+# postgresql and haproxy: the PostgreSQL store's conformance run and the multi-instance test
+# (a throwaway cluster and a round-robin balancer, started by the tests themselves).
+test_pkgs=(libgtest-dev libgmock-dev doxygen libspdlog-dev wrk gnuplot-nox tinyproxy curl openssl
+           postgresql haproxy)
 ci_pkgs=(clang libclang-rt-14-dev clang-format)
 bench_pkgs=(wrk gnuplot-nox)
 dashboard_pkgs=(chromium)

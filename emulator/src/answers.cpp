@@ -16,6 +16,12 @@ http::HttpAnswer error_answer(int status, const std::string& name, const std::st
   return json_answer(status, error_body(status, name, message));
 }
 
+http::HttpAnswer store_unavailable(const std::string& why) {
+  http::HttpAnswer answer = error_answer(503, "service-unavailable", "the database failed: " + why);
+  answer.headers.emplace_back("Retry-After", "1");
+  return answer;
+}
+
 http::HttpAnswer method_not_allowed(const http::HttpRequest& request, const char* allowed) {
   http::HttpAnswer answer =
       error_answer(405, "method-not-allowed",

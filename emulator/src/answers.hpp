@@ -14,6 +14,9 @@ http::HttpAnswer json_answer(int status, const nlohmann::json& body);
 /// The JSON error body of errors.hpp with `status`.
 http::HttpAnswer error_answer(int status, const std::string& name, const std::string& message);
 
+/// 503 `service-unavailable` with `Retry-After: 1`: the database failed, nothing was changed.
+http::HttpAnswer store_unavailable(const std::string& why);
+
 /// 405 with `Allow: <allowed>`.
 http::HttpAnswer method_not_allowed(const http::HttpRequest& request, const char* allowed);
 

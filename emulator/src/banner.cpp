@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "buildable/emulator/command_line.hpp"
+#include "store/store.hpp"
 
 namespace buildable::emulator {
 
@@ -25,9 +26,7 @@ std::string startup_banner(const std::string& program, Emulator& emulator,
               ? "  (one-time login link for key " + emulator.keys().front().name + ")"
               : std::string("  (asks for a secret key)"))
       << "\n";
-  out << "  storage: "
-      << (options.db_path.empty() ? std::string("in-memory") : options.db_path + " (SQLite, WAL)")
-      << "\n";
+  out << "  storage: " << detail::describe_store_location(options.db_path) << "\n";
   for (const auto& key : emulator.keys()) {
     out << "  secret key " << key.name << " (" << key.environment << "): " << key.secret << "\n";
   }

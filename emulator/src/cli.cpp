@@ -43,8 +43,13 @@ secret key.
 Options:
   --host HOST            address to listen on (default 127.0.0.1)
   --port PORT            port to listen on; 0 = pick a free one and print it (default 0)
-  --db PATH              SQLite database file, kept across restarts and shareable between
-                         emulator processes (default: in-memory)
+  --store LOCATION       where messages are kept: a SQLite file (shareable by processes on
+                         this machine) or a PostgreSQL URL postgresql://USER@HOST:PORT/DB
+                         (shareable by servers on many machines; the password from
+                         PGPASSWORD or ~/.pgpass rather than the URL). Default: in-memory
+  --db PATH              the same as --store PATH
+  --db-connections N     PostgreSQL: most database connections at once (default 8)
+  --migrate-only         create or migrate the store's schema, print what was applied, exit
   --secret NAME=KEY[:live|:test]
                          accept secret KEY as key NAME (messages get platform "custom", label
                          NAME) in the test (default) or live environment; repeatable.
@@ -98,9 +103,13 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       if (options.host.empty()) throw std::invalid_argument("--host: empty");
     } else if (flag == "--port") {
       options.port = static_cast<int>(to_integer(flag, take(), 0, 65535));
-    } else if (flag == "--db") {
+    } else if (flag == "--db" || flag == "--store") {
       options.db_path = take();
-      if (options.db_path.empty()) throw std::invalid_argument("--db: empty path");
+      if (options.db_path.empty()) throw std::invalid_argument(flag + ": empty location");
+    } else if (flag == "--db-connections") {
+      options.db_connections = static_cast<int>(to_integer(flag, take(), 1, 1000));
+    } else if (flag == "--migrate-only") {
+      result.migrate_only = true;
     } else if (flag == "--secret") {
       options.keys.push_back(parse_secret_key(take()));
     } else if (flag == "--threads") {

@@ -11,6 +11,7 @@ namespace buildable::emulator::detail {
 struct CommandLine {
   EmulatorOptions options;
   bool help = false;
+  bool migrate_only = false;  ///< apply the store's schema migrations, then exit
 };
 
 /// Parses the arguments (without the program name). `--flag value` and `--flag=value` both

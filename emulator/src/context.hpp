@@ -7,7 +7,7 @@
 #include "faults.hpp"
 #include "protocol.hpp"
 #include "stats.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace buildable::emulator::detail {
 

@@ -10,7 +10,7 @@
 
 #include "buildable/emulator/emulator.hpp"
 #include "protocol.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace buildable::emulator::detail {
 

@@ -57,8 +57,12 @@ http::HttpAnswer serve_api(ServerContext& context, DashboardApi& api,
   if (!secret) return error_answer(401, "invalid-secret", "missing X-Buildable-Secret header");
   const SecretKey* caller = context.keys.find(*secret);
   if (!caller) return error_answer(401, "invalid-secret", "unknown secret key");
-  const ApiResponse response = api.handle(request.path, *caller, request.query);
-  return json_answer(response.status, response.body);
+  try {
+    const ApiResponse response = api.handle(request.path, *caller, request.query);
+    return json_answer(response.status, response.body);
+  } catch (const StoreUnavailable& e) {
+    return store_unavailable(e.what());
+  }
 }
 
 // Trades the one-time token of the login link for its key (see DashboardLogin).

@@ -8,7 +8,7 @@
 #include "http/http_server.hpp"
 #include "router.hpp"
 #include "stats.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace buildable::emulator {
 
@@ -18,6 +18,9 @@ struct Emulator::Impl {
     if (options.threads < 1) throw std::invalid_argument("EmulatorOptions::threads must be >= 1");
     if (options.port < 0 || options.port > 65535) {
       throw std::invalid_argument("EmulatorOptions::port must be in 0..65535");
+    }
+    if (options.db_connections < 1) {
+      throw std::invalid_argument("EmulatorOptions::db_connections must be >= 1");
     }
     if (options.max_connections < 1) {
       throw std::invalid_argument("EmulatorOptions::max_connections must be >= 1");
@@ -33,7 +36,9 @@ struct Emulator::Impl {
   detail::Store& store() {
     std::lock_guard lock(store_mutex);
     if (!store_) {
-      store_ = std::make_unique<detail::Store>(options.db_path);
+      detail::StoreOptions store_options;
+      store_options.max_connections = options.db_connections;
+      store_ = detail::open_store(options.db_path, store_options);
       context = std::make_unique<detail::ServerContext>(keys, *store_, faults, stats);
       router = std::make_unique<detail::Router>(*context);
     }

@@ -9,6 +9,7 @@
 #include "buildable/emulator/command_line.hpp"
 #include "buildable/emulator/emulator.hpp"
 #include "cli.hpp"
+#include "store/store.hpp"
 
 int main(int argc, char** argv) {
   namespace emu = buildable::emulator;
@@ -21,6 +22,18 @@ int main(int argc, char** argv) {
   }
   if (command_line.help) {
     std::cout << emu::detail::usage();
+    return 0;
+  }
+
+  if (command_line.migrate_only) {
+    try {
+      for (const auto& step : emu::detail::migrate_store(command_line.options.db_path))
+        std::cout << "applied " << step << "\n";
+      std::cout << "buildable-emulator: schema up to date\n";
+    } catch (const std::exception& e) {
+      std::cerr << "buildable-emulator: " << e.what() << "\n";
+      return 1;
+    }
     return 0;
   }
 

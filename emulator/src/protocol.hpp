@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "buildable/emulator/emulator.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace buildable::emulator::detail {
 

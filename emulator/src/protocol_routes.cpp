@@ -53,8 +53,12 @@ http::HttpAnswer apply(ServerContext& context, const http::HttpRequest& request)
   if (body.status != ParsedBody::Status::ok) {
     return error_answer(400, "invalid-json", "the body is not valid JSON");
   }
-  const ApiResponse response = context.protocol.handle(request.path, *key, body.value);
-  return json_answer(response.status, response.body);
+  try {
+    const ApiResponse response = context.protocol.handle(request.path, *key, body.value);
+    return json_answer(response.status, response.body);
+  } catch (const StoreUnavailable& e) {
+    return store_unavailable(e.what());
+  }
 }
 
 http::HttpAnswer rate_limited(const FaultRule& rule) {

@@ -37,6 +37,17 @@ nlohmann::json history_entry(const std::string& enter_state, const std::string& 
   return entry;
 }
 
+std::string append_history(const std::string& history, const nlohmann::json& entry) {
+  // Depth-checked: dumping a history nested too deep (an old or edited --db file) would
+  // overflow the stack. Such a history, like an unreadable one, starts over.
+  ParsedBody parsed = parse_request_json(history);
+  nlohmann::json array = parsed.status == ParsedBody::Status::ok && parsed.value.is_array()
+                             ? std::move(parsed.value)
+                             : nlohmann::json::array();
+  array.push_back(entry);
+  return array.dump();
+}
+
 nlohmann::json stored_json(const std::string& text) {
   ParsedBody parsed = parse_request_json(text);
   if (parsed.status != ParsedBody::Status::ok) return placeholder(parsed.status);

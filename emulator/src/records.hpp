@@ -69,4 +69,9 @@ nlohmann::json to_json(const TransactionRecord& transaction);
 nlohmann::json history_entry(const std::string& enter_state, const std::string& exit_state,
                              std::int64_t timestamp, const std::string& updated_by);
 
+/// `history` (a stored JSON array of entries) with `entry` appended, as JSON text. A history
+/// that cannot be read, or is nested too deep to walk safely (an old or edited database),
+/// starts over with `entry`.
+std::string append_history(const std::string& history, const nlohmann::json& entry);
+
 }  // namespace buildable::emulator::detail

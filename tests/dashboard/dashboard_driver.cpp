@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-#include "store.hpp"
+#include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -99,7 +99,7 @@ json nested_as_shown(std::size_t levels, std::size_t shown) {
 // than every message emitted afterwards, and returns what the page must show of them.
 std::vector<Expected> store_old_messages(const std::string& db) {
   namespace detail = buildable::emulator::detail;
-  detail::Store store(db);
+  detail::SqliteStore store(db);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();

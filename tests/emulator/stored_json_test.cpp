@@ -9,7 +9,7 @@
 #include <string>
 
 #include "emulator_test_support.hpp"
-#include "store.hpp"
+#include "store/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 namespace buildable::emulator {
@@ -70,7 +70,7 @@ class OldDatabase {
   }
 
  private:
-  detail::Store store_;
+  detail::SqliteStore store_;
   std::string path_;
 };
 

@@ -60,7 +60,7 @@
 #include "http/target.hpp"
 #include "router.hpp"
 #include "stats.hpp"
-#include "store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace {
 
@@ -83,8 +83,8 @@ const emu::SecretKey kLiveKey{"fuzz-live", "fuzz-live-secret", "live"};
 /// What a running emulator shares between connections, as Emulator sets it up.
 struct Emulator {
   detail::KeyRing keys{{kTestKey, kLiveKey}};
-  detail::Store store{""};       // a private in-memory database
-  detail::FaultInjector faults;  // no rules: no delay, no fault
+  detail::SqliteStore store{""};  // a private in-memory database
+  detail::FaultInjector faults;   // no rules: no delay, no fault
   detail::StatsCollector stats;
   detail::ServerContext context{keys, store, faults, stats};
   detail::Router router{context};

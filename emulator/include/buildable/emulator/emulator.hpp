@@ -72,7 +72,13 @@ struct EmulatorOptions {
   /// `0.0.0.0` or `::` listen on every interface (base_url() then shows 127.0.0.1 or ::1).
   std::string host = "127.0.0.1";
   int port = 0;                 ///< 0 = an ephemeral port, see Emulator::port()
-  std::string db_path;          ///< SQLite file (WAL); empty = in-memory, lost at destruction
+  /// Where messages are stored: a SQLite file (WAL, shareable by processes on one machine), a
+  /// PostgreSQL connection URL (`postgresql://user@host:port/dbname?...`, libpq's syntax;
+  /// shareable by servers on many machines), or empty = a private in-memory SQLite database,
+  /// lost at destruction. The schema is created or migrated when the store is opened.
+  std::string db_path;
+  /// PostgreSQL: most database connections open at once (requests beyond them wait for one).
+  int db_connections = 8;
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
   /// Threads that run the HTTP core (an event loop, Boost.Asio) and the request handlers.
@@ -127,7 +133,8 @@ class Emulator {
   /// message(), transaction() or message_count() opens it.
   ///
   /// @par Error Handling
-  /// Throws std::invalid_argument when `threads` < 1, `max_connections` < 1, `port` is
+  /// Throws std::invalid_argument when `threads` < 1, `max_connections` < 1, `db_connections`
+  /// < 1, `port` is
   /// outside 0..65535, a timeout is below 1 s, or a key has an empty name, a name with a dot, an
   /// empty or duplicate secret, a secret with a control character, or an environment other than
   /// test/live.

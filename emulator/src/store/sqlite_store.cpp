@@ -1,6 +1,6 @@
-// The Store's schema and connection, and the protocol's side: inserting and querying
-// messages, claiming and finishing transactions. The dashboard's browsing is store_browse.cpp.
-#include "store.hpp"
+// The SQLite store's schema and connection, and the protocol's side: inserting and querying
+// messages, claiming and finishing transactions. The dashboard's browsing is sqlite_browse.cpp.
+#include "sqlite_store.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,7 @@
 
 #include "ids.hpp"
 #include "json_text.hpp"
-#include "store_sql.hpp"
+#include "sqlite_sql.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -98,17 +98,6 @@ std::optional<std::int64_t> column_optional_int(sqlite3_stmt* stmt, int column) 
   return sqlite3_column_int64(stmt, column);
 }
 
-std::string append_history(const std::string& history, const nlohmann::json& entry) {
-  // Depth-checked: dumping a history nested too deep (an old or edited --db file) would
-  // overflow the stack. Such a history, like an unreadable one, starts over.
-  ParsedBody parsed = parse_request_json(history);
-  nlohmann::json array = parsed.status == ParsedBody::Status::ok && parsed.value.is_array()
-                             ? std::move(parsed.value)
-                             : nlohmann::json::array();
-  array.push_back(entry);
-  return array.dump();
-}
-
 }  // namespace
 
 namespace store_sql {
@@ -162,7 +151,7 @@ TransactionRecord read_transaction(sqlite3_stmt* stmt) {
 
 }  // namespace store_sql
 
-Store::Store(const std::string& path) {
+SqliteStore::SqliteStore(const std::string& path) {
   const bool memory = path.empty();
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(memory ? ":memory:" : path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -209,13 +198,13 @@ Store::Store(const std::string& path) {
   }
 }
 
-Store::~Store() {
+SqliteStore::~SqliteStore() {
   for (auto& [sql, stmt] : statements_)
     sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
-sqlite3_stmt* Store::prepare(const char* sql) {
+sqlite3_stmt* SqliteStore::prepare(const char* sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
@@ -226,7 +215,7 @@ sqlite3_stmt* Store::prepare(const char* sql) {
   return stmt;
 }
 
-void Store::exec(const char* sql) {
+void SqliteStore::exec(const char* sql) {
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
@@ -236,14 +225,14 @@ void Store::exec(const char* sql) {
   }
 }
 
-std::int64_t Store::next_created_at() {
+std::int64_t SqliteStore::next_created_at() {
   // Never behind the previous message, but never ahead of the clock either: a `since` taken
   // from the wall clock must not see messages stored before it. Ties are ordered by seq.
   last_created_at_ = std::max(now_ms(), last_created_at_);
   return last_created_at_;
 }
 
-MessageRecord Store::insert_message(const NewMessage& message) {
+MessageRecord SqliteStore::insert_message(const NewMessage& message) {
   std::lock_guard lock(mutex_);
   MessageRecord m;
   m.id = random_hex(24);
@@ -272,7 +261,7 @@ MessageRecord Store::insert_message(const NewMessage& message) {
   return m;
 }
 
-QueryResult Store::query(const QueryFilter& filter) {
+QueryResult SqliteStore::query(const QueryFilter& filter) {
   std::lock_guard lock(mutex_);
   const std::optional<std::string> state =
       filter.tx_state == "does-not-exist" ? std::nullopt : std::optional(filter.tx_state);
@@ -304,23 +293,23 @@ QueryResult Store::query(const QueryFilter& filter) {
   return result;
 }
 
-std::optional<MessageRecord> Store::message_locked(const std::string& key) {
+std::optional<MessageRecord> SqliteStore::message_locked(const std::string& key) {
   Statement select(db_, prepare(kMessageByKey));
   select.bind(1, key);
   if (!select.step()) return std::nullopt;
   return read_message(select.get());
 }
 
-std::optional<TransactionRecord> Store::transaction_locked(const std::string& key,
-                                                           const std::string& tx_key) {
+std::optional<TransactionRecord> SqliteStore::transaction_locked(const std::string& key,
+                                                                 const std::string& tx_key) {
   Statement select(db_, prepare(kTransaction));
   select.bind(1, key).bind(2, tx_key);
   if (!select.step()) return std::nullopt;
   return read_transaction(select.get());
 }
 
-ClaimResult Store::claim(const std::string& environment, const std::string& key,
-                         const std::string& tx_key, const std::string& updated_by) {
+ClaimResult SqliteStore::claim(const std::string& environment, const std::string& key,
+                               const std::string& tx_key, const std::string& updated_by) {
   std::lock_guard lock(mutex_);
   ClaimResult result;
   Transaction tx(db_, kBeginWrite);
@@ -352,9 +341,9 @@ ClaimResult Store::claim(const std::string& environment, const std::string& key,
   return result;
 }
 
-FinishResult Store::finish(const std::string& environment, const std::string& key,
-                           const std::string& tx_key, const std::string& state,
-                           const std::string& output, const std::string& updated_by) {
+FinishResult SqliteStore::finish(const std::string& environment, const std::string& key,
+                                 const std::string& tx_key, const std::string& state,
+                                 const std::string& output, const std::string& updated_by) {
   std::lock_guard lock(mutex_);
   FinishResult result;
   Transaction tx(db_, kBeginWrite);
@@ -383,10 +372,11 @@ FinishResult Store::finish(const std::string& environment, const std::string& ke
   return result;
 }
 
-std::optional<MessageRecord> Store::set_state(const std::string& environment,
-                                              const std::string& key, const std::string& tx_key,
-                                              const std::string& state,
-                                              const std::string& updated_by) {
+std::optional<MessageRecord> SqliteStore::set_state(const std::string& environment,
+                                                    const std::string& key,
+                                                    const std::string& tx_key,
+                                                    const std::string& state,
+                                                    const std::string& updated_by) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_, kBeginWrite);
   auto message = message_locked(key);
@@ -418,21 +408,41 @@ std::optional<MessageRecord> Store::set_state(const std::string& environment,
   return updated;
 }
 
-std::optional<MessageRecord> Store::message(const std::string& key) {
+std::optional<MessageRecord> SqliteStore::message(const std::string& key) {
   std::lock_guard lock(mutex_);
   return message_locked(key);
 }
 
-std::optional<TransactionRecord> Store::transaction(const std::string& key,
-                                                    const std::string& tx_key) {
+std::optional<TransactionRecord> SqliteStore::transaction(const std::string& key,
+                                                          const std::string& tx_key) {
   std::lock_guard lock(mutex_);
   return transaction_locked(key, tx_key);
 }
 
-std::int64_t Store::message_count() {
+std::int64_t SqliteStore::message_count() {
   std::lock_guard lock(mutex_);
   Statement count(db_, prepare(kMessageCount));
   return count.step() ? sqlite3_column_int64(count.get(), 0) : 0;
+}
+
+std::string SqliteStore::check_ready() noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    Statement count(db_, prepare(kMessageCount));
+    count.step();
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+StorePoolUsage SqliteStore::pool_usage() const noexcept {
+  StorePoolUsage usage{1, 1, 1};
+  if (mutex_.try_lock()) {
+    usage.busy = 0;
+    mutex_.unlock();
+  }
+  return usage;
 }
 
 }  // namespace buildable::emulator::detail

@@ -1,10 +1,11 @@
-// The dashboard's side of the Store: browsing messages newest first with their transactions,
-// and listing event names. Read-only; the protocol's side is store.cpp.
+// The SQLite store's dashboard side: browsing messages newest first with their transactions,
+// and listing event names. Read-only; the protocol's side is sqlite_store.cpp.
 #include <string>
 #include <vector>
 
-#include "store.hpp"
-#include "store_sql.hpp"
+#include "like_pattern.hpp"
+#include "sqlite_sql.hpp"
+#include "sqlite_store.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -97,19 +98,9 @@ const char* browse_sql(unsigned filters) {
   return variants[filters].c_str();  // stable: the statement cache is keyed by this pointer
 }
 
-// `text` as a LIKE pattern that finds it anywhere, its own % _ \ taken literally.
-std::string contains_pattern(const std::string& text) {
-  std::string pattern = "%";
-  for (const char c : text) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  return pattern + "%";
-}
-
 }  // namespace
 
-BrowsePage Store::browse(const BrowseFilter& filter) {
+BrowsePage SqliteStore::browse(const BrowseFilter& filter) {
   std::lock_guard lock(mutex_);
   unsigned filters = 0;
   if (filter.event_name) filters |= kByEvent;
@@ -142,7 +133,7 @@ BrowsePage Store::browse(const BrowseFilter& filter) {
         .bind(2, filter.event_name)
         .bind(3, filter.tx_key)
         .bind(4, filter.tx_state)
-        .bind(5, filter.payload_text ? std::optional(contains_pattern(*filter.payload_text))
+        .bind(5, filter.payload_text ? std::optional(like_contains_pattern(*filter.payload_text))
                                      : std::nullopt)
         .bind(6, cursor.created_at)
         .bind(7, cursor.seq)
@@ -164,7 +155,8 @@ BrowsePage Store::browse(const BrowseFilter& filter) {
   return page;
 }
 
-std::vector<std::string> Store::event_names(const std::string& environment, std::int64_t limit) {
+std::vector<std::string> SqliteStore::event_names(const std::string& environment,
+                                                  std::int64_t limit) {
   std::lock_guard lock(mutex_);
   Statement select(db_, prepare(kEventNames));
   select.bind(1, environment).bind(2, limit);

@@ -1,6 +1,6 @@
-// What the two halves of the Store share (store.cpp: the protocol's storage; store_browse.cpp:
-// the dashboard's browsing): the columns selected for a message and a transaction, reading
-// those rows, binding cached statements, and BEGIN ... COMMIT guards. Private to them.
+// What the two halves of the SQLite store share (sqlite_store.cpp: the protocol's storage;
+// sqlite_browse.cpp: the dashboard's browsing): the columns selected for a message and a
+// transaction, reading those rows, binding cached statements, and BEGIN ... COMMIT guards.
 #pragma once
 
 #include <sqlite3.h>
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "records.hpp"
-#include "store.hpp"
+#include "sqlite_store.hpp"
 
 // A message row as read_message() reads it: its columns, then its transaction counts (all,
 // processing). Macros so that statements stay compile-time string literals.
@@ -77,7 +77,7 @@ class Transaction {
 }  // namespace store_sql
 
 // Binds parameters to a cached statement and resets it when done.
-class Store::Statement {
+class SqliteStore::Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   ~Statement() {
