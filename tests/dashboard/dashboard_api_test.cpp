@@ -11,6 +11,7 @@
 
 #include "buildable/emulator/emulator.hpp"
 #include "dashboard_client.hpp"
+#include "test_database.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -34,6 +35,7 @@ class DashboardApi : public ::testing::Test {
   static EmulatorOptions options() {
     EmulatorOptions options;
     options.threads = 4;
+    options.db_path = buildable::testing::fresh_store_location();
     options.keys = {{"demo", kTestSecret, "test"},
                     {"other", kOtherTestSecret, "test"},
                     {"prod", kLiveSecret, "live"}};

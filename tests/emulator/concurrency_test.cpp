@@ -9,6 +9,7 @@
 
 #include "emulator_test_support.hpp"
 #include "temp_dir.hpp"
+#include "test_database.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -95,7 +96,7 @@ json unclaimed(int port) {
 }
 
 TEST(ClaimRace, ThreadsWithSeparateConnectionsOneEmulator) {
-  Emulator emulator(options_for(""));
+  Emulator emulator(options_for(buildable::testing::fresh_store_location()));
   emulator.start();
   const auto keys = emit_all(emulator.port());
   emulator.reset_stats();
@@ -104,9 +105,12 @@ TEST(ClaimRace, ThreadsWithSeparateConnectionsOneEmulator) {
   EXPECT_EQ(unclaimed(emulator.port()), 0);
 }
 
+// With PostgreSQL (the suite's run beside a cluster), the three share one database instead.
 TEST(ClaimRace, EmulatorInstancesSharingOneDatabaseFile) {
   TempDir dir;
-  const auto db = dir.file("shared.db");
+  const auto db = buildable::testing::testing_postgresql()
+                      ? buildable::testing::fresh_store_location()
+                      : dir.file("shared.db");
   Emulator a(options_for(db)), b(options_for(db)), c(options_for(db));
   a.start();
   b.start();
@@ -119,7 +123,9 @@ TEST(ClaimRace, EmulatorInstancesSharingOneDatabaseFile) {
 
 TEST(ClaimRace, EmulatorProcessesSharingOneDatabaseFile) {
   TempDir dir;
-  const auto db = dir.file("shared.db");
+  const auto db = buildable::testing::testing_postgresql()
+                      ? buildable::testing::fresh_store_location()
+                      : dir.file("shared.db");
   const std::vector<std::string> args = {"--db",      db, "--secret", "demo=" + kSecret,
                                          "--threads", "8"};
   EmulatorProcess p1(args), p2(args), p3(args);

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "emulator_test_support.hpp"
+#include "test_database.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -33,6 +34,7 @@ class Conformance : public ::testing::Test {
                     {"prod", "live-secret", "live"},
                     {"other", "other-secret", "test"}};
     options.threads = 4;
+    options.db_path = buildable::testing::fresh_store_location();
     return options;
   }
   Emulator emulator_;

@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "emulator_test_support.hpp"
+#include "test_database.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -68,6 +69,7 @@ class Faults : public ::testing::Test {
   static EmulatorOptions small_options() {
     EmulatorOptions options;
     options.threads = 4;
+    options.db_path = buildable::testing::fresh_store_location();
     return options;
   }
   json emit_body() const { return {{"event", "e"}, {"payload", {{"n", 1}}}}; }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "emulator_test_support.hpp"
+#include "test_database.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -21,6 +22,7 @@ class Query : public ::testing::Test {
   static EmulatorOptions small_options() {
     EmulatorOptions options;
     options.threads = 4;
+    options.db_path = buildable::testing::fresh_store_location();
     return options;
   }
 

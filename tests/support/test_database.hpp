@@ -1,0 +1,22 @@
+// Where a test's emulator stores messages: SQLite in memory by default, or a new, empty
+// PostgreSQL database when the tests run beside a throwaway cluster (with_postgres.sh sets
+// BUILDABLE_TEST_POSTGRES), so that one suite checks both stores.
+#pragma once
+
+#include <string>
+
+namespace buildable::testing {
+
+/// True when BUILDABLE_TEST_POSTGRES names a PostgreSQL cluster for the tests.
+bool testing_postgresql();
+
+/// "" (a private in-memory SQLite database), or the URL of a PostgreSQL database created for
+/// this call in the cluster named by BUILDABLE_TEST_POSTGRES. Throws std::runtime_error when
+/// that database cannot be created.
+std::string fresh_store_location();
+
+/// Stops the PostgreSQL server backends of every test database (as a restarted database
+/// would): the next statement of each pooled connection fails. No-op without a cluster.
+void drop_postgresql_connections();
+
+}  // namespace buildable::testing
