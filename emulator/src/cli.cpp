@@ -49,6 +49,8 @@ Options:
                          PGPASSWORD or ~/.pgpass rather than the URL). Default: in-memory
   --db PATH              the same as --store PATH
   --db-connections N     PostgreSQL: most database connections at once (default 8)
+  --db-retry-ms MS       PostgreSQL: how long a request retries a database that fails
+                         transiently before it is answered 503 (default 10000)
   --migrate-only         create or migrate the store's schema, print what was applied, exit
   --secret NAME=KEY[:live|:test]
                          accept secret KEY as key NAME (messages get platform "custom", label
@@ -108,6 +110,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       if (options.db_path.empty()) throw std::invalid_argument(flag + ": empty location");
     } else if (flag == "--db-connections") {
       options.db_connections = static_cast<int>(to_integer(flag, take(), 1, 1000));
+    } else if (flag == "--db-retry-ms") {
+      options.db_retry_budget = std::chrono::milliseconds(to_integer(flag, take(), 0, 600000));
     } else if (flag == "--migrate-only") {
       result.migrate_only = true;
     } else if (flag == "--secret") {

@@ -38,6 +38,7 @@ struct Emulator::Impl {
     if (!store_) {
       detail::StoreOptions store_options;
       store_options.max_connections = options.db_connections;
+      store_options.busy_retry_budget_ms = options.db_retry_budget.count();
       store_ = detail::open_store(options.db_path, store_options);
       context = std::make_unique<detail::ServerContext>(keys, *store_, faults, stats);
       router = std::make_unique<detail::Router>(*context);

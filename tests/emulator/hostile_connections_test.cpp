@@ -3,12 +3,15 @@
 // never end, heads too large, bytes that are not ASCII, more connections than allowed. Ordinary
 // clients must still be served, each abuse must be cut off by its limit (the EmulatorOptions
 // timeouts and max_connections, the 1 MiB body and 64 KiB head limits), and memory must stay
-// bounded. Timings are printed, never asserted: things must happen before generous deadlines.
+// bounded, the statistics' table of connections too (the 4,096 most recent). Timings are
+// printed, never asserted: things must happen before generous deadlines.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <buildable/emulator/emulator.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -20,6 +23,7 @@
 #include "connection_storm.hpp"
 #include "emulator_test_support.hpp"
 #include "raw_socket.hpp"
+#include "stats.hpp"
 
 namespace buildable::emulator {
 namespace {
@@ -610,6 +614,141 @@ TEST_F(HostileConnections, MemoryStaysBoundedThroughChurnAndStorm) {
   EXPECT_LT(growth(baseline, after_churn), kBound);
   EXPECT_LT(growth(baseline, during_storm), kBound);
   EXPECT_LT(growth(baseline, after_storm), kBound);
+}
+
+// --- 9. the peer table, bodies without framing, a browser's stray image request ---------------
+
+// Documented (EmulatorStats::connections): only the 4,096 most recent connections are
+// remembered.
+constexpr std::uint64_t kRecentPeers = 4096;
+static_assert(kRecentPeers == detail::StatsCollector::kRecentPeers);
+
+const std::string kPeerProbe = "GET /peer-probe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+/// Sends kPeerProbe on `connection` and waits for its 404, which leaves the connection open.
+void probe(RawConnection& connection, const char* name) {
+  ASSERT_TRUE(connection.send_all(kPeerProbe, in(10s))) << name;
+  const auto answer = connection.read_response(in(10s));
+  ASSERT_TRUE(answer.has_value()) << "connection " << name << " got no answer (closed?)";
+  EXPECT_EQ(answer->status, 404) << answer->body;
+  EXPECT_FALSE(answer->closes()) << name;
+}
+
+TEST_F(HostileConnections, PeerTableForgetsAConnectionIdleThroughFourThousandNinetySixNewerOnes) {
+  EmulatorOptions options;
+  options.keep_alive_timeout = 120s;  // connections A and B must stay open through the churn
+  start(options);
+
+  RawConnection a(port(), in(10s));
+  ASSERT_TRUE(a.connected());
+  ASSERT_NO_FATAL_FAILURE(probe(a, "A"));
+  ASSERT_EQ(emulator_->stats().connections, 1u);
+  // Without churn, A's next request is from a known connection.
+  ASSERT_NO_FATAL_FAILURE(probe(a, "A"));
+  EXPECT_EQ(emulator_->stats().connections, 1u) << "a second request on A counted again";
+  RawConnection b(port(), in(10s));
+  ASSERT_TRUE(b.connected());
+  ASSERT_NO_FATAL_FAILURE(probe(b, "B"));
+  ASSERT_EQ(emulator_->stats().connections, 2u);
+
+  // Churn: other connections, each sending one request and closed by the client once answered
+  // (the answer says the emulator has counted it; the client's side then keeps the port in
+  // TIME_WAIT, so the kernel seldom hands it out again), in batches that never overshoot
+  // `target`. A port handed out again while still remembered does not count; the loop goes on
+  // until the emulator has counted `target` connections in all.
+  std::uint64_t churn_requests = 0;
+  const auto churn_until = [&](std::uint64_t target) {
+    const std::string request = "GET /churn HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    const auto deadline = in(60s);
+    for (std::uint64_t seen; (seen = emulator_->stats().connections) < target;) {
+      ASSERT_LT(Clock::now(), deadline) << "churn stuck at " << seen << " of " << target;
+      const auto batch = static_cast<std::size_t>(std::min<std::uint64_t>(target - seen, 32));
+      auto batch_connections = testing::open_connections(port(), batch, deadline);
+      for (auto& connection : batch_connections) {
+        ASSERT_TRUE(connection.connected());
+        ASSERT_TRUE(connection.send_all(request, deadline));
+        ++churn_requests;
+      }
+      for (auto& connection : batch_connections) {
+        const auto answer = connection.read_response(deadline);
+        ASSERT_TRUE(answer.has_value()) << "a churn connection got no answer";
+        ASSERT_EQ(answer->status, 404) << answer->body;
+      }
+    }  // the batch is closed here
+  };
+
+  // 4,095 newer connections than B, so 4,096 newer than A (B among them).
+  ASSERT_NO_FATAL_FAILURE(churn_until(2 + kRecentPeers - 1));
+  ASSERT_NO_FATAL_FAILURE(probe(b, "B"));
+  EXPECT_EQ(emulator_->stats().connections, kRecentPeers + 1)
+      << "B was forgotten after only 4,095 newer connections";
+  ASSERT_NO_FATAL_FAILURE(probe(a, "A"));
+  EXPECT_EQ(emulator_->stats().connections, kRecentPeers + 2)
+      << "A was still remembered after 4,096 newer connections";
+  // ... and A is remembered again.
+  ASSERT_NO_FATAL_FAILURE(probe(a, "A"));
+  const auto stats = emulator_->stats();
+  EXPECT_EQ(stats.connections, kRecentPeers + 2);
+  EXPECT_EQ(stats.requests, churn_requests + 6);
+  std::printf("[ peers    ] %llu churn connections for %llu counted\n",
+              static_cast<unsigned long long>(churn_requests),
+              static_cast<unsigned long long>(kRecentPeers - 1));
+}
+
+TEST_F(HostileConnections, PostWithoutContentLengthOrTransferEncodingHasAnEmptyBody) {
+  start();
+  const std::string head =
+      "POST /emit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+
+  // Without a secret: refused from the head.
+  const auto refused = exchange(head + "\r\n");
+  expect_json_error(refused, 401, "invalid-secret");
+  if (refused) {
+    EXPECT_TRUE(refused->closes()) << "no Connection: close";
+  }
+
+  // With the secret: the body is empty, which is not JSON (documented: 400 invalid-json).
+  RawConnection connection(port(), in(10s));
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.send_all(head + secret_header() + "\r\n\r\n", in(10s)));
+  expect_json_error(connection.read_response(in(10s)), 400, "invalid-json");
+
+  // JSON sent after such a head is no body of it (it would be read as the next request).
+  const auto unframed = exchange(head + secret_header() + "\r\n\r\n" + emit_body("unframed"));
+  expect_json_error(unframed, 400, "invalid-json");
+  EXPECT_EQ(emulator_->message_count(), 0);
+  expect_still_serving();
+}
+
+TEST_F(HostileConnections, BrowserImageRequestForAPathThatIsNotUtf8Gets404Json) {
+  start();
+  // What a browser sends for <img src="http://127.0.0.1:PORT/%FF"> on a page of another
+  // origin.
+  const std::string request =
+      "GET /%FF HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port()) +
+      "\r\nConnection: keep-alive\r\n"
+      "sec-ch-ua: \"Chromium\";v=\"120\", \"Not?A_Brand\";v=\"24\"\r\n"
+      "sec-ch-ua-mobile: ?0\r\n"
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/120.0.0.0 Safari/537.36\r\n"
+      "sec-ch-ua-platform: \"Linux\"\r\n"
+      "Accept: image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8\r\n"
+      "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: image\r\n"
+      "Referer: https://elsewhere.example/page.html\r\n"
+      "Accept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n";
+
+  RawConnection connection(port(), in(10s));
+  ASSERT_TRUE(connection.connected());
+  for (int i = 0; i < 2; ++i) {  // a browser reuses the connection
+    SCOPED_TRACE("request " + std::to_string(i + 1));
+    ASSERT_TRUE(connection.send_all(request, in(10s)));
+    const auto answer = connection.read_response(in(10s));
+    expect_json_error(answer, 404, "not-found");
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->header("content-type").value_or("").rfind("application/json", 0), 0u);
+    EXPECT_FALSE(answer->closes());
+  }
+  expect_still_serving();
 }
 
 }  // namespace

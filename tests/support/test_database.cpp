@@ -16,9 +16,10 @@ const char* cluster() {
   return url && *url ? url : nullptr;
 }
 
-// Runs one administrative statement on the cluster's `postgres` database.
-void administer(const std::string& sql) {
-  PGconn* conn = PQconnectdb(cluster());
+}  // namespace
+
+void run_postgresql(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     const std::string why = PQerrorMessage(conn);
     PQfinish(conn);
@@ -31,6 +32,13 @@ void administer(const std::string& sql) {
   PQclear(result);
   PQfinish(conn);
   if (!ok) throw std::runtime_error("test database: " + sql + ": " + why);
+}
+
+namespace {
+
+// Runs one administrative statement on the cluster's `postgres` database.
+void administer(const std::string& sql) {
+  run_postgresql(cluster(), sql);
 }
 
 }  // namespace

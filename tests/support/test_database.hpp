@@ -15,6 +15,10 @@ bool testing_postgresql();
 /// that database cannot be created.
 std::string fresh_store_location();
 
+/// Runs one statement on the PostgreSQL database at `url` (e.g. from fresh_store_location()).
+/// Throws std::runtime_error when it fails.
+void run_postgresql(const std::string& url, const std::string& sql);
+
 /// Stops the PostgreSQL server backends of every test database (as a restarted database
 /// would): the next statement of each pooled connection fails. No-op without a cluster.
 void drop_postgresql_connections();

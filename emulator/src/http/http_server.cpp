@@ -62,6 +62,10 @@ void HttpServer::start() {
                      "the emulator serves at most " + std::to_string(options_.max_connections) +
                          " connections at once; retry later");
   started_ = true;
+  // Until stop() has seen every connection end: without it the threads leave run() once no
+  // operation is pending, and a Connection::stop() posted by stop_all() after that never
+  // runs (stop() then waits out the whole grace).
+  work_.emplace(io_context_.get_executor());
   accept_next();
   threads_.reserve(static_cast<std::size_t>(options_.threads));
   for (int i = 0; i < options_.threads; ++i)
@@ -113,6 +117,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     // Answers still being written to peers that do not read: give up on them.
     io_context_.stop();
   }
+  work_.reset();
   for (auto& thread : threads_)
     thread.join();
   threads_.clear();

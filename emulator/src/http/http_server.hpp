@@ -4,6 +4,7 @@
 // ConnectionLimits, and at most `max_connections` are served at once.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -61,6 +62,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;  // used on accept_strand_ only
   boost::asio::steady_timer accept_retry_;
   std::optional<HttpAnswer> overload_answer_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::string bound_address_;

@@ -79,6 +79,10 @@ struct EmulatorOptions {
   std::string db_path;
   /// PostgreSQL: most database connections open at once (requests beyond them wait for one).
   int db_connections = 8;
+  /// PostgreSQL: how long a request keeps retrying a database that fails transiently (a lost
+  /// connection, a restart, a serialization failure) before it is answered 503 with
+  /// `Retry-After: 1`.
+  std::chrono::milliseconds db_retry_budget{10000};
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
   /// Threads that run the HTTP core (an event loop, Boost.Asio) and the request handlers.
@@ -107,8 +111,9 @@ struct EmulatorStats {
   /// HTTP requests received on any path, unknown paths and requests answered with an
   /// injected fault included.
   std::uint64_t requests = 0;
-  /// Distinct client (addr,port) pairs seen = TCP connections. Only the 4,096 most recent
-  /// are remembered, so a keep-alive connection idle through 4,096 newer ones counts again.
+  /// Distinct client (addr,port) pairs seen = TCP connections. Only the 4,096 connections
+  /// first seen most recently are remembered, so a keep-alive connection followed by 4,096
+  /// newer ones counts again at its next request (however busy it was meanwhile).
   std::uint64_t connections = 0;
   /// `requests` split by protocol endpoint (e.g. `"/emit"` -> 12); every other path (the
   /// dashboard, unknown paths) counts under `"other"`, so the map stays small whatever

@@ -1,0 +1,158 @@
+// What the PostgreSQL store promises beyond the protocol (README: "Running your own server"):
+// a lost database connection is replaced without repeating a write, a database that stays
+// away is answered 503, a schema newer than the server is refused, --migrate-only, and the
+// password never shows. The tests that need a database run only beside a cluster (ctest
+// emulator.postgresql_store); the others run everywhere.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli.hpp"
+#include "emulator_test_support.hpp"
+#include "store/store.hpp"
+#include "test_database.hpp"
+
+namespace buildable::emulator {
+namespace {
+
+using testing::Http;
+using testing::json;
+
+#define REQUIRE_POSTGRESQL()                     \
+  if (!buildable::testing::testing_postgresql()) \
+  GTEST_SKIP() << "needs a PostgreSQL cluster (tests/support/with_postgres.sh)"
+
+EmulatorOptions options_on(const std::string& location) {
+  EmulatorOptions options;
+  options.db_path = location;
+  options.threads = 2;
+  return options;
+}
+
+// Runs the server binary with `args` and returns what it printed (stdout and stderr).
+std::string run_server(const std::string& args) {
+  const std::string command = std::string(BUILDABLE_EMULATOR_BINARY) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string output;
+  char buffer[512];
+  while (pipe && fgets(buffer, sizeof buffer, pipe.get()))
+    output += buffer;
+  return output;
+}
+
+TEST(PostgresqlStore, LostConnectionsAreReplacedAndNoWriteHappensTwice) {
+  REQUIRE_POSTGRESQL();
+  Emulator emulator(options_on(buildable::testing::fresh_store_location()));
+  emulator.start();
+  Http http(emulator);
+  const std::string first = http.emit("restart", {{"n", 1}});
+  // As a restarted database would: every pooled connection's next statement fails.
+  buildable::testing::drop_postgresql_connections();
+  const std::string second = http.emit("restart", {{"n", 2}});
+  EXPECT_NE(first, second);
+  EXPECT_EQ(emulator.message_count(), 2);
+  buildable::testing::drop_postgresql_connections();
+  auto claim = http.post("/init", {{"key", second}, {"txKey", "t"}});
+  EXPECT_EQ(claim.status, 200) << claim.raw;
+  buildable::testing::drop_postgresql_connections();
+  auto again = http.post("/init", {{"key", second}, {"txKey", "t"}});
+  EXPECT_EQ(again.status, 409) << again.raw;
+}
+
+TEST(PostgresqlStore, ADatabaseThatStaysAwayIsAnswered503ThenServedAgain) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  EmulatorOptions options = options_on(location);
+  options.db_retry_budget = std::chrono::milliseconds(1500);
+  Emulator emulator(options);
+  emulator.start();
+  Http http(emulator);
+  http.emit("away");
+  const std::string database = location.substr(location.rfind('/') + 1);
+  const std::string admin = std::getenv("BUILDABLE_TEST_POSTGRES");
+  buildable::testing::run_postgresql(admin,
+                                     "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+  buildable::testing::drop_postgresql_connections();
+  auto refused = http.post("/emit", {{"event", "away"}, {"payload", json::object()}});
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_EQ(refused.body.value("name", ""), "service-unavailable") << refused.raw;
+  EXPECT_NE(refused.headers.find("Retry-After"), refused.headers.end());
+  buildable::testing::run_postgresql(admin,
+                                     "ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+  auto served = http.post("/emit", {{"event", "away"}, {"payload", json::object()}});
+  EXPECT_EQ(served.status, 200) << served.raw;
+  EXPECT_EQ(emulator.message_count(), 2);  // the refused one was not stored
+}
+
+TEST(PostgresqlStore, ASchemaNewerThanTheServerIsRefused) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  { Emulator(options_on(location)).start(); }
+  buildable::testing::run_postgresql(
+      location, "INSERT INTO buildable_schema_migrations(version, description) VALUES (999, 'x')");
+  Emulator newer(options_on(location));
+  try {
+    newer.start();
+    FAIL() << "started on a schema from the future";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer than this server"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PostgresqlStore, MigrateOnlyAppliesTheSchemaOnceAndSaysWhat) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  const std::string first = run_server("--store " + location + " --migrate-only");
+  EXPECT_NE(first.find("applied 1: messages and transactions"), std::string::npos) << first;
+  const std::string second = run_server("--store " + location + " --migrate-only");
+  EXPECT_EQ(second.find("applied"), std::string::npos) << second;
+  EXPECT_NE(second.find("schema up to date"), std::string::npos) << second;
+}
+
+TEST(PostgresqlStore, ThePasswordNeverShows) {
+  const std::string location = "postgresql://someone:hunter2pw@127.0.0.1:1/events";
+  const std::string shown = detail::describe_store_location(location);
+  EXPECT_EQ(shown, "postgresql://someone@127.0.0.1:1/events (PostgreSQL)");
+  Emulator emulator(options_on(location));
+  try {
+    emulator.start();
+    FAIL() << "started without a database";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2pw"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1"), std::string::npos) << e.what();
+  }
+  const std::string output = run_server("--store " + location + " --migrate-only");
+  EXPECT_EQ(output.find("hunter2pw"), std::string::npos) << output;
+  EXPECT_NE(output.find("buildable-emulator:"), std::string::npos) << output;
+}
+
+TEST(PostgresqlStore, TheStoreFlagsAreParsed) {
+  auto line = detail::parse_command_line({"--store", "postgresql://u@h/db", "--db-connections", "3",
+                                          "--db-retry-ms=250", "--migrate-only"});
+  EXPECT_EQ(line.options.db_path, "postgresql://u@h/db");
+  EXPECT_EQ(line.options.db_connections, 3);
+  EXPECT_EQ(line.options.db_retry_budget, std::chrono::milliseconds(250));
+  EXPECT_TRUE(line.migrate_only);
+  EXPECT_THROW(detail::parse_command_line({"--store", ""}), std::invalid_argument);
+  EXPECT_THROW(detail::parse_command_line({"--db-connections", "0"}), std::invalid_argument);
+  EXPECT_THROW(Emulator([] {
+                 EmulatorOptions options;
+                 options.db_connections = 0;
+                 return options;
+               }()),
+               std::invalid_argument);
+}
+
+TEST(PostgresqlStore, LocationsAreToldApart) {
+  EXPECT_TRUE(detail::is_postgresql_location("postgresql://h/db"));
+  EXPECT_TRUE(detail::is_postgresql_location("postgres://h/db"));
+  EXPECT_TRUE(detail::is_postgresql_location("host=h dbname=db"));
+  EXPECT_FALSE(detail::is_postgresql_location("events.db"));
+  EXPECT_FALSE(detail::is_postgresql_location("/var/lib/postgresql.db"));
+  EXPECT_EQ(detail::describe_store_location(""), "in-memory");
+  EXPECT_EQ(detail::describe_store_location("events.db"), "events.db (SQLite, WAL)");
+}
+
+}  // namespace
+}  // namespace buildable::emulator
