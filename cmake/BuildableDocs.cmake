@@ -8,6 +8,8 @@ endif()
 set(BUILDABLE_DOCS_OUTPUT "${PROJECT_BINARY_DIR}/docs")
 configure_file("${CMAKE_CURRENT_LIST_DIR}/Doxyfile.in" "${PROJECT_BINARY_DIR}/Doxyfile" @ONLY)
 add_custom_target(docs
+  # From scratch: no page of an earlier run (e.g. a removed example's) outlives it.
+  COMMAND "${CMAKE_COMMAND}" -E rm -rf "${BUILDABLE_DOCS_OUTPUT}/html"
   COMMAND "${CMAKE_COMMAND}" "-DREADME=${PROJECT_SOURCE_DIR}/README.md"
           "-DEXAMPLES=${PROJECT_SOURCE_DIR}/examples" "-DOUTPUT=${BUILDABLE_DOCS_OUTPUT}/mainpage.md"
           -P "${CMAKE_CURRENT_LIST_DIR}/DoxygenMainPage.cmake"

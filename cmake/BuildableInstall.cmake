@@ -138,13 +138,15 @@ if(buildable_with_emulator)
     FILE buildableEmulatorTargets.cmake
     DESTINATION "${buildable_cmake_install_dir}"
     COMPONENT buildable_Emulator)
+  # Its private stores: SQLite and PostgreSQL's client library (libpq); a static library lists
+  # them in Requires, as buildable.pc does libcurl.
   if(BUILDABLE_EMULATOR_STATIC)
-    set(BUILDABLE_EMULATOR_PC_REQUIRES "nlohmann_json sqlite3")
+    set(BUILDABLE_EMULATOR_PC_REQUIRES "nlohmann_json sqlite3 libpq")
     set(BUILDABLE_EMULATOR_PC_REQUIRES_PRIVATE "")
     set(BUILDABLE_EMULATOR_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
   else()
     set(BUILDABLE_EMULATOR_PC_REQUIRES "nlohmann_json")
-    set(BUILDABLE_EMULATOR_PC_REQUIRES_PRIVATE "sqlite3")
+    set(BUILDABLE_EMULATOR_PC_REQUIRES_PRIVATE "sqlite3 libpq")
     set(BUILDABLE_EMULATOR_PC_LIBS "")
   endif()
   configure_file("${CMAKE_CURRENT_LIST_DIR}/buildable-emulator.pc.in"

@@ -24,24 +24,30 @@ set(CPACK_DEBIAN_BUILDABLE_RUNTIME_PACKAGE_NAME "${buildable_runtime_package}")
 set(CPACK_DEBIAN_BUILDABLE_RUNTIME_PACKAGE_DEPENDS "libcurl4 (>= 7.85), libssl3")
 set(CPACK_DEBIAN_BUILDABLE_DEVELOPMENT_PACKAGE_NAME "${buildable_dev_package}")
 set(CPACK_DEBIAN_BUILDABLE_DEVELOPMENT_PACKAGE_SECTION "libdevel")
+# A -dev package depends on the Debian packages that provide every pkg-config module its .pc
+# files name in Requires and Requires.private (pkg-config reads both, shared or static), so
+# `pkg-config --cflags --libs` works once it is installed; consumer.deb_packages checks it:
+#   nlohmann_json: nlohmann-json3-dev, libcurl: libcurl4-openssl-dev, libcrypto: libssl-dev,
+#   sqlite3: libsqlite3-dev, libpq: libpq-dev.
+# The static libraries' link dependencies are the same packages.
 set(CPACK_DEBIAN_BUILDABLE_DEVELOPMENT_PACKAGE_DEPENDS
     "${buildable_runtime_package} ${buildable_exact}, nlohmann-json3-dev (>= 3.9)")
+string(APPEND CPACK_DEBIAN_BUILDABLE_DEVELOPMENT_PACKAGE_DEPENDS
+       ", libcurl4-openssl-dev (>= 7.85), libssl-dev")
 get_target_property(buildable_package_type buildable TYPE)
-if(buildable_package_type STREQUAL "STATIC_LIBRARY")
-  # The static library is in the -dev package and brings its link dependencies.
-  string(APPEND CPACK_DEBIAN_BUILDABLE_DEVELOPMENT_PACKAGE_DEPENDS
-         ", libcurl4-openssl-dev (>= 7.85), libssl-dev")
-endif()
 
 if(TARGET buildable_emulator AND BUILDABLE_BUILD_EMULATOR)
   list(APPEND CPACK_COMPONENTS_ALL buildable_Emulator)
   set(CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_NAME "buildable-emulator")
   set(CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_SECTION "devel")
+  # The library (libsqlite3-0, libpq5 at run time) and buildable-emulator.pc (sqlite3, libpq,
+  # nlohmann_json).
   set(CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_DEPENDS
-      "${buildable_dev_package} ${buildable_exact}, libsqlite3-0")
+      "${buildable_dev_package} ${buildable_exact}, libsqlite3-0, libpq5")
+  string(APPEND CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_DEPENDS
+         ", nlohmann-json3-dev (>= 3.9), libsqlite3-dev, libpq-dev")
   if(buildable_package_type STREQUAL "STATIC_LIBRARY")
-    string(APPEND CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_DEPENDS
-           ", libsqlite3-dev, libboost-dev (>= 1.74)")
+    string(APPEND CPACK_DEBIAN_BUILDABLE_EMULATOR_PACKAGE_DEPENDS ", libboost-dev (>= 1.74)")
   endif()
 endif()
 if(TARGET buildable_cli)
@@ -51,7 +57,8 @@ if(TARGET buildable_cli)
   set(CPACK_DEBIAN_BUILDABLE_TOOLS_PACKAGE_DEPENDS
       "${buildable_runtime_package} ${buildable_exact}, libsqlite3-0")
   if(TARGET buildable_emulator AND BUILDABLE_BUILD_EMULATOR)  # `buildable emulator` links it
-    string(APPEND CPACK_DEBIAN_BUILDABLE_TOOLS_PACKAGE_DEPENDS ", buildable-emulator ${buildable_exact}")
+    string(APPEND CPACK_DEBIAN_BUILDABLE_TOOLS_PACKAGE_DEPENDS
+           ", libpq5, buildable-emulator ${buildable_exact}")
   endif()
 endif()
 if(TARGET buildable_testing)

@@ -11,6 +11,8 @@
 #          installed otherwise, e.g. from NodeSource, is kept)
 set -euo pipefail
 
+# libpq-dev: the emulator's PostgreSQL store (libpq), named by buildable-emulator.pc and the
+# static emulator's CMake package.
 build_pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev nlohmann-json3-dev
             libcpp-httplib-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev ca-certificates)
 # curl and openssl: the CLI's end-to-end tests (tools/tests) query the emulator and make a

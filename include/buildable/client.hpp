@@ -184,12 +184,13 @@ class BUILDABLE_EXPORT Client : public EventEmitter {
   ///
   /// @par Idempotency
   /// Each event is retried exactly like emit().
-  std::vector<EmitOutcome> emit_batch(const std::vector<OutgoingEvent>& events);
+  std::vector<EmitOutcome> emit_batch(const std::vector<OutgoingEvent>& events) override;
 
   /// emit_batch() that returns as soon as every event is queued (or has its outcome); the
   /// future yields the outcomes, in order, once the last event has settled. It may wait for
   /// room as emit_async() does; it never throws for one event.
-  std::future<std::vector<EmitOutcome>> emit_batch_async(const std::vector<OutgoingEvent>& events);
+  std::future<std::vector<EmitOutcome>> emit_batch_async(
+      const std::vector<OutgoingEvent>& events) override;
 
   /// Waits until every emit_async() call accepted before this one has settled: its future is
   /// ready (succeeded, failed after its retries, or ended by close()). Emits accepted during

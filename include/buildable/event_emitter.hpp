@@ -3,19 +3,22 @@
 /// buildable::EventEmitter: the part of a client that code publishing events depends on, so
 /// that code can be unit-tested without a server.
 
+#include <buildable/emit_batch.hpp>
 #include <buildable/emit_result.hpp>
 #include <buildable/export.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace buildable {
 
-/// Publishing events: emit() and emit_async(). Client implements it; take an `EventEmitter&`
-/// in code that only publishes, and give it a Client in production and a test double in unit
-/// tests (buildable::testing::MockEventEmitter, installed with the `testing` component, or a
-/// fake of your own). See Client::emit() and Client::emit_async() for the contract.
+/// Publishing events: emit(), emit_async(), emit_batch() and emit_batch_async(). Client
+/// implements it; take an `EventEmitter&` in code that only publishes, and give it a Client in
+/// production and a test double in unit tests (buildable::testing::MockEventEmitter, installed
+/// with the `testing` component, or a fake of your own). See Client::emit(),
+/// Client::emit_async(), Client::emit_batch() and Client::emit_batch_async() for the contract.
 class BUILDABLE_EXPORT EventEmitter {
  public:
   virtual ~EventEmitter();
@@ -25,6 +28,11 @@ class BUILDABLE_EXPORT EventEmitter {
   /// Publishes asynchronously; see Client::emit_async().
   virtual std::future<EmitResult> emit_async(std::string_view event,
                                              const nlohmann::json& payload) = 0;
+  /// Publishes many events at once, one outcome per event in order; see Client::emit_batch().
+  virtual std::vector<EmitOutcome> emit_batch(const std::vector<OutgoingEvent>& events) = 0;
+  /// emit_batch() that returns once every event is queued; see Client::emit_batch_async().
+  virtual std::future<std::vector<EmitOutcome>> emit_batch_async(
+      const std::vector<OutgoingEvent>& events) = 0;
 
   /// emit() for any type nlohmann::json converts from (a struct with `to_json`, a map, ...).
   template <class T,

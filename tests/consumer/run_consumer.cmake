@@ -5,7 +5,9 @@
 # program, which must exit 0 (see main.cpp).
 #
 # MODE
-#   build_tree        find_package(buildable) with buildable_DIR = BINARY_DIR
+#   build_tree        find_package(buildable) with buildable_DIR = BINARY_DIR; with EMULATOR=ON
+#                     find_package(buildable COMPONENTS emulator) and the in-process emulator
+#                     program (emulator_main.cpp) linked against the build tree's libraries
 #   install           fixture: install the SDK (LINKAGE shared|static) into WORK_DIR/prefix:
 #                     the SDK's components of BINARY_DIR when it has that linkage, otherwise
 #                     a fresh library-only build of SOURCE_DIR; with EMULATOR=ON the emulator
@@ -17,12 +19,15 @@
 #                     with `pkg-config --cflags --libs buildable buildable-emulator`, and run
 #   emulator_missing  COMPONENTS emulator against a PREFIX without it fails, saying why
 #   deb_packages      `cpack -G DEB` in SDK_BUILD (a shared build with the emulator, made by the
-#                     install_emulator_shared fixture): the packages and their dependencies,
-#                     unpacked into a scratch root that a consumer then builds against and runs
-#   readme_snippets   every ```cpp block of README.md compiled against PREFIX (an install with
-#                     the emulator and testing components): a complete program as it is, a
-#                     block marked `<!-- snippet: fragment -->` inside a function that has
-#                     readme_snippets/prelude.hpp and the names fragments use in scope
+#                     install_emulator_shared fixture): the packages and their dependencies
+#                     (every pkg-config module a packaged .pc requires, privately or not, comes
+#                     from a package its package depends on), unpacked into a scratch root
+#                     that a consumer then builds against and runs
+#   readme_snippets   every ```cpp block of README.md (cmake/ReadmeCppBlocks.cmake; fails unless
+#                     there are as many blocks as ```cpp fences) compiled against PREFIX (an
+#                     install with the emulator and testing components): a complete program as
+#                     it is, a block marked `<!-- snippet: fragment -->` inside a function
+#                     that has readme_snippets/prelude.hpp and the names fragments use in scope
 #   testing_examples  examples/testing (COMPONENTS emulator testing) built from PREFIX; its
 #                     tests (handler, mock, emulator fixture) run and pass
 #   find_package_install  find_package(buildable) with CMAKE_PREFIX_PATH = PREFIX
@@ -30,14 +35,17 @@
 #   abi               the shared libbuildable in PREFIX: its SONAME follows the 0.x policy
 #                     (libbuildable.so.0.MINOR) and it exports the public API and nothing of
 #                     buildable::detail (README: "Versioning and ABI")
-#   add_subdirectory  vendor SOURCE_DIR with add_subdirectory (EXPORT=ON: configure only, with a
-#                     parent target export()ed)
-#   fetchcontent_source_dir  FetchContent_Declare(buildable SOURCE_DIR SOURCE_DIR)
+#   add_subdirectory  vendor SOURCE_DIR with add_subdirectory (EXPORT=ON: with a parent target
+#                     export()ed, configure only unless EMULATOR=ON); EMULATOR=ON: the parent is
+#                     configured with -DBUILDABLE_BUILD_EMULATOR=ON and the consumer is
+#                     emulator_main.cpp, linking buildable::emulator
+#   fetchcontent_source_dir  FetchContent_Declare(buildable SOURCE_DIR SOURCE_DIR); EMULATOR=ON:
+#                     with set(BUILDABLE_BUILD_EMULATOR ON), the consumer is emulator_main.cpp
 #   fetchcontent_git  FetchContent_Declare(buildable GIT_REPOSITORY <shallow clone of SOURCE_DIR>)
 # Also: SOURCE_DIR, BINARY_DIR (the SDK's trees), WORK_DIR (emptied first), GENERATOR,
 # CXX_COMPILER, EXPECTED_VERSION, LINKAGE and CURRENT_LINKAGE (shared|static), PREFIX (made by
-# the install mode), EXPORT, PREFIX_PATH (the outer build's CMAKE_PREFIX_PATH, '|'-separated,
-# handed to the builds through the CMAKE_PREFIX_PATH environment variable).
+# the install mode), EXPORT, EMULATOR, PREFIX_PATH (the outer build's CMAKE_PREFIX_PATH,
+# '|'-separated, handed to the builds through the CMAKE_PREFIX_PATH environment variable).
 #
 # A mode that cannot run here prints "BUILDABLE_CONSUMER_SKIPPED" (the tests' skip pattern).
 cmake_minimum_required(VERSION 3.16)
@@ -169,12 +177,111 @@ function(pkg_config out)
   set(${out} "${output}" PARENT_SCOPE)
 endfunction()
 
+# The names in a Debian Depends field, without versions, architectures or alternatives' bars.
+function(debian_depends_names out depends)
+  string(REGEX REPLACE "\\([^)]*\\)" "" depends "${depends}")
+  string(REGEX REPLACE ":[a-z0-9]+" "" depends "${depends}")
+  string(REGEX REPLACE "[ \t\n]" "" depends "${depends}")
+  string(REGEX REPLACE "[,|]+" ";" depends "${depends}")
+  set(${out} "${depends}" PARENT_SCOPE)
+endfunction()
+
+# For every .pc file in every package in `debs`: each pkg-config module of its Requires and
+# Requires.private is provided (found by `dpkg -S` on the module's .pc, located with
+# `pkg-config --variable=pcfiledir`, or shipped by one of `debs`) by a package that this
+# package's Depends names. Stops the test at the first one missing.
+function(check_pc_dependencies debs)
+  find_program(DPKG dpkg)
+  find_program(PKG_CONFIG NAMES pkg-config pkgconf)
+  if(NOT DPKG OR NOT PKG_CONFIG)
+    message(FATAL_ERROR "[${MODE}] dpkg and pkg-config are needed to check the packages' .pc "
+                        "dependencies")
+  endif()
+  file(GLOB packages "${debs}/*.deb")
+  set(names "")
+  # Unpack each package on its own, and note which package ships which .pc file.
+  set(checked 0)
+  foreach(deb IN LISTS packages)
+    execute_process(COMMAND "${DPKG_DEB}" -f "${deb}" Package OUTPUT_VARIABLE package
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    set(contents "${WORK_DIR}/contents/${package}")
+    file(MAKE_DIRECTORY "${contents}")
+    run("unpack ${package} alone" "${DPKG_DEB}" -x "${deb}" "${contents}")
+    file(GLOB_RECURSE pc_files "${contents}/*.pc")
+    set(pc_files_${package} "${pc_files}")
+    foreach(pc IN LISTS pc_files)
+      get_filename_component(module "${pc}" NAME_WE)
+      set(shipped_by_${module} "${package}")
+    endforeach()
+    list(APPEND names "${package}")
+  endforeach()
+  foreach(package IN LISTS names)
+    file(GLOB deb "${debs}/${package}_*.deb")
+    execute_process(COMMAND "${DPKG_DEB}" -f "${deb}" Depends OUTPUT_VARIABLE depends
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    debian_depends_names(depended "${depends}")
+    foreach(pc IN LISTS pc_files_${package})
+      get_filename_component(pc_name "${pc}" NAME)
+      file(STRINGS "${pc}" requires REGEX "^Requires(\\.private)?:")
+      string(REGEX REPLACE "Requires(\\.private)?:" " " modules "${requires}")
+      # Drop version constraints ("libcurl >= 7.85"), then split on commas and blanks.
+      string(REGEX REPLACE "[<>=!]+[ \t]*[^ ,;\t]+" " " modules "${modules}")
+      string(REGEX REPLACE "[ ,;\t]+" ";" modules "${modules}")
+      list(REMOVE_ITEM modules "")
+      foreach(module IN LISTS modules)
+        if(DEFINED shipped_by_${module})
+          set(provider "${shipped_by_${module}}")
+        else()
+          execute_process(COMMAND "${PKG_CONFIG}" --variable=pcfiledir "${module}"
+                          OUTPUT_VARIABLE pc_dir OUTPUT_STRIP_TRAILING_WHITESPACE
+                          RESULT_VARIABLE rc)
+          if(NOT rc EQUAL 0 OR pc_dir STREQUAL "")
+            message(FATAL_ERROR "[${MODE}] ${package}'s ${pc_name} requires ${module}, which "
+                                "pkg-config does not find here (install its -dev package)")
+          endif()
+          execute_process(COMMAND "${DPKG}" -S "${pc_dir}/${module}.pc"
+                          OUTPUT_VARIABLE owner OUTPUT_STRIP_TRAILING_WHITESPACE
+                          RESULT_VARIABLE rc)
+          if(NOT rc EQUAL 0)
+            message(FATAL_ERROR "[${MODE}] no Debian package owns ${pc_dir}/${module}.pc "
+                                "(${module}, required by ${package}'s ${pc_name})")
+          endif()
+          # "libcurl4-openssl-dev:amd64: /usr/lib/.../libcurl.pc"
+          string(REGEX REPLACE ": /.*$" "" provider "${owner}")
+          debian_depends_names(provider "${provider}")
+        endif()
+        set(found OFF)
+        foreach(candidate IN LISTS provider)
+          if(candidate IN_LIST depended)
+            set(found ON)
+          endif()
+        endforeach()
+        if(NOT found)
+          message(FATAL_ERROR "[${MODE}] ${package}'s ${pc_name} requires the pkg-config "
+                              "module ${module}, provided by ${provider}, but ${package} "
+                              "depends only on: ${depends}")
+        endif()
+        message(STATUS "[${MODE}] ${package}: ${pc_name} requires ${module}, from ${provider}")
+        math(EXPR checked "${checked} + 1")
+      endforeach()
+    endforeach()
+  endforeach()
+  if(checked EQUAL 0)
+    message(FATAL_ERROR "[${MODE}] no pkg-config dependency found to check in ${debs}")
+  endif()
+endfunction()
+
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
 if(MODE STREQUAL "build_tree")
-  build_consumer(find_package "-Dbuildable_DIR=${BINARY_DIR}" "-DEXPECTED_PACKAGE_DIR=${BINARY_DIR}"
-                 "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+  if(EMULATOR)
+    build_consumer(emulator_component "-Dbuildable_DIR=${BINARY_DIR}"
+                   "-DEXPECTED_PACKAGE_DIR=${BINARY_DIR}")
+  else()
+    build_consumer(find_package "-Dbuildable_DIR=${BINARY_DIR}"
+                   "-DEXPECTED_PACKAGE_DIR=${BINARY_DIR}" "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+  endif()
 
 elseif(MODE STREQUAL "install")
   # Install into a staging prefix, then move it: consuming the moved tree proves it relocatable.
@@ -280,6 +387,7 @@ elseif(MODE STREQUAL "deb_packages")
     endif()
     run("unpack ${package}" "${DPKG_DEB}" -x "${deb}" "${root}")
   endforeach()
+  check_pc_dependencies("${debs}")
   # A consumer of the unpacked packages, as if they were installed under /usr.
   set(ENV{CMAKE_PREFIX_PATH} "${root}/usr")
   build_consumer(emulator_component "-DEXPECTED_PACKAGE_DIR=${root}/usr")
@@ -294,52 +402,38 @@ elseif(MODE STREQUAL "readme_snippets")
   endif()
   pkg_config(cflags --cflags buildable buildable-emulator)
   separate_arguments(cflags UNIX_COMMAND "${cflags}")
-  # Split README.md into its ```cpp blocks, noting which are marked as fragments.
-  file(STRINGS "${SOURCE_DIR}/README.md" lines)
-  set(in_block OFF)
-  set(fragment OFF)
-  set(count 0)
-  set(previous "")
-  foreach(line IN LISTS lines)
-    string(STRIP "${line}" stripped)
-    if(NOT in_block AND stripped STREQUAL "```cpp")
-      set(in_block ON)
-      math(EXPR count "${count} + 1")
-      set(body_${count} "")
-      set(fragment_${count} OFF)
-      if(previous STREQUAL "<!-- snippet: fragment -->")
-        set(fragment_${count} ON)
-      endif()
-    elseif(in_block AND stripped STREQUAL "```")
-      set(in_block OFF)
-    elseif(in_block)
-      string(APPEND body_${count} "${line}\n")
-    endif()
-    set(previous "${stripped}")
-  endforeach()
+  # README.md's ```cpp blocks, noting which are marked as fragments; every fence must give one.
+  include("${SOURCE_DIR}/cmake/ReadmeCppBlocks.cmake")
+  readme_cpp_blocks("${SOURCE_DIR}/README.md")
+  set(count ${readme_block_count})
   if(count EQUAL 0)
     message(FATAL_ERROR "[${MODE}] no C++ block found in README.md")
   endif()
+  if(NOT count EQUAL readme_fence_count)
+    message(FATAL_ERROR "[${MODE}] README.md has ${readme_fence_count} ```cpp fences but "
+                        "${count} blocks were extracted")
+  endif()
   foreach(i RANGE 1 ${count})
     set(source "${WORK_DIR}/snippet_${i}.cpp")
-    if(fragment_${i})
+    if(readme_block_${i}_fragment)
       file(WRITE "${source}" "#include \"${projects}/readme_snippets/prelude.hpp\"\n"
            "namespace readme {\n"
            "void snippet(buildable::Client& client, "
            "buildable::ClientOptions& options, const User& user, const std::vector<User>& orders, "
-           "const nlohmann::json& expected_json) {\n{\n${body_${i}}}\n}\n}  // namespace readme\n")
+           "const nlohmann::json& expected_json) {\n{\n" "${readme_block_${i}}"
+           "}\n}\n}  // namespace readme\n")
     else()
-      string(FIND "${body_${i}}" "int main(" has_main)
+      string(FIND "${readme_block_${i}}" "int main(" has_main)
       if(has_main EQUAL -1)
         message(FATAL_ERROR "[${MODE}] README block ${i} is neither a program nor marked as a "
-                            "fragment:\n${body_${i}}")
+                            "fragment:\n${readme_block_${i}}")
       endif()
-      file(WRITE "${source}" "${body_${i}}")
+      file(WRITE "${source}" "${readme_block_${i}}")
     endif()
     run("compile README block ${i}" "${CXX_COMPILER}" -std=c++17 -fsyntax-only ${cflags}
         "${source}")
   endforeach()
-  message(STATUS "[${MODE}] ${count} README blocks compile")
+  message(STATUS "[${MODE}] ${count} README blocks compile (${readme_fence_count} ```cpp fences)")
 
 elseif(MODE STREQUAL "testing_examples")
   set(build "${WORK_DIR}/build")
@@ -435,14 +529,23 @@ elseif(MODE STREQUAL "pkg_config")
 
 elseif(MODE STREQUAL "add_subdirectory")
   set(configure_only "")
-  if(EXPORT)
+  set(emulator "")
+  if(EMULATOR)
+    # The README's line for a vendored emulator, on the parent's command line; built and run.
+    set(emulator -DBUILDABLE_BUILD_EMULATOR=ON)
+  elseif(EXPORT)
     set(configure_only CONFIGURE_ONLY)
   endif()
   build_consumer(add_subdirectory ${configure_only} "-DBUILDABLE_SOURCE_DIR=${SOURCE_DIR}"
-                 "-DCONSUMER_EXPORT=${EXPORT}")
+                 "-DCONSUMER_EXPORT=${EXPORT}" ${emulator})
 
 elseif(MODE STREQUAL "fetchcontent_source_dir")
-  build_consumer(fetchcontent "-DBUILDABLE_SOURCE_DIR=${SOURCE_DIR}")
+  set(emulator OFF)
+  if(EMULATOR)
+    set(emulator ON)
+  endif()
+  build_consumer(fetchcontent "-DBUILDABLE_SOURCE_DIR=${SOURCE_DIR}"
+                 "-DCONSUMER_EMULATOR=${emulator}")
 
 elseif(MODE STREQUAL "fetchcontent_git")
   find_program(GIT NAMES git)

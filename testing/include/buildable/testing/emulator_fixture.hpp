@@ -18,7 +18,9 @@ namespace buildable::testing {
 /// gives the test its store and counters.
 class EmulatorTest : public ::testing::Test {
  protected:
+  /// Starts the test's emulator (GoogleTest calls it before the test body).
   void SetUp() override { emulator_.start(); }
+  /// Stops the test's emulator (GoogleTest calls it after the test body).
   void TearDown() override { emulator_.stop(); }
 
   /// Options for a Client of this test's emulator.
@@ -29,6 +31,7 @@ class EmulatorTest : public ::testing::Test {
     options.poll_interval = std::chrono::milliseconds(50);
     return options;
   }
+  /// This test's emulator: its store (messages, transactions) and counters.
   emulator::Emulator& emulator() { return emulator_; }
 
   /// Checks `condition` until it holds or `timeout` passes; returns whether it held. For
