@@ -194,7 +194,15 @@ ApiResponse Protocol::init(const SecretKey& caller, const nlohmann::json& body) 
   const auto key = fields.required_string("key");
   const auto tx_key = fields.required_string("txKey");
   fields.optional_string("eventName");
-  const auto result = store_.claim(caller.environment, key, tx_key, caller.name);
+  // [ours] A client's token for this claim: the same claim sent again (its answer was lost)
+  // gets the transaction it made instead of 409. Servers that ignore it answer 409 as before.
+  const std::string claim_token = fields.optional_string("claimToken").value_or("");
+  if (claim_token.size() > kMaxClaimTokenBytes) {
+    throw RequestError(
+        400, "invalid-claim-token",
+        "claimToken is longer than " + std::to_string(kMaxClaimTokenBytes) + " bytes");
+  }
+  const auto result = store_.claim(caller.environment, key, tx_key, caller.name, claim_token);
   switch (result.status) {
     case ClaimStatus::claimed:
       return ok(to_json(result.transaction));

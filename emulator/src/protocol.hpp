@@ -16,6 +16,9 @@ struct ApiResponse {
   nlohmann::json body;
 };
 
+/// Longest claimToken accepted by /init.
+inline constexpr std::size_t kMaxClaimTokenBytes = 128;
+
 /// Largest pageSize accepted by /query; larger values are rejected with 400.
 inline constexpr std::int64_t kMaxPageSize = 100;
 

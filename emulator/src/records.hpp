@@ -42,6 +42,7 @@ struct TransactionRecord {
   std::int64_t created_at = 0;
   std::int64_t started_at = 0;
   std::optional<std::int64_t> ended_at;
+  std::string claim_token;  // the claimant's token from /init ("" = none); never sent out
 };
 
 /// Stored JSON text as a value, or a placeholder string when it cannot be shown: nested deeper
@@ -64,6 +65,14 @@ nlohmann::json to_json(const MessageRecord& message, StoredJsonForm form = Store
 /// A Transaction object as /init, /transact return it; see stored_json() for unreadable
 /// stored text.
 nlohmann::json to_json(const TransactionRecord& transaction);
+
+/// Whether `existing` is the transaction a claim with `claim_token` made and that claim may be
+/// answered again: same non-empty token, still processing.
+inline bool same_claim(const std::optional<TransactionRecord>& existing,
+                       const std::string& claim_token) {
+  return !claim_token.empty() && existing && existing->claim_token == claim_token &&
+         existing->state == "processing";
+}
 
 /// One history entry.
 nlohmann::json history_entry(const std::string& enter_state, const std::string& exit_state,

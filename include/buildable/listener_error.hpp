@@ -18,8 +18,9 @@ struct ListenerError {
                       ///< the answer had unusable rows or more rows than asked (skipped)
     claim,            ///< claiming a message failed; it stays unclaimed and is retried later
                       ///< (the listener backs off first)
-    claim_ambiguous,  ///< the claim may have succeeded on the server but its answer was lost;
-                      ///< the message may stay in state `processing` for this txKey
+    claim_ambiguous,  ///< the claim may have succeeded on the server but its answer was lost
+                      ///< (also after sending it again with its token: a service that ignores
+                      ///< tokens answers 409); the message may stay `processing` for this txKey
     handler,          ///< the handler threw or its payload did not convert; recorded `failed`
     record,           ///< recording a transaction's result failed after all retries
     abandoned,        ///< a claimed message was not handled because its listener was removed

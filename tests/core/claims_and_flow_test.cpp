@@ -98,6 +98,8 @@ TEST_F(CoreTest, RetryAfterFromClaimsIsHonoured) {
   EXPECT_EQ(transport_->sent("/query").size(), 2u);
 }
 
+// A service that ignores claim tokens (as the hosted one does) answers the claim sent again
+// with 409: it may be our own lost claim, so the message is reported, not skipped.
 TEST_F(CoreTest, AClaimWhoseConnectionIsResetIsReportedAmbiguousWithItsKey) {
   const auto keys = service_.add("ev", 1);
   service_.serve(*transport_);
@@ -108,17 +110,70 @@ TEST_F(CoreTest, AClaimWhoseConnectionIsResetIsReportedAmbiguousWithItsKey) {
   ASSERT_TRUE(transport_->wait_held("/init", 1));
   const auto claim = transport_->held("/init").front();
   (void)service_.claim(claim);  // the service acted; its answer is lost
+  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
   transport_->answer(claim.id, connection_reset());
   ASSERT_TRUE(reports_.wait_for([](const auto& all) { return !all.empty(); }));
   const auto report = reports_.all().front();
   EXPECT_EQ(report.kind, Kind::claim_ambiguous);
   EXPECT_EQ(report.message_key, keys[0]);
-  EXPECT_EQ(report.http_status, 0) << "no answer, no status";
+  EXPECT_EQ(report.http_status, 409) << "the answer to the claim sent again";
+  EXPECT_EQ(transport_->sent("/init").size(), 2u) << "a 409 ends the resending";
   EXPECT_TRUE(
       eventually([&] { return sub.status().state == buildable::ListenerStatus::State::failing; }));
   client->close();
   EXPECT_EQ(handled, 0) << "a claim without an answer is never handled";
   EXPECT_EQ(service_.state(keys[0]), "processing");
+}
+
+// This project's server honours the token: the claim sent again gets the transaction the lost
+// one made, and the message is handled once, without a report.
+TEST_F(CoreTest, AClaimWhoseAnswerWasLostIsSentAgainWithItsTokenAndHandled) {
+  const auto keys = service_.add("ev", 1);
+  service_.serve(*transport_);
+  service_.honour_claim_tokens(true);
+  transport_->on("/init", nullptr);
+  std::atomic<int> handled{0};
+  auto client = make(options());
+  auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
+  ASSERT_TRUE(transport_->wait_held("/init", 1));
+  const auto claim = transport_->held("/init").front();
+  (void)service_.claim(claim);  // the service acted; its answer is lost
+  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
+  transport_->answer(claim.id, answer_status(502));  // a balancer lost the server's answer
+  ASSERT_TRUE(eventually([&] { return service_.state(keys[0]) == "finished"; }));
+  client->close();
+  EXPECT_EQ(handled, 1);
+  EXPECT_TRUE(reports_.all().empty());
+  const auto claims = transport_->sent("/init");
+  ASSERT_EQ(claims.size(), 2u);
+  const std::string token = claims[0].body.value("claimToken", "");
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_EQ(claims[1].body.value("claimToken", ""), token) << "the same claim, sent again";
+}
+
+// Resending is bounded: a claim whose answers keep getting lost is sent four times in all,
+// then reported; a claim refused outright (503: not acted on) is not resent at all.
+TEST_F(CoreTest, AClaimIsSentAgainAtMostThreeTimes) {
+  const auto keys = service_.add("ev", 2);
+  service_.serve(*transport_);
+  transport_->on("/init", [&](const Request& r) -> std::optional<buildable::detail::HttpResponse> {
+    if (r.body.value("key", "") == keys[0]) return connection_reset();
+    return answer_status(503);
+  });
+  auto client = make(options());
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(reports_.wait_for([](const auto& all) { return all.size() >= 2; }));
+  client->close();
+  std::size_t first = 0, second = 0;
+  for (const auto& claim : transport_->sent("/init"))
+    (claim.body.value("key", "") == keys[0] ? first : second) += 1;
+  ASSERT_EQ(transport_->sent("/query").size(), 1u) << "the clock never moved: one poll";
+  EXPECT_EQ(first, 4u);
+  EXPECT_EQ(second, 1u);
+  for (const auto& report : reports_.all()) {
+    EXPECT_EQ(report.kind, report.message_key == keys[0] ? Kind::claim_ambiguous : Kind::claim)
+        << report.message;
+  }
 }
 
 // A result the service refuses to record is reported with the status it answered, so that a

@@ -37,7 +37,13 @@ std::optional<HttpResponse> FakeService::query(const Request& request) {
 std::optional<HttpResponse> FakeService::claim(const Request& request) {
   std::lock_guard lock(mutex_);
   const auto key = std::make_pair(request.body.value("key", ""), request.body.value("txKey", ""));
-  if (!states_.emplace(key, "processing").second) return answer_status(409);
+  const std::string token = request.body.value("claimToken", "");
+  if (!states_.emplace(key, "processing").second) {
+    const bool again =
+        honour_tokens_ && !token.empty() && tokens_[key] == token && states_[key] == "processing";
+    if (!again) return answer_status(409);
+  }
+  tokens_[key] = token;
   return answer_json(200, {{"status", "success"}});
 }
 

@@ -161,6 +161,30 @@ TEST_F(Conformance, InitOnUnknownKeyIs404AndSecondClaimIs409) {
   EXPECT_EQ(http.post("/init", {{"key", key}, {"txKey", "t2"}}).status, 200);
 }
 
+TEST_F(Conformance, AClaimSentAgainWithItsTokenGetsItsTransactionBack) {
+  Http http(emulator_);
+  const auto key = http.emit("e", {});
+  const json claim = {{"key", key}, {"txKey", "t"}, {"claimToken", "token-1"}};
+  const auto first = http.post("/init", claim);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  EXPECT_EQ(first.raw.find("token-1"), std::string::npos) << "the token is never sent out";
+  const auto again = http.post("/init", claim);
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(again.body["txn"], first.body["txn"]);
+  EXPECT_EQ(again.body["_id"], first.body["_id"]);
+  // Anyone else, with another token or none, still loses the race.
+  expect_error(http.post("/init", {{"key", key}, {"txKey", "t"}, {"claimToken", "token-2"}}), 409,
+               "transaction-exists");
+  expect_error(http.post("/init", {{"key", key}, {"txKey", "t"}}), 409, "transaction-exists");
+  // Once recorded, the claim is over: the token no longer claims.
+  ASSERT_EQ(http.post("/transact", {{"key", key}, {"txKey", "t"}, {"state", "finished"}}).status,
+            200);
+  expect_error(http.post("/init", claim), 409, "transaction-exists");
+  expect_error(
+      http.post("/init", {{"key", key}, {"txKey", "t"}, {"claimToken", std::string(129, 'x')}}),
+      400, "invalid-claim-token");
+}
+
 TEST_F(Conformance, TransactWithoutTransactionIs404AndTwiceIs409) {
   Http http(emulator_);
   const auto key = http.emit("e", {});

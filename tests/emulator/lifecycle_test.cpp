@@ -1,5 +1,6 @@
 // Start/stop, options validation, persistence across restarts, stats, command line.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "auth.hpp"
 #include "cli.hpp"
@@ -167,6 +168,36 @@ TEST(Persistence, MessagesAndTransactionsSurviveARestart) {
   auto after = http.post("/query", {{"eventName", "e"}, {"txKey", "other"}, {"since", 0}});
   ASSERT_EQ(after.body["total"], 3);
   EXPECT_EQ(after.body["rows"][2]["key"], fresh);
+}
+
+// A database file written before claim tokens existed: its transactions table gains the
+// column when opened, and both old claims and tokened ones work.
+TEST(Persistence, ADatabaseFromBeforeClaimTokensIsUpgraded) {
+  TempDir dir;
+  EmulatorOptions options;
+  options.db_path = dir.file("old.db");
+  options.keys = {{"demo", "old-secret", "test"}};
+  std::string old_key;
+  {
+    Emulator first(options);
+    first.start();
+    old_key = Http(first).emit("e");
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.db_path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE transactions DROP COLUMN claim_token", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  Emulator second(options);
+  second.start();
+  Http http(second);
+  const json claim = {{"key", old_key}, {"txKey", "t"}, {"claimToken", "again"}};
+  ASSERT_EQ(http.post("/init", claim).status, 200);
+  EXPECT_EQ(http.post("/init", claim).status, 200);
 }
 
 TEST(Persistence, BinaryWithDbKeepsMessagesAcrossRestart) {

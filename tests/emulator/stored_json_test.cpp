@@ -46,7 +46,7 @@ class OldDatabase {
   }
   /// A failed transaction of (key, tx_key) with `output` as its stored output.
   void failed(const std::string& key, const std::string& tx_key, const std::string& output) {
-    ASSERT_EQ(store_.claim("test", key, tx_key, "demo").status, detail::ClaimStatus::claimed);
+    ASSERT_EQ(store_.claim("test", key, tx_key, "demo", "").status, detail::ClaimStatus::claimed);
     ASSERT_EQ(store_.finish("test", key, tx_key, "failed", output, "demo").status,
               detail::FinishStatus::finished);
   }

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "detail/support/random_token.hpp"
+
 namespace {
 
 using buildable::detail::make_claim_body;
@@ -69,9 +71,20 @@ TEST(MakeQueryBodyTest, ExactCompactText) {
 }
 
 TEST(MakeClaimBodyTest, Fields) {
-  EXPECT_EQ(json::parse(make_claim_body("k1", "tx", "user.created")),
-            (json{{"key", "k1"}, {"txKey", "tx"}, {"eventName", "user.created"}}));
-  EXPECT_EQ(make_claim_body("k", "t", "e"), R"({"eventName":"e","key":"k","txKey":"t"})");
+  EXPECT_EQ(
+      json::parse(make_claim_body("k1", "tx", "user.created", "0123")),
+      (json{
+          {"key", "k1"}, {"txKey", "tx"}, {"eventName", "user.created"}, {"claimToken", "0123"}}));
+  EXPECT_EQ(make_claim_body("k", "t", "e", "c"),
+            R"({"claimToken":"c","eventName":"e","key":"k","txKey":"t"})");
+}
+
+TEST(RandomTokenTest, ThirtyTwoHexDigitsDifferentEachTime) {
+  const std::string a = buildable::detail::random_token();
+  const std::string b = buildable::detail::random_token();
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos) << a;
+  EXPECT_NE(a, b);
 }
 
 TEST(MakeRecordBodyTest, FinishedWithJsonOutput) {

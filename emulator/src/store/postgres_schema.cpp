@@ -50,6 +50,7 @@ CREATE TABLE buildable_transactions(
   created_at bigint NOT NULL,
   started_at bigint NOT NULL,
   ended_at bigint,
+  claim_token text,
   UNIQUE (message_key, tx_key));
 CREATE INDEX buildable_transactions_by_tx_key
   ON buildable_transactions(tx_key, state, message_key);

@@ -54,8 +54,8 @@ constexpr const char* kTransactionForUpdate =
 // The claim itself: one statement, decided by UNIQUE (message_key, tx_key).
 constexpr const char* kClaim =
     "INSERT INTO buildable_transactions(id, txn, message_key, tx_key, state, history, output,"
-    " created_at, started_at, ended_at)"
-    " SELECT $1, $2, m.key, $4, 'processing', $6, NULL, $7, $7, NULL FROM buildable_messages m"
+    " created_at, started_at, ended_at, claim_token)"
+    " SELECT $1, $2, m.key, $4, 'processing', $6, NULL, $7, $7, NULL, $8 FROM buildable_messages m"
     " WHERE m.key = $3 AND m.environment = $5"
     " ON CONFLICT (message_key, tx_key) DO NOTHING RETURNING txn";
 constexpr const char* kInsertTransaction =
@@ -125,6 +125,7 @@ TransactionRecord read_transaction(const Result& result, int row) {
   t.created_at = result.number(row, 10);
   t.started_at = result.number(row, 11);
   t.ended_at = result.optional_number(row, 12);
+  t.claim_token = result.text(row, 13);
   return t;
 }
 
@@ -207,7 +208,8 @@ QueryResult PostgresStore::query(const QueryFilter& filter) {
 }
 
 ClaimResult PostgresStore::claim(const std::string& environment, const std::string& key,
-                                 const std::string& tx_key, const std::string& updated_by) {
+                                 const std::string& tx_key, const std::string& updated_by,
+                                 const std::string& claim_token) {
   const std::string id = random_hex(24);
   const std::string txn = random_hex(32);
   const std::int64_t now = now_ms();
@@ -215,11 +217,15 @@ ClaimResult PostgresStore::claim(const std::string& environment, const std::stri
       nlohmann::json::array({history_entry("processing", "", now, updated_by)}).dump();
   return with_retries([&](Connection& connection, bool) {
     ClaimResult result;
-    const Result claimed =
-        connection.run(kClaim, {id, txn, key, tx_key, environment, history, now});
-    // Another attempt of this very claim (its answer lost with a connection) left our txn.
+    const Result claimed = connection.run(
+        kClaim,
+        {id, txn, key, tx_key, environment, history, now,
+         claim_token.empty() ? postgres::Param(std::nullopt) : postgres::Param(claim_token)});
+    // Our own claim: this one, an attempt of this call whose answer was lost with its
+    // connection (our txn), or the client's earlier claim of the same token.
     auto existing = transaction_on(connection, key, tx_key);
-    if (claimed.rows() == 1 || (existing && existing->txn == txn)) {
+    if (claimed.rows() == 1 || (existing && existing->txn == txn) ||
+        same_claim(existing, claim_token)) {
       result.status = ClaimStatus::claimed;
       result.transaction = std::move(*existing);
       return result;

@@ -27,7 +27,8 @@ class PostgresStore final : public Store {
   MessageRecord insert_message(const NewMessage& message) override;
   QueryResult query(const QueryFilter& filter) override;
   ClaimResult claim(const std::string& environment, const std::string& key,
-                    const std::string& tx_key, const std::string& updated_by) override;
+                    const std::string& tx_key, const std::string& updated_by,
+                    const std::string& claim_token) override;
   FinishResult finish(const std::string& environment, const std::string& key,
                       const std::string& tx_key, const std::string& state,
                       const std::string& output, const std::string& updated_by) override;

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS transactions(
   created_at INTEGER NOT NULL,
   started_at INTEGER NOT NULL,
   ended_at INTEGER,
+  claim_token TEXT,
   UNIQUE(message_key, tx_key));
 -- The dashboard's transaction filters (txKey, state): counting and listing the matches.
 CREATE INDEX IF NOT EXISTS transactions_by_tx_key ON transactions(tx_key, state, message_key);
@@ -80,8 +81,12 @@ constexpr const char* kTransaction =
     STORE_TRANSACTION_SELECT " WHERE t.message_key = ?1 AND t.tx_key = ?2";
 constexpr const char* kInsertTransaction =
     "INSERT INTO transactions(id, txn, message_key, tx_key, state, history, output, created_at,"
-    " started_at, ended_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7, ?8)"
+    " started_at, ended_at, claim_token) VALUES(?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7, ?8, ?9)"
     " ON CONFLICT(message_key, tx_key) DO NOTHING";
+// Databases written before claim tokens lack the column.
+constexpr const char* kHasClaimToken =
+    "SELECT count(*) FROM pragma_table_info('transactions') WHERE name = 'claim_token'";
+constexpr const char* kAddClaimToken = "ALTER TABLE transactions ADD COLUMN claim_token TEXT";
 constexpr const char* kFinishTransaction =
     "UPDATE transactions SET state = ?3, history = ?4, output = ?5, ended_at = ?6"
     " WHERE message_key = ?1 AND tx_key = ?2";
@@ -146,6 +151,7 @@ TransactionRecord read_transaction(sqlite3_stmt* stmt) {
   t.created_at = sqlite3_column_int64(stmt, 10);
   t.started_at = sqlite3_column_int64(stmt, 11);
   t.ended_at = column_optional_int(stmt, 12);
+  t.claim_token = column_text(stmt, 13);
   return t;
 }
 
@@ -181,6 +187,12 @@ SqliteStore::SqliteStore(const std::string& path) {
     exec(kBeginWrite);
     try {
       exec(kSchema);
+      bool has_claim_token = false;
+      {
+        Statement check(db_, prepare(kHasClaimToken));
+        has_claim_token = check.step() && sqlite3_column_int64(check.get(), 0) > 0;
+      }
+      if (!has_claim_token) exec(kAddClaimToken);
       exec(kCommit);
     } catch (...) {
       sqlite3_exec(db_, kRollback, nullptr, nullptr, nullptr);
@@ -309,7 +321,8 @@ std::optional<TransactionRecord> SqliteStore::transaction_locked(const std::stri
 }
 
 ClaimResult SqliteStore::claim(const std::string& environment, const std::string& key,
-                               const std::string& tx_key, const std::string& updated_by) {
+                               const std::string& tx_key, const std::string& updated_by,
+                               const std::string& claim_token) {
   std::lock_guard lock(mutex_);
   ClaimResult result;
   Transaction tx(db_, kBeginWrite);
@@ -330,10 +343,14 @@ ClaimResult SqliteStore::claim(const std::string& environment, const std::string
       .bind(6, history)
       .bind(7, now)
       .bind_null(8)
+      .bind(9, claim_token.empty() ? std::nullopt : std::optional(claim_token))
       .run();
   if (sqlite3_changes(db_) == 0) {
-    result.status = ClaimStatus::exists;
-    return result;
+    const auto existing = transaction_locked(key, tx_key);
+    if (!same_claim(existing, claim_token)) {
+      result.status = ClaimStatus::exists;
+      return result;
+    }
   }
   result.transaction = *transaction_locked(key, tx_key);
   tx.commit();

@@ -114,9 +114,12 @@ class Store {
   virtual MessageRecord insert_message(const NewMessage& message) = 0;
   virtual QueryResult query(const QueryFilter& filter) = 0;
   /// Starts the transaction of (key, tx_key) in state processing; `environment` must match
-  /// the message's.
+  /// the message's. A non-empty `claim_token` equal to that of a transaction still
+  /// processing makes the claim succeed again with that transaction (the claimant retrying a
+  /// claim whose answer it lost); otherwise an existing transaction means `exists`.
   virtual ClaimResult claim(const std::string& environment, const std::string& key,
-                            const std::string& tx_key, const std::string& updated_by) = 0;
+                            const std::string& tx_key, const std::string& updated_by,
+                            const std::string& claim_token) = 0;
   /// Records the result of a processing transaction: state finished|failed, output JSON text.
   virtual FinishResult finish(const std::string& environment, const std::string& key,
                               const std::string& tx_key, const std::string& state,

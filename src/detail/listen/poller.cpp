@@ -8,9 +8,13 @@
 #include "detail/protocol/listen_requests.hpp"
 #include "detail/protocol/message_parsing.hpp"
 #include "detail/retry/retry_after.hpp"
+#include "detail/support/random_token.hpp"
 
 namespace buildable::detail {
 namespace {
+
+/// How many times a claim whose answer was lost is sent again with its token.
+constexpr int kClaimResends = 3;
 
 /// A failed claim whose request may have been acted on: the service may hold our claim.
 bool claim_outcome_unknown(const HttpResponse& response) {
@@ -31,6 +35,9 @@ struct Poller::Page {
   std::vector<QueryRow> rows;
   std::vector<bool> claimed;  // resolved claim succeeded
   std::vector<bool> resolved;
+  std::vector<std::string> claim_tokens;
+  std::vector<int> resends;         // of each row's claim so far
+  std::vector<bool> maybe_claimed;  // an answer was lost: the service may hold our claim
   std::size_t next_release = 0;
   std::size_t unresolved = 0;
   bool full = false;
@@ -157,6 +164,11 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
   page->full = parsed.rows.size() >= limit;
   page->rows = std::move(parsed.rows);
   page->claimed.assign(page->rows.size(), false);
+  page->resends.assign(page->rows.size(), 0);
+  page->maybe_claimed.assign(page->rows.size(), false);
+  page->claim_tokens.reserve(page->rows.size());
+  for (std::size_t i = 0; i < page->rows.size(); ++i)
+    page->claim_tokens.push_back(random_token());
   page->resolved.assign(page->rows.size(), false);
   page->unresolved = page->rows.size();
   if (page->rows.empty() || stopped_ || listener->removed) {
@@ -168,20 +180,12 @@ void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& res
 }
 
 void Poller::claim_rows(const std::shared_ptr<Page>& page) {
-  const auto& listener = page->listener;
   {
     std::lock_guard lock(claims_mutex_);
     claims_in_flight_ += page->rows.size();
   }
   for (std::size_t i = 0; i < page->rows.size(); ++i) {
-    const auto& message = page->rows[i].message;
-    const bool sent =
-        !stopped_ &&
-        transport_.submit(
-            "/init",
-            share_body(make_claim_body(message.key, listener->query.tx_key, listener->query.event)),
-            [this, page, i](HttpResponse&& claim) { on_claim(page, i, std::move(claim)); });
-    if (sent) continue;
+    if (submit_claim(page, i)) continue;
     // Closing: the remaining rows are never claimed, so nothing is lost by skipping them.
     const std::size_t skipped = page->rows.size() - i;
     for (std::size_t j = i; j < page->rows.size(); ++j)
@@ -193,6 +197,17 @@ void Poller::claim_rows(const std::shared_ptr<Page>& page) {
     claims_done(skipped);
     return;
   }
+}
+
+bool Poller::submit_claim(const std::shared_ptr<Page>& page, std::size_t index) {
+  const auto& listener = page->listener;
+  return !stopped_ && transport_.submit("/init",
+                                        share_body(make_claim_body(
+                                            page->rows[index].message.key, listener->query.tx_key,
+                                            listener->query.event, page->claim_tokens[index])),
+                                        [this, page, index](HttpResponse&& claim) {
+                                          on_claim(page, index, std::move(claim));
+                                        });
 }
 
 void Poller::on_failure(const ListenerPtr& listener, Failure failure) {
@@ -223,21 +238,31 @@ std::chrono::milliseconds Poller::backoff_wait(int failures, const std::string& 
 
 void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
                       HttpResponse&& response) {
-  tracer_.attempt_deferred("/init", 0, response);
+  tracer_.attempt_deferred("/init", page->resends[index] == 0 ? 0 : page->resends[index] + 1,
+                           response);
   const auto& listener = page->listener;
   const auto& message = page->rows[index].message;
+  const bool lost_answer = !response.ok() && claim_outcome_unknown(response);
+  if (lost_answer) page->maybe_claimed[index] = true;
+  const bool failed = !response.ok() && (response.transport_failed() || response.status != 409);
+  if ((lost_answer || (failed && page->maybe_claimed[index])) &&
+      page->resends[index] < kClaimResends) {
+    // Same token again: a server that honours it answers with the claim it may have made.
+    ++page->resends[index];
+    if (submit_claim(page, index)) return;
+  }
   page->resolved[index] = true;
   --page->unresolved;
   if (response.ok()) {
     page->claimed[index] = true;
     ++listener->backlog;
     metrics_.set_outstanding(++outstanding_);
-  } else if (!response.transport_failed() && response.status == 409) {
+  } else if (!failed && !page->maybe_claimed[index]) {
     // Another consumer with this txKey won the race; skipping the message is the protocol.
     MetricsRecorder::add(metrics_.claims_lost);
   } else {
     MetricsRecorder::add(metrics_.claim_failures);
-    const bool unknown = claim_outcome_unknown(response);
+    const bool unknown = page->maybe_claimed[index];
     std::string why = describe_failure(response);
     why += unknown ? "; the service may have recorded the claim, in which case the message "
                      "stays 'processing' for this txKey (list it with Client::stranded() or "

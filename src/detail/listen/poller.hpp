@@ -26,6 +26,11 @@ namespace buildable::detail {
 /// the client at most max_outstanding; a listener over either bound waits (without polling)
 /// until room is freed, and every waiting listener that has room again is woken, so one
 /// blocked by its own backlog never holds up the others. A page is followed by another poll
+/// Claims carry a token: one whose answer was lost (the request may have been acted on) is
+/// sent again at once with the same token, up to kClaimResends times, so a server that
+/// honours tokens answers with the claim it made; a 409 after such a loss is still reported
+/// `claim_ambiguous` (a server that ignores tokens cannot tell us apart from a rival).
+///
 /// at once only when it came back full and every claim succeeded or was lost to another
 /// consumer; otherwise the listener waits the jittered poll interval. A failed poll, and a
 /// page with failed claims, back off exponentially up to max_poll_backoff (longer when the
@@ -67,6 +72,7 @@ class Poller {
   void schedule(const ListenerPtr& listener, std::chrono::milliseconds delay);
   void on_query(const ListenerPtr& listener, int asked, HttpResponse&& response);
   void claim_rows(const std::shared_ptr<Page>& page);
+  bool submit_claim(const std::shared_ptr<Page>& page, std::size_t index);
   void on_claim(const std::shared_ptr<Page>& page, std::size_t index, HttpResponse&& response);
   void release_in_order(Page& page);
   void on_page_done(const Page& page);

@@ -22,8 +22,10 @@ std::string make_query_body(const QuerySpec& spec, int page_size, std::string_vi
 }
 
 std::string make_claim_body(const std::string& key, const std::string& tx_key,
-                            const std::string& event) {
-  return nlohmann::json{{"key", key}, {"txKey", tx_key}, {"eventName", event}}.dump();
+                            const std::string& event, const std::string& claim_token) {
+  return nlohmann::json{
+      {"key", key}, {"txKey", tx_key}, {"eventName", event}, {"claimToken", claim_token}}
+      .dump();
 }
 
 std::string make_record_body(const std::string& key, const std::string& tx_key,

@@ -28,9 +28,11 @@ std::string make_query_body(const QuerySpec& spec, int page_size);
 std::string make_query_body(const QuerySpec& spec, int page_size, std::string_view tx_state,
                             std::int64_t page);
 
-/// Claims message `key` for `tx_key`.
+/// Claims message `key` for `tx_key`. `claim_token` names this claim, so that sending it again
+/// after its answer was lost gets the same transaction from a server that honours it (ours);
+/// servers ignore fields they do not know.
 std::string make_claim_body(const std::string& key, const std::string& tx_key,
-                            const std::string& event);
+                            const std::string& event, const std::string& claim_token);
 
 /// Records the result of a handled message: state `finished` or `failed`. Throws
 /// nlohmann::json::type_error when `output` cannot be serialised (invalid UTF-8).
