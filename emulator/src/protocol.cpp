@@ -209,6 +209,10 @@ ApiResponse Protocol::init(const SecretKey& caller, const nlohmann::json& body) 
     case ClaimStatus::exists:
       return fail(409, "transaction-exists",
                   "a transaction for message " + key + " and txKey '" + tx_key + "' exists");
+    case ClaimStatus::taken:
+      return fail(409, "claimed-by-another",
+                  "message " + key + " is claimed for txKey '" + tx_key +
+                      "' by another claimant (not with this claimToken)");
     case ClaimStatus::no_message:
       break;
   }

@@ -74,6 +74,13 @@ inline bool same_claim(const std::optional<TransactionRecord>& existing,
          existing->state == "processing";
 }
 
+/// The refusal of a claim with `claim_token` that found `existing`: certainly someone else's
+/// (`taken`) when a token was given that `existing` does not carry.
+inline bool taken_by_another(const std::optional<TransactionRecord>& existing,
+                             const std::string& claim_token) {
+  return !claim_token.empty() && existing && existing->claim_token != claim_token;
+}
+
 /// One history entry.
 nlohmann::json history_entry(const std::string& enter_state, const std::string& exit_state,
                              std::int64_t timestamp, const std::string& updated_by);

@@ -151,6 +151,30 @@ TEST_F(CoreTest, AClaimWhoseAnswerWasLostIsSentAgainWithItsTokenAndHandled) {
   EXPECT_EQ(claims[1].body.value("claimToken", ""), token) << "the same claim, sent again";
 }
 
+// When the claim whose answer was lost had lost the race anyway, a server that honours tokens
+// says so (409 claimed-by-another): the message is skipped like any claim lost to a rival.
+TEST_F(CoreTest, AResentClaimThatAnotherConsumerHoldsIsSkippedWithoutAReport) {
+  const auto keys = service_.add("ev", 1);
+  service_.serve(*transport_);
+  service_.honour_claim_tokens(true);
+  transport_->on("/init", nullptr);
+  std::atomic<int> handled{0};
+  auto client = make(options());
+  auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
+  ASSERT_TRUE(transport_->wait_held("/init", 1));
+  Request rival = transport_->held("/init").front();
+  rival.body["claimToken"] = "another-consumer";
+  (void)service_.claim(rival);  // another consumer won the message meanwhile
+  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
+  transport_->answer(transport_->held("/init").front().id, connection_reset());
+  ASSERT_TRUE(transport_->wait_sent("/init", 2));
+  ASSERT_TRUE(eventually([&] { return client->metrics().claims_lost == 1u; }));
+  client->close();
+  EXPECT_EQ(handled, 0);
+  EXPECT_TRUE(reports_.all().empty());
+  EXPECT_EQ(client->metrics().claim_failures, 0u);
+}
+
 // Resending is bounded: a claim whose answers keep getting lost is sent four times in all,
 // then reported; a claim refused outright (503: not acted on) is not resent at all.
 TEST_F(CoreTest, AClaimIsSentAgainAtMostThreeTimes) {

@@ -41,6 +41,9 @@ std::optional<HttpResponse> FakeService::claim(const Request& request) {
   if (!states_.emplace(key, "processing").second) {
     const bool again =
         honour_tokens_ && !token.empty() && tokens_[key] == token && states_[key] == "processing";
+    if (!again && honour_tokens_ && !token.empty() && tokens_[key] != token) {
+      return answer_json(409, {{"status", "error"}, {"name", "claimed-by-another"}});
+    }
     if (!again) return answer_status(409);
   }
   tokens_[key] = token;

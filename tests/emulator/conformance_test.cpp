@@ -172,9 +172,10 @@ TEST_F(Conformance, AClaimSentAgainWithItsTokenGetsItsTransactionBack) {
   ASSERT_EQ(again.status, 200) << again.raw;
   EXPECT_EQ(again.body["txn"], first.body["txn"]);
   EXPECT_EQ(again.body["_id"], first.body["_id"]);
-  // Anyone else, with another token or none, still loses the race.
+  // Anyone else, with another token or none, still loses the race; with a token, it is told
+  // that the claim is certainly not its own.
   expect_error(http.post("/init", {{"key", key}, {"txKey", "t"}, {"claimToken", "token-2"}}), 409,
-               "transaction-exists");
+               "claimed-by-another");
   expect_error(http.post("/init", {{"key", key}, {"txKey", "t"}}), 409, "transaction-exists");
   // Once recorded, the claim is over: the token no longer claims.
   ASSERT_EQ(http.post("/transact", {{"key", key}, {"txKey", "t"}, {"state", "finished"}}).status,

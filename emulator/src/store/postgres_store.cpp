@@ -231,8 +231,9 @@ ClaimResult PostgresStore::claim(const std::string& environment, const std::stri
       return result;
     }
     const auto message = message_on(connection, key);
-    result.status = message && message->environment == environment ? ClaimStatus::exists
-                                                                   : ClaimStatus::no_message;
+    result.status = !message || message->environment != environment ? ClaimStatus::no_message
+                    : taken_by_another(existing, claim_token)       ? ClaimStatus::taken
+                                                                    : ClaimStatus::exists;
     return result;
   });
 }

@@ -348,7 +348,8 @@ ClaimResult SqliteStore::claim(const std::string& environment, const std::string
   if (sqlite3_changes(db_) == 0) {
     const auto existing = transaction_locked(key, tx_key);
     if (!same_claim(existing, claim_token)) {
-      result.status = ClaimStatus::exists;
+      result.status =
+          taken_by_another(existing, claim_token) ? ClaimStatus::taken : ClaimStatus::exists;
       return result;
     }
   }

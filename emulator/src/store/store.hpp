@@ -41,7 +41,10 @@ struct QueryResult {
   std::int64_t total = 0;
 };
 
-enum class ClaimStatus { claimed, no_message, exists };
+/// `taken`: another claimant's transaction exists, and the claim carried a token that is not
+/// its (so it is certainly not the caller's own earlier claim); `exists`: a transaction exists
+/// and the claim had no token, or the transaction is no longer processing.
+enum class ClaimStatus { claimed, no_message, exists, taken };
 // --- Dashboard browsing (read-only, newest first) -------------------------------------------
 
 /// A position in the newest-first order (createdAt, seq): a page continues below it.

@@ -7,6 +7,7 @@
 #include "detail/listen/response_text.hpp"
 #include "detail/protocol/listen_requests.hpp"
 #include "detail/protocol/message_parsing.hpp"
+#include "detail/protocol/response_parsing.hpp"
 #include "detail/retry/retry_after.hpp"
 #include "detail/support/random_token.hpp"
 
@@ -245,6 +246,10 @@ void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
   const bool lost_answer = !response.ok() && claim_outcome_unknown(response);
   if (lost_answer) page->maybe_claimed[index] = true;
   const bool failed = !response.ok() && (response.transport_failed() || response.status != 409);
+  // [ours] A server that honours claim tokens says when the claim is certainly another's.
+  const bool taken =
+      !failed && !response.ok() && parse_error_body(response.body).name == "claimed-by-another";
+  if (taken) page->maybe_claimed[index] = false;
   if ((lost_answer || (failed && page->maybe_claimed[index])) &&
       page->resends[index] < kClaimResends) {
     // Same token again: a server that honours it answers with the claim it may have made.
