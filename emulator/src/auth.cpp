@@ -45,7 +45,8 @@ const SecretKey* KeyRing::find(const std::string& secret) const {
 SecretKey parse_secret_key(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-    throw std::invalid_argument("secret '" + spec + "': expected NAME=KEY[:live|:test]");
+    // The value is not quoted: it may hold the secret (error messages end up in logs).
+    throw std::invalid_argument("secret: expected NAME=KEY[:live|:test] (the value is not shown)");
   }
   SecretKey key;
   key.name = spec.substr(0, eq);

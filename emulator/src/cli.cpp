@@ -1,11 +1,14 @@
 #include "cli.hpp"
 
+#include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 #include <utility>
 
 #include "auth.hpp"
 #include "buildable/emulator/command_line.hpp"
 #include "faults.hpp"
+#include "secret_sources.hpp"
 
 namespace buildable::emulator::detail {
 
@@ -56,6 +59,11 @@ Options:
                          accept secret KEY as key NAME (messages get platform "custom", label
                          NAME) in the test (default) or live environment; repeatable.
                          Default: one test key "demo" with a random secret, printed at start
+  --secret-file FILE     more keys, one NAME=KEY[:live|:test] per line (blank lines and lines
+                         starting with # skipped), kept out of the process list; a warning
+                         when group or others can read FILE; repeatable. Keys are also read
+                         from the environment variable BUILDABLE_EMULATOR_SECRETS (the same
+                         entries, separated by newlines or commas)
   --threads N            threads running the event-driven HTTP core and the handlers; a
                          connection does not hold one (default 4)
   --max-connections N    connections served at once; more are answered 503 and closed
@@ -77,11 +85,26 @@ Options:
                            Retry-After as an HTTP-date), delay=MS (delay: how long)
                          e.g. --fault 503:0.1:/emit --fault 429:0.05:retry-after=2:http-date
   --fault-seed N         seed of the fault PRNG (default 1)
+  --drain-timeout S      on SIGTERM/SIGINT, stop accepting and give the requests in flight
+                         (head received) up to S seconds to finish with their real answers
+                         before exiting; /readyz answers 503 from the start of the drain
+                         (default 10; 0 = close everything at once, unanswered)
+  --drain-delay S        buildable-emulator only: after the signal, keep serving S seconds
+                         with /readyz answering 503 before the drain, so that load balancers
+                         stop sending first; a second signal ends the wait (default 0)
+  --access-log FILE|-    one line per request (time, peer, method, path, status, bytes,
+                         milliseconds; never a header) appended to FILE, - = standard output
+  --access-log-format plain|json
+                         the access log's lines: space-separated fields, or one JSON object
+                         (default plain)
   --help                 show this text
+
+Operations endpoints (no secret): GET /healthz (200 while serving), GET /readyz (200 when the
+database answers, else and while draining 503), GET /metrics (Prometheus text format).
 )";
 }
 
-CommandLine parse_command_line(const std::vector<std::string>& args) {
+CommandLine parse_command_line(const std::vector<std::string>& args, const char* secrets_variable) {
   CommandLine result;
   auto& options = result.options;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -116,6 +139,30 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       result.migrate_only = true;
     } else if (flag == "--secret") {
       options.keys.push_back(parse_secret_key(take()));
+    } else if (flag == "--secret-file") {
+      const std::string path = take();
+      if (path.empty()) throw std::invalid_argument("--secret-file: empty path");
+      for (auto& key : read_secret_file(path, result.warnings))
+        options.keys.push_back(std::move(key));
+    } else if (flag == "--drain-timeout") {
+      options.drain_timeout = std::chrono::seconds(to_integer(flag, take(), 0, 3600));
+    } else if (flag == "--drain-delay") {
+      result.drain_delay = std::chrono::seconds(to_integer(flag, take(), 0, 3600));
+    } else if (flag == "--access-log") {
+      options.access_log = take();
+      if (options.access_log.empty()) {
+        throw std::invalid_argument("--access-log: empty (a file, or - for standard output)");
+      }
+    } else if (flag == "--access-log-format") {
+      const std::string format = take();
+      if (format == "plain") {
+        options.access_log_format = AccessLogFormat::plain;
+      } else if (format == "json") {
+        options.access_log_format = AccessLogFormat::json;
+      } else {
+        throw std::invalid_argument("--access-log-format: expected plain or json, got '" + format +
+                                    "'");
+      }
     } else if (flag == "--threads") {
       options.threads = static_cast<int>(to_integer(flag, take(), 1, 256));
     } else if (flag == "--max-connections") {
@@ -134,8 +181,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       options.faults.seed =
           static_cast<std::uint64_t>(to_integer(flag, take(), 0, 0x7fffffffffffffffLL));
     } else {
-      throw std::invalid_argument("unknown option '" + args[i] + "' (see --help)");
+      // Up to a '=' only: a mistyped `--secret=NAME=KEY` must not print the key.
+      throw std::invalid_argument("unknown option '" + args[i].substr(0, args[i].find('=')) +
+                                  "' (see --help)");
     }
+  }
+  if (secrets_variable) {
+    for (auto& key : parse_secrets_variable(secrets_variable))
+      options.keys.push_back(std::move(key));
   }
   return result;
 }
@@ -145,7 +198,13 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 namespace buildable::emulator {
 
 EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& help) {
-  detail::CommandLine line = detail::parse_command_line(args);
+  detail::CommandLine line =
+      detail::parse_command_line(args, std::getenv(detail::kSecretsVariable));
+  if (line.drain_delay.count() > 0) {
+    throw std::invalid_argument("--drain-delay: only the buildable-emulator program has it");
+  }
+  for (const auto& warning : line.warnings)
+    std::cerr << "warning: " << warning << "\n";
   help = line.help;
   return std::move(line.options);
 }

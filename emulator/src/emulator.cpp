@@ -2,10 +2,12 @@
 
 #include <stdexcept>
 
+#include "access_log.hpp"
 #include "auth.hpp"
 #include "context.hpp"
 #include "faults.hpp"
 #include "http/http_server.hpp"
+#include "operations_state.hpp"
 #include "router.hpp"
 #include "stats.hpp"
 #include "store/store.hpp"
@@ -30,6 +32,9 @@ struct Emulator::Impl {
       throw std::invalid_argument(
           "EmulatorOptions: keep_alive_timeout, header_timeout and body_timeout must be >= 1 s");
     }
+    if (options.drain_timeout.count() < 0) {
+      throw std::invalid_argument("EmulatorOptions::drain_timeout must be >= 0 s");
+    }
     options.keys = keys.keys();
   }
 
@@ -40,7 +45,7 @@ struct Emulator::Impl {
       store_options.max_connections = options.db_connections;
       store_options.busy_retry_budget_ms = options.db_retry_budget.count();
       store_ = detail::open_store(options.db_path, store_options);
-      context = std::make_unique<detail::ServerContext>(keys, *store_, faults, stats);
+      context = std::make_unique<detail::ServerContext>(keys, *store_, faults, stats, operations);
       router = std::make_unique<detail::Router>(*context);
     }
     return *store_;
@@ -55,6 +60,7 @@ struct Emulator::Impl {
   detail::KeyRing keys;
   detail::FaultInjector faults;
   detail::StatsCollector stats;
+  detail::OperationsState operations;  // before the store and router, which refer to it
 
   std::mutex store_mutex;
   std::unique_ptr<detail::Store> store_;
@@ -80,6 +86,14 @@ void Emulator::start() {
   if (impl_->running) return;
   impl_->store();
   const auto& options = impl_->options;
+  if (!options.access_log.empty() && !impl_->operations.access_log) {
+    try {
+      impl_->operations.access_log =
+          std::make_unique<detail::AccessLog>(options.access_log, options.access_log_format);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("buildable emulator: ") + e.what());
+    }
+  }
   detail::http::HttpServerOptions http;
   http.host = options.host;
   http.port = options.port;
@@ -88,6 +102,8 @@ void Emulator::start() {
   http.limits.idle_timeout = options.keep_alive_timeout;
   http.limits.header_timeout = options.header_timeout;
   http.limits.body_timeout = options.body_timeout;
+  http.gauges = &impl_->operations.gauges;
+  impl_->operations.draining = false;  // a restart serves again
   auto server = std::make_unique<detail::http::HttpServer>(*impl_->router, http);
   try {
     server->start();
@@ -104,9 +120,19 @@ void Emulator::start() {
 void Emulator::stop() {
   std::lock_guard lock(impl_->lifecycle_mutex);
   if (!impl_->running) return;
-  impl_->server->stop();
+  begin_drain();
+  impl_->server->stop(impl_->options.drain_timeout);
   impl_->server.reset();
+  if (impl_->operations.access_log) impl_->operations.access_log->flush();
   impl_->running = false;
+}
+
+void Emulator::begin_drain() {
+  impl_->operations.draining = true;
+}
+
+bool Emulator::draining() const {
+  return impl_->operations.draining;
 }
 
 bool Emulator::running() const {

@@ -1,7 +1,11 @@
 // buildable-emulator: runs the emulator until SIGINT or SIGTERM.
 #include <signal.h>
+#include <time.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -9,17 +13,21 @@
 #include "buildable/emulator/command_line.hpp"
 #include "buildable/emulator/emulator.hpp"
 #include "cli.hpp"
+#include "secret_sources.hpp"
 #include "store/store.hpp"
 
 int main(int argc, char** argv) {
   namespace emu = buildable::emulator;
   emu::detail::CommandLine command_line;
   try {
-    command_line = emu::detail::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    command_line = emu::detail::parse_command_line(std::vector<std::string>(argv + 1, argv + argc),
+                                                   std::getenv(emu::detail::kSecretsVariable));
   } catch (const std::exception& e) {
     std::cerr << "buildable-emulator: " << e.what() << "\n";
     return 2;
   }
+  for (const auto& warning : command_line.warnings)
+    std::cerr << "buildable-emulator: warning: " << warning << "\n";
   if (command_line.help) {
     std::cout << emu::detail::usage();
     return 0;
@@ -57,7 +65,23 @@ int main(int argc, char** argv) {
     std::cout << "buildable-emulator: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")
               << ", stopping\n"
               << std::flush;
-    emulator.stop();
+    emulator.begin_drain();  // /readyz answers 503 from now on
+    if (const auto delay = command_line.drain_delay; delay.count() > 0) {
+      // Still serving while balancers notice /readyz; a second signal cuts the wait short.
+      std::cout << "buildable-emulator: draining, serving " << delay.count()
+                << " s more before stopping\n"
+                << std::flush;
+      const auto deadline = std::chrono::steady_clock::now() + delay;
+      for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        const timespec timeout{static_cast<time_t>(left.count() / 1'000'000'000),
+                               static_cast<long>(left.count() % 1'000'000'000)};
+        if (sigtimedwait(&stop_signals, nullptr, &timeout) >= 0 || errno != EINTR) break;
+      }
+    }
+    emulator.stop();  // the requests in flight finish within --drain-timeout
   } catch (const std::exception& e) {
     // The library's errors may name it ("buildable emulator: cannot listen on ..."): one
     // prefix, this program's.

@@ -4,18 +4,23 @@
 
 #include "answers.hpp"
 #include "dashboard_routes.hpp"
+#include "operations_routes.hpp"
 #include "protocol_routes.hpp"
 
 namespace buildable::emulator::detail {
 
 std::optional<http::HttpAnswer> Router::check_head(const http::HttpRequest& head) {
-  context_.stats.record(head.remote_address, head.remote_port, head.path);
+  // Probes and scrapes every few seconds would drown the request counters of EmulatorStats.
+  if (!is_operations_path(head.path)) {
+    context_.stats.record(head.remote_address, head.remote_port, head.path);
+  }
   if (is_protocol_path(head.path)) return check_protocol_head(context_, head);
   return std::nullopt;
 }
 
 http::Work Router::handle(http::HttpRequest request) {
   if (is_protocol_path(request.path)) return serve_protocol(context_, std::move(request));
+  if (is_operations_path(request.path)) return serve_operations(context_, request);
   if (!is_dashboard_path(request.path)) {
     return http::answer_with(
         error_answer(404, "not-found", "no endpoint " + request.method + " " + request.path));
@@ -29,6 +34,11 @@ http::Work Router::handle(http::HttpRequest request) {
 
 http::HttpAnswer Router::error(int status, const std::string& name, const std::string& message) {
   return error_answer(status, name, message);
+}
+
+void Router::answered(const http::AnsweredRequest& request) noexcept {
+  context_.operations.metrics.record(request.path, request.status, request.duration);
+  if (context_.operations.access_log) context_.operations.access_log->write(request);
 }
 
 }  // namespace buildable::emulator::detail

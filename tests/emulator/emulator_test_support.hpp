@@ -66,6 +66,18 @@ class Http {
     reply.body = json::parse(result->body, nullptr, false);
     return reply;
   }
+  /// GET `path` (no secret: the operations endpoints and the dashboard's files need none).
+  Reply get(const std::string& path) {
+    Reply reply;
+    auto result = client_.Get(path.c_str());
+    reply.error = result.error();
+    if (!result) return reply;
+    reply.status = result->status;
+    reply.raw = result->body;
+    reply.headers = result->headers;
+    reply.body = json::parse(result->body, nullptr, false);
+    return reply;
+  }
   httplib::Client& client() { return client_; }
 
   /// Emits and returns the key (expects success).
@@ -152,10 +164,14 @@ class EmulatorProcess {
     return text;
   }
 
-  /// Sends `signal` and waits for the exit; returns the exit status (or -1).
-  int stop(int signal_number = SIGTERM) {
+  /// Sends `signal_number` without waiting for anything.
+  void send_signal(int signal_number) {
+    if (pid_ > 0) kill(pid_, signal_number);
+  }
+
+  /// Waits for the exit (after send_signal()); returns the exit status (or -1).
+  int wait_exit() {
     if (pid_ <= 0) return exit_status_;
-    kill(pid_, signal_number);
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
@@ -168,6 +184,12 @@ class EmulatorProcess {
       out_ = nullptr;
     }
     return exit_status_;
+  }
+
+  /// Sends `signal` and waits for the exit; returns the exit status (or -1).
+  int stop(int signal_number = SIGTERM) {
+    send_signal(signal_number);
+    return wait_exit();
   }
 
  private:

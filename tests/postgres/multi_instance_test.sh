@@ -76,6 +76,7 @@ frontend events
   default_backend servers
 backend servers
   balance roundrobin
+  option httpchk GET /readyz
   server s1 127.0.0.1:$server_port_1 check inter 200 fall 1 rise 2
   server s2 127.0.0.1:$server_port_2 check inter 200 fall 1 rise 2
   server s3 127.0.0.1:$server_port_3 check inter 200 fall 1 rise 2

@@ -69,10 +69,12 @@ Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
 }
 
 Connection::~Connection() {
+  set_in_flight(false);
   registry_.remove(this, refusal_.has_value());
 }
 
 void Connection::start() {
+  started_ = std::chrono::steady_clock::now();  // a refusal's "request" starts now
   // Before any step is posted, so this write happens-before the strand's reads.
   if (!registry_.add(this, weak_from_this())) stopping_ = true;
   net::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -86,20 +88,25 @@ void Connection::start() {
   });
 }
 
-void Connection::stop() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->on_stop(); });
+void Connection::stop(std::chrono::steady_clock::time_point drain_deadline) {
+  net::post(stream_.get_executor(),
+            [self = shared_from_this(), drain_deadline] { self->on_stop(drain_deadline); });
 }
 
-void Connection::on_stop() {
+void Connection::on_stop(std::chrono::steady_clock::time_point drain_deadline) {
   stopping_ = true;
+  drain_deadline_ = drain_deadline;
   switch (phase_) {
     case Phase::idle:
     case Phase::head:
-    case Phase::body:
-      close_now();
+      close_now();  // no whole head yet: the client may safely send it again elsewhere
       break;
+    case Phase::body:
+      break;  // in flight: read on (within the body timeout), handled, answered, closed
     case Phase::delaying:
-      timer_.cancel();  // run() is skipped and 503 answered
+      // A delay stands for a slow handler: it is in flight. One that cannot end within the
+      // drain is cut short now (run() skipped, 503), so its client may retry elsewhere at once.
+      if (timer_.expiry() > drain_deadline) timer_.cancel();
       break;
     case Phase::writing:
     case Phase::closing:
@@ -111,6 +118,8 @@ void Connection::read_head() {
   if (stopping_) return close_now();
   phase_ = Phase::idle;
   request_ = HttpRequest{};
+  method_.clear();
+  path_.clear();
   head_only_ = false;
   http_1_0_ = false;
   parser_.emplace();
@@ -134,6 +143,7 @@ void Connection::read_head() {
 void Connection::read_rest_of_head() {
   if (stopping_) return close_now();
   phase_ = Phase::head;
+  started_ = std::chrono::steady_clock::now();
   arm_deadline(limits_.header_timeout);
   beast::http::async_read_header(
       stream_, buffer_, *parser_,
@@ -192,6 +202,9 @@ void Connection::on_head(beast::error_code ec) {
 void Connection::on_head_complete() {
   stream_.expires_never();
   request_ = request_from_head(parser_->get().base(), remote_address_, remote_port_);
+  method_ = request_.method;
+  path_ = request_.path;
+  set_in_flight(true);
   head_only_ = request_.method == "HEAD";
   http_1_0_ = parser_->get().version() < 11;
   // Beast frames a body only by Content-Length or a final "chunked"; any other coding would
@@ -224,8 +237,8 @@ void Connection::on_head_complete() {
     stream_.expires_after(limits_.write_timeout);
     net::async_write(stream_, net::buffer(kContinue, std::char_traits<char>::length(kContinue)),
                      [self = shared_from_this()](beast::error_code e, std::size_t) {
-                       if (e || self->stopping_) return self->close_now();
-                       self->read_body();
+                       if (e) return self->close_now();
+                       self->read_body();  // even when stopping: the request is in flight
                      });
     return;
   }
@@ -270,11 +283,15 @@ void Connection::on_body(beast::error_code ec) {
     return answer(handler_.error(500, "internal-error", e.what()), after_answer());
   }
   if (work.delay.count() <= 0) return run(std::move(work));
+  if (stopping_ && std::chrono::steady_clock::now() + work.delay > drain_deadline_) {
+    return answer(handler_.error(503, "service-unavailable", "the emulator is shutting down"),
+                  Ending::close);
+  }
   phase_ = Phase::delaying;
   timer_.expires_after(work.delay);
   timer_.async_wait(
       [self = shared_from_this(), work = std::move(work)](beast::error_code e) mutable {
-        if (e || self->stopping_) {
+        if (e) {  // cut short by stop()
           return self->answer(
               self->handler_.error(503, "service-unavailable", "the emulator is shutting down"),
               Ending::close);
@@ -309,12 +326,16 @@ void Connection::fail(int status, const std::string& name, const std::string& me
 
 void Connection::answer(HttpAnswer result, Ending ending) {
   if (stopping_ && ending == Ending::keep_alive) ending = Ending::close;
-  if (result.delivery == Delivery::nothing) return close_now();
+  if (result.delivery == Delivery::nothing) {
+    report(0, 0);
+    return close_now();
+  }
   if (result.delivery == Delivery::first_half) ending = Ending::close;
   // HTTP/1.0 closes by default: a kept connection must be announced.
   if (http_1_0_ && ending == Ending::keep_alive)
     result.headers.emplace_back("Connection", "keep-alive");
   out_ = answer_text(result, ending != Ending::keep_alive);
+  const std::size_t head_bytes = out_.size() - result.body.size();
   std::size_t length = out_.size();
   if (head_only_) {
     length -= result.body.size();  // HEAD: the headers (Content-Length included) only
@@ -324,8 +345,10 @@ void Connection::answer(HttpAnswer result, Ending ending) {
   phase_ = Phase::writing;
   stream_.expires_after(limits_.write_timeout);
   net::async_write(stream_, net::buffer(out_.data(), length),
-                   [self = shared_from_this(), ending](beast::error_code ec, std::size_t) {
+                   [self = shared_from_this(), ending, status = result.status, head_bytes](
+                       beast::error_code ec, std::size_t written) {
                      self->out_.clear();
+                     self->report(status, written > head_bytes ? written - head_bytes : 0);
                      if (ec) return self->close_now();
                      if (ending == Ending::keep_alive && !self->stopping_) return self->read_head();
                      if (ending == Ending::close_unread && !self->stopping_) {
@@ -333,6 +356,20 @@ void Connection::answer(HttpAnswer result, Ending ending) {
                      }
                      self->close_now();
                    });
+}
+
+void Connection::report(int status, std::size_t body_bytes) {
+  set_in_flight(false);
+  handler_.answered(AnsweredRequest{method_, path_, remote_address_, remote_port_, status,
+                                    body_bytes, std::chrono::steady_clock::now() - started_});
+}
+
+void Connection::set_in_flight(bool in_flight) {
+  if (in_flight == in_flight_) return;
+  in_flight_ = in_flight;
+  if (ServerGauges* gauges = registry_.gauges()) {
+    gauges->requests_in_flight.fetch_add(in_flight ? 1 : -1);
+  }
 }
 
 void Connection::linger_close() {
@@ -356,6 +393,7 @@ void Connection::drain() {
 }
 
 void Connection::close_now() {
+  set_in_flight(false);  // closed unanswered (peer gone, body cut, stopped)
   phase_ = Phase::closing;
   timer_.cancel();
   disarm_deadline();

@@ -35,9 +35,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Starts serving (or refusing). Call once, right after construction.
   void start();
 
-  /// Asks the connection to end (thread-safe): an idle one closes at once, a request being
-  /// delayed is answered 503, an answer being written is finished first.
-  void stop();
+  /// Asks the connection to end (thread-safe): an idle one, or one still receiving a request's
+  /// head, closes at once; a request in flight (head accepted: its body being read, its
+  /// handler running, its delay ending by `drain_deadline`) gets its answer, then the
+  /// connection closes; a delay that would end later is cut short and answered 503.
+  void stop(std::chrono::steady_clock::time_point drain_deadline);
 
  private:
   enum class Phase { idle, head, body, delaying, writing, closing };
@@ -64,7 +66,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void linger_close();
   void drain();
   void close_now();
-  void on_stop();
+  void on_stop(std::chrono::steady_clock::time_point drain_deadline);
+  /// Tells the handler that the current request was answered with `status`.
+  void report(int status, std::size_t body_bytes);
+  /// The current request enters or leaves the in-flight gauge.
+  void set_in_flight(bool in_flight);
 
   boost::beast::tcp_stream stream_;
   boost::asio::steady_timer timer_;     ///< injected delays
@@ -78,11 +84,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::beast::flat_buffer buffer_;
   boost::optional<Parser> parser_;
   HttpRequest request_;
-  std::string out_;  ///< the answer being written
+  // The current request's method and path, kept for report() (request_ goes to the handler).
+  std::string method_;
+  std::string path_;
+  std::chrono::steady_clock::time_point started_;  ///< the current request's first byte
+  bool in_flight_ = false;                         ///< counted in ServerGauges::requests_in_flight
+  std::string out_;                                ///< the answer being written
   std::string remote_address_;
   int remote_port_ = 0;
   Phase phase_ = Phase::idle;
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;  ///< set with stopping_ by on_stop()
   std::size_t drained_ = 0;
   bool close_after_write_ = false;
   bool head_only_ = false;  ///< a HEAD request: its answer has no body

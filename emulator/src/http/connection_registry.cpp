@@ -9,15 +9,16 @@ namespace buildable::emulator::detail::http {
 ConnectionRegistry::Admission ConnectionRegistry::admit() {
   std::lock_guard lock(mutex_);
   if (stopping_) return Admission::drop;
+  Admission admission = Admission::drop;
   if (serving_ < max_) {
     ++serving_;
-    return Admission::serve;
-  }
-  if (refusing_ < kMaxRefusing) {
+    admission = Admission::serve;
+  } else if (refusing_ < kMaxRefusing) {
     ++refusing_;
-    return Admission::refuse;
+    admission = Admission::refuse;
   }
-  return Admission::drop;
+  if (gauges_ && admission != Admission::drop) gauges_->open_connections.fetch_add(1);
+  return admission;
 }
 
 bool ConnectionRegistry::add(Connection* connection, const std::weak_ptr<Connection>& handle) {
@@ -30,10 +31,11 @@ void ConnectionRegistry::remove(Connection* connection, bool refused) {
   std::lock_guard lock(mutex_);
   live_.erase(connection);
   --(refused ? refusing_ : serving_);
+  if (gauges_) gauges_->open_connections.fetch_sub(1);
   if (serving_ == 0 && refusing_ == 0) empty_.notify_all();
 }
 
-void ConnectionRegistry::stop_all() {
+void ConnectionRegistry::stop_all(std::chrono::steady_clock::time_point drain_deadline) {
   std::vector<std::shared_ptr<Connection>> connections;
   {
     std::lock_guard lock(mutex_);
@@ -45,7 +47,7 @@ void ConnectionRegistry::stop_all() {
   }
   // Outside the lock: a connection released here unregisters itself.
   for (const auto& connection : connections)
-    connection->stop();
+    connection->stop(drain_deadline);
 }
 
 bool ConnectionRegistry::wait_empty(std::chrono::steady_clock::time_point deadline) {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "server_gauges.hpp"
+
 namespace buildable::emulator::detail::http {
 
 class Connection;
@@ -20,7 +22,9 @@ class ConnectionRegistry {
 
   enum class Admission { serve, refuse, drop };
 
-  explicit ConnectionRegistry(std::size_t max_connections) : max_(max_connections) {}
+  /// `gauges`, when given, are kept up to date (by the connections too, see gauges()).
+  explicit ConnectionRegistry(std::size_t max_connections, ServerGauges* gauges = nullptr)
+      : max_(max_connections), gauges_(gauges) {}
 
   /// Decides about a connection just accepted, and counts it when not dropped.
   Admission admit();
@@ -30,13 +34,18 @@ class ConnectionRegistry {
   /// Called by an admitted connection's destructor.
   void remove(Connection* connection, bool refused);
 
-  /// Calls Connection::stop() on every registered connection; later ones are dropped.
-  void stop_all();
+  /// Calls Connection::stop(drain_deadline) on every registered connection; later ones are
+  /// dropped.
+  void stop_all(std::chrono::steady_clock::time_point drain_deadline);
+  /// The gauges to keep, or nullptr.
+  ServerGauges* gauges() const { return gauges_; }
+
   /// Waits until no admitted connection is left; false at `deadline`.
   bool wait_empty(std::chrono::steady_clock::time_point deadline);
 
  private:
   const std::size_t max_;
+  ServerGauges* const gauges_;
   std::mutex mutex_;
   std::condition_variable empty_;
   bool stopping_ = false;                                            // guarded by mutex_

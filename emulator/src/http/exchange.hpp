@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "answered_request.hpp"
+
 namespace buildable::emulator::detail::http {
 
 /// A request's query string, decoded name -> value, in order of appearance per name.
@@ -48,8 +50,9 @@ struct HttpAnswer {
 
 /// What to do with a request whose body has been read.
 struct Work {
-  /// Waited for (without holding a thread) before `run`; cut short by the server's stop(),
-  /// which answers 503 instead.
+  /// Waited for (without holding a thread) before `run`. The server's stop() lets a delay that
+  /// ends before its drain deadline run its course (the request is in flight); a longer one is
+  /// cut short and answered 503.
   std::chrono::milliseconds delay{0};
   std::function<HttpAnswer()> run;
 };
@@ -77,6 +80,10 @@ class RequestHandler {
   /// The answer to an error found by the server itself (malformed request, limits, timeouts,
   /// shutdown, overload): `status` and a message for a human.
   virtual HttpAnswer error(int status, const std::string& name, const std::string& message) = 0;
+
+  /// Called once per answered request (also the server's own error answers), after the answer
+  /// was written or its write failed. Must be quick: it runs on the connection's I/O thread.
+  virtual void answered(const AnsweredRequest& request) noexcept { (void)request; }
 };
 
 }  // namespace buildable::emulator::detail::http

@@ -23,7 +23,7 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 HttpServer::HttpServer(RequestHandler& handler, HttpServerOptions options)
     : handler_(handler),
       options_(std::move(options)),
-      registry_(options_.max_connections),
+      registry_(options_.max_connections, options_.gauges),
       io_context_(options_.threads),
       accept_strand_(net::make_strand(io_context_)),
       acceptor_(accept_strand_),
@@ -104,17 +104,19 @@ void HttpServer::on_accept(boost::system::error_code ec, tcp::socket socket) {
   accept_next();
 }
 
-void HttpServer::stop(std::chrono::milliseconds grace) {
+void HttpServer::stop(std::chrono::milliseconds drain_timeout) {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   net::post(accept_strand_, [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     accept_retry_.cancel();
   });
-  registry_.stop_all();
-  if (!registry_.wait_empty(std::chrono::steady_clock::now() + grace)) {
-    // Answers still being written to peers that do not read: give up on them.
+  registry_.stop_all(deadline);
+  if (!registry_.wait_empty(deadline)) {
+    // Handlers still running, answers still being written to peers that do not read: give up
+    // on them (a running handler still ends before its thread is joined).
     io_context_.stop();
   }
   work_.reset();

@@ -17,6 +17,7 @@
 #include "connection_registry.hpp"
 #include "exchange.hpp"
 #include "limits.hpp"
+#include "server_gauges.hpp"
 
 namespace buildable::emulator::detail::http {
 
@@ -26,6 +27,8 @@ struct HttpServerOptions {
   int threads = 4;
   std::size_t max_connections = 10000;
   ConnectionLimits limits;
+  /// When set, kept up to date for the metrics.
+  ServerGauges* gauges = nullptr;
 };
 
 class HttpServer {
@@ -40,9 +43,11 @@ class HttpServer {
   /// be bound. Call once.
   void start();
 
-  /// Stops accepting, closes idle connections, answers 503 to delayed requests, lets answers
-  /// being written finish (up to `grace`), then closes the rest and joins the threads.
-  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  /// Drains, then stops: stops accepting, closes idle connections and those still receiving a
+  /// request's head, lets the requests in flight (head accepted: body being read, handler
+  /// running, delay ending in time, answer being written) finish until `drain_timeout`,
+  /// answers 503 to delays that would end later, then closes the rest and joins the threads.
+  void stop(std::chrono::milliseconds drain_timeout = std::chrono::milliseconds(2000));
 
   int port() const { return port_; }
   /// The numeric address the socket is bound to, e.g. "127.0.0.1" or "::".

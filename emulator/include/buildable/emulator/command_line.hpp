@@ -11,10 +11,14 @@
 namespace buildable::emulator {
 
 /// Parses buildable-emulator's flags (the arguments after the program or subcommand name) into
-/// options. `--flag value` and `--flag=value` both work; `--help`/`-h` sets `help`.
+/// options. `--flag value` and `--flag=value` both work; `--help`/`-h` sets `help`. The keys of
+/// the environment variable `BUILDABLE_EMULATOR_SECRETS` (entries `NAME=KEY[:live|:test]`
+/// separated by newlines or commas) come after those of `--secret` and `--secret-file`; a
+/// warning (a secret file that group or others can read) is written to standard error.
 ///
 /// @par Error Handling
-/// Throws std::invalid_argument with a message naming the bad argument.
+/// Throws std::invalid_argument with a message naming the bad argument (never a secret), also
+/// for `--drain-delay`, which only the buildable-emulator program has.
 EmulatorOptions parse_command_line(const std::vector<std::string>& args, bool& help);
 
 /// What a front end prints once `emulator` has started: `<program> listening on

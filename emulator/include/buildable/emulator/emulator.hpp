@@ -66,12 +66,22 @@ struct FaultOptions {
   std::chrono::milliseconds latency{0};  ///< added to every protocol request
 };
 
+/// The form of the access log's lines (see EmulatorOptions::access_log).
+enum class AccessLogFormat {
+  /// `TIME PEER METHOD PATH STATUS BODY_BYTES DURATION_MS`, separated by single spaces, e.g.
+  /// `2024-05-01T12:34:56.789Z 127.0.0.1:50412 POST /emit 200 57 0.412`.
+  plain,
+  /// One JSON object per line with the same fields:
+  /// `{"time","peer","method","path","status","bytes","duration_ms"}`.
+  json,
+};
+
 /// Settings of an Emulator, checked by its constructor (see Emulator::Emulator()).
 struct EmulatorOptions {
   /// Address (or host name) to listen on; the default accepts loopback connections only.
   /// `0.0.0.0` or `::` listen on every interface (base_url() then shows 127.0.0.1 or ::1).
   std::string host = "127.0.0.1";
-  int port = 0;                 ///< 0 = an ephemeral port, see Emulator::port()
+  int port = 0;  ///< 0 = an ephemeral port, see Emulator::port()
   /// Where messages are stored: a SQLite file (WAL, shareable by processes on one machine), a
   /// PostgreSQL connection URL (`postgresql://user@host:port/dbname?...`, libpq's syntax;
   /// shareable by servers on many machines), or empty = a private in-memory SQLite database,
@@ -103,13 +113,28 @@ struct EmulatorOptions {
   /// After the head, the body (at most 1 MiB however it is sent, else 413) must arrive
   /// within this; otherwise the request is answered 408 and the connection closed.
   std::chrono::seconds body_timeout{30};
+  /// How long stop() lets the requests in flight finish (bodies being received, handlers
+  /// running, injected delays that end in time, answers being written, 503s to the delays
+  /// that would not) before it closes what is left. 0 = close everything at once, unanswered.
+  std::chrono::seconds drain_timeout{10};
+  /// Where one line per answered request goes: empty = nowhere, `"-"` = standard output,
+  /// else a file, created if missing and appended to; start() opens it (and throws
+  /// std::runtime_error when it cannot). Lines hold the time (RFC 3339, UTC, milliseconds),
+  /// the peer's address and port, method, path (without the query; bytes that are not
+  /// printable UTF-8 escaped in hexadecimal, cut at 512 bytes), status (0: closed without an
+  /// answer), body bytes sent and duration in milliseconds; never a header, so never a
+  /// secret. A thread of its own writes them: when the destination cannot keep up, lines
+  /// beyond 1 MiB waiting are dropped (counted in `/metrics`), requests are never held.
+  std::string access_log;
+  AccessLogFormat access_log_format = AccessLogFormat::plain;  ///< the lines' form
 };
 
 /// Request counters of an Emulator since it was constructed or since the last
 /// Emulator::reset_stats(). Emulator::stats() copies them under one lock, so the fields agree.
 struct EmulatorStats {
   /// HTTP requests received on any path, unknown paths and requests answered with an
-  /// injected fault included.
+  /// injected fault included, but not those to the operations endpoints (`/healthz`,
+  /// `/readyz`, `/metrics`: probes and scrapes would drown the rest).
   std::uint64_t requests = 0;
   /// Distinct client (addr,port) pairs seen = TCP connections. Only the 4,096 connections
   /// first seen most recently are remembered, so a keep-alive connection followed by 4,096
@@ -140,21 +165,31 @@ class Emulator {
   /// @par Error Handling
   /// Throws std::invalid_argument when `threads` < 1, `max_connections` < 1, `db_connections`
   /// < 1, `port` is
-  /// outside 0..65535, a timeout is below 1 s, or a key has an empty name, a name with a dot, an
-  /// empty or duplicate secret, a secret with a control character, or an environment other than
-  /// test/live.
+  /// outside 0..65535, a timeout is below 1 s (`drain_timeout` below 0 s), or a key has an empty
+  /// name, a name with a dot, an empty or duplicate secret, a secret with a control character, or
+  /// an environment other than test/live.
   explicit Emulator(EmulatorOptions options = {});
   ~Emulator();  ///< stops
   Emulator(const Emulator&) = delete;
   Emulator& operator=(const Emulator&) = delete;
 
-  /// Opens the storage (first time), binds and returns once it accepts connections.
-  /// A stopped emulator may be started again; it keeps its storage (also in-memory).
+  /// Opens the storage and the access log (first time), binds and returns once it accepts
+  /// connections. A stopped emulator may be started again; it keeps its storage (also
+  /// in-memory), its access log and its metrics.
   void start();
-  /// Stops accepting, closes idle connections, answers 503 to requests waiting on an injected
-  /// delay, lets answers being written finish (for up to 2 s), closes the rest and joins the
-  /// threads. Idempotent.
+  /// Drains, then stops: begins draining (see begin_drain()), stops accepting, closes idle
+  /// connections and those still receiving a request, and lets the requests in flight finish
+  /// with their real answers for up to EmulatorOptions::drain_timeout: a handler running (a
+  /// slow database call), an injected delay that ends within the timeout (a longer one is
+  /// answered 503 at once), an answer being written. Then closes the rest, joins the threads
+  /// and writes the access log's last lines. Idempotent.
   void stop();
+  /// Marks the emulator as draining: `/readyz` answers 503 `{"status":"unavailable",
+  /// "reason":"draining: ..."}` from now on, so that load balancers stop sending it traffic,
+  /// while every request is still served. stop() begins with it; start() ends it.
+  void begin_drain();
+  /// True from begin_drain() (or stop()) until the next start().
+  bool draining() const;
   /// True from a successful start() until the next stop().
   bool running() const;
 
