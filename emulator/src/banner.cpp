@@ -28,20 +28,23 @@ std::string startup_banner(const std::string& program, Emulator& emulator,
       << "\n";
   out << "  storage: " << detail::describe_store_location(options.db_path) << "\n";
   for (const auto& key : emulator.keys()) {
-    out << "  secret key " << key.name << " (" << key.environment << "): " << key.secret << "\n";
+    out << "  secret key " << key.name << " (" << key.environment
+        << "): " << (key.printable ? key.secret : "(from a file or the environment: not shown)")
+        << "\n";
   }
+  const auto& first = emulator.keys().front();
+  const std::string secret = first.printable ? first.secret : "<the secret of " + first.name + ">";
   if (!options.faults.rules.empty() || options.faults.latency.count() > 0) {
     out << "  faults: " << options.faults.rules.size() << " rule(s), latency "
         << options.faults.latency.count() << " ms, seed " << options.faults.seed << "\n";
   }
   out << "  try: curl -X POST " << emulator.base_url()
-      << "/emit -H 'Content-Type: application/json' -H 'X-Buildable-Secret: "
-      << emulator.default_secret()
+      << "/emit -H 'Content-Type: application/json' -H 'X-Buildable-Secret: " << secret
       << "' -d '{\"event\":\"my-first-event\",\"payload\":{\"salutation\":\"Hello "
          "World!\"}}'\n";
   out << "Point the buildable tool and the SDK at it with:\n"
       << "  export BLD_EVENTS_BASE_URL=" << emulator.base_url() << "\n"
-      << "  export BUILDABLE_SECRET_KEY=" << emulator.default_secret() << "\n";
+      << "  export BUILDABLE_SECRET_KEY=" << secret << "\n";
   return out.str();
 }
 

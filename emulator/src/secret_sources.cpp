@@ -39,6 +39,7 @@ SecretKey parse_entry(std::string_view entry, const std::string& where) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());  // names the key, not its secret
   }
+  key.printable = false;
   return key;
 }
 

@@ -99,6 +99,12 @@ TEST(SecretSources, BinaryReadsTheEnvironmentVariableAndTheFile) {
   EXPECT_FALSE(Http("127.0.0.1", process.port(), "sk_bin_file").emit("bin").empty());
   EXPECT_FALSE(Http("127.0.0.1", process.port(), "sk_bin_env").emit("bin").empty());
   EXPECT_EQ(process.stop(), 0);
+  // Keys kept out of the command line stay out of the banner (a server's log) too.
+  EXPECT_EQ(process.output().find("sk_bin_file"), std::string::npos) << process.output();
+  EXPECT_EQ(process.output().find("sk_bin_env"), std::string::npos) << process.output();
+  EXPECT_NE(process.output().find("secret key filed (test): (from a file or the environment"),
+            std::string::npos)
+      << process.output();
 }
 
 TEST(SecretSources, ErrorsNameTheFileAndLineNeverTheKey) {

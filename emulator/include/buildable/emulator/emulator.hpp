@@ -27,6 +27,10 @@ struct SecretKey {
   std::string secret;
   /// `"test"` (default) or `"live"`.
   std::string environment = "test";
+  /// Whether front ends may print `secret` (startup_banner()). False for keys read from a
+  /// file or the environment (`--secret-file`, `BUILDABLE_EMULATOR_SECRETS`): those channels
+  /// exist to keep keys out of sight, so a server's log never shows them.
+  bool printable = true;
 };
 
 /// What an injected fault does. The `*_before_acting` kinds (and the statuses) strike before
