@@ -107,11 +107,9 @@ TEST_F(CoreTest, AClaimWhoseConnectionIsResetIsReportedAmbiguousWithItsKey) {
   std::atomic<int> handled{0};
   auto client = make(options());
   auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
-  ASSERT_TRUE(transport_->wait_held("/init", 1));
-  const auto claim = transport_->held("/init").front();
-  (void)service_.claim(claim);  // the service acted; its answer is lost
-  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
-  transport_->answer(claim.id, connection_reset());
+  // The service acted; its answer is lost.
+  lose_first_claim_answer([this](Request& claim) { (void)service_.claim(claim); },
+                          connection_reset());
   ASSERT_TRUE(reports_.wait_for([](const auto& all) { return !all.empty(); }));
   const auto report = reports_.all().front();
   EXPECT_EQ(report.kind, Kind::claim_ambiguous);
@@ -135,11 +133,9 @@ TEST_F(CoreTest, AClaimWhoseAnswerWasLostIsSentAgainWithItsTokenAndHandled) {
   std::atomic<int> handled{0};
   auto client = make(options());
   auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
-  ASSERT_TRUE(transport_->wait_held("/init", 1));
-  const auto claim = transport_->held("/init").front();
-  (void)service_.claim(claim);  // the service acted; its answer is lost
-  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
-  transport_->answer(claim.id, answer_status(502));  // a balancer lost the server's answer
+  // The service acted; a balancer lost its answer.
+  lose_first_claim_answer([this](Request& claim) { (void)service_.claim(claim); },
+                          answer_status(502));
   ASSERT_TRUE(eventually([&] { return service_.state(keys[0]) == "finished"; }));
   client->close();
   EXPECT_EQ(handled, 1);
@@ -161,12 +157,13 @@ TEST_F(CoreTest, AResentClaimThatAnotherConsumerHoldsIsSkippedWithoutAReport) {
   std::atomic<int> handled{0};
   auto client = make(options());
   auto sub = client->on("ev", [&](const buildable::Message&) { ++handled; });
-  ASSERT_TRUE(transport_->wait_held("/init", 1));
-  Request rival = transport_->held("/init").front();
-  rival.body["claimToken"] = "another-consumer";
-  (void)service_.claim(rival);  // another consumer won the message meanwhile
-  transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
-  transport_->answer(transport_->held("/init").front().id, connection_reset());
+  // Another consumer won the message meanwhile; our claim's connection broke.
+  lose_first_claim_answer(
+      [this](Request& claim) {
+        claim.body["claimToken"] = "another-consumer";
+        (void)service_.claim(claim);
+      },
+      connection_reset());
   ASSERT_TRUE(transport_->wait_sent("/init", 2));
   ASSERT_TRUE(eventually([&] { return client->metrics().claims_lost == 1u; }));
   client->close();

@@ -107,6 +107,19 @@ class CoreTest : public ::testing::Test {
     return buildable::testing::wait_until(done, timeout);
   }
 
+  /// Holds the first claim (install before the listener starts: `transport_->on("/init",
+  /// nullptr)`), lets `act` do what the service did with it meanwhile, serves the claims after
+  /// it as usual, and then loses its answer: the client gets `lost` instead.
+  void lose_first_claim_answer(const std::function<void(Request&)>& act,
+                               buildable::detail::HttpResponse lost) {
+    ASSERT_TRUE(transport_->wait_held("/init", 1));
+    Request claim = transport_->held("/init").front();
+    const auto id = claim.id;
+    act(claim);
+    transport_->on("/init", [this](const Request& r) { return service_.claim(r); });
+    transport_->answer(id, std::move(lost));
+  }
+
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
   std::shared_ptr<ScriptedTransport> transport_ = std::make_shared<ScriptedTransport>(clock_);
   FakeService service_;
