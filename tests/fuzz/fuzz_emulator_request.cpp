@@ -86,7 +86,8 @@ struct Emulator {
   detail::SqliteStore store{""};  // a private in-memory database
   detail::FaultInjector faults;   // no rules: no delay, no fault
   detail::StatsCollector stats;
-  detail::ServerContext context{keys, store, faults, stats};
+  detail::OperationsState operations;  // no access log; metrics and readiness as served
+  detail::ServerContext context{keys, store, faults, stats, operations};
   detail::Router router{context};
 };
 
