@@ -60,6 +60,49 @@ TEST(PostgresqlStore, LostConnectionsAreReplacedAndNoWriteHappensTwice) {
   EXPECT_EQ(again.status, 409) << again.raw;
 }
 
+// Two servers on one database, emits alternating between them: createdAt comes from the
+// database's clock, so it never goes back whichever server stored a message, and /query pages
+// (on either server) list the messages in the order they were acknowledged.
+TEST(PostgresqlStore, ServersSharingADatabaseKeepOneOrder) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  Emulator a(options_on(location)), b(options_on(location));
+  a.start();
+  b.start();
+  Http to_a(a), to_b(b);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 60; ++i)
+    keys.push_back((i % 2 == 0 ? to_a : to_b).emit("ordered", {{"i", i}}));
+  std::vector<std::string> listed;
+  std::int64_t previous = 0;
+  for (int page = 1; page <= 6; ++page) {
+    auto reply = (page % 2 == 0 ? to_a : to_b)
+                     .post("/query", {{"eventName", "ordered"},
+                                      {"txKey", "t"},
+                                      {"since", 0},
+                                      {"page", page},
+                                      {"pageSize", 10}});
+    ASSERT_EQ(reply.status, 200) << reply.raw;
+    for (const auto& row : reply.body["rows"]) {
+      EXPECT_GE(row["createdAt"].get<std::int64_t>(), previous);
+      previous = row["createdAt"].get<std::int64_t>();
+      listed.push_back(row["key"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(listed, keys);
+  // `since` taken from the 31st message lists it and everything after, from either server.
+  const auto since = a.message(keys[30])["createdAt"].get<std::int64_t>();
+  auto tail = to_b.post(
+      "/query", {{"eventName", "ordered"}, {"txKey", "t"}, {"since", since}, {"pageSize", 100}});
+  ASSERT_EQ(tail.status, 200) << tail.raw;
+  std::vector<std::string> after;
+  for (const auto& row : tail.body["rows"])
+    after.push_back(row["key"].get<std::string>());
+  ASSERT_GE(after.size(), 30u);
+  EXPECT_EQ(std::vector<std::string>(after.end() - 30, after.end()),
+            std::vector<std::string>(keys.begin() + 30, keys.end()));
+}
+
 TEST(PostgresqlStore, ADatabaseThatStaysAwayIsAnswered503ThenServedAgain) {
   REQUIRE_POSTGRESQL();
   const std::string location = buildable::testing::fresh_store_location();
