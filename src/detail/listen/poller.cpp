@@ -250,8 +250,7 @@ void Poller::on_claim(const std::shared_ptr<Page>& page, std::size_t index,
   const bool taken =
       !failed && !response.ok() && parse_error_body(response.body).name == "claimed-by-another";
   if (taken) page->maybe_claimed[index] = false;
-  if ((lost_answer || (failed && page->maybe_claimed[index])) &&
-      page->resends[index] < kClaimResends) {
+  if (failed && page->maybe_claimed[index] && page->resends[index] < kClaimResends) {
     // Same token again: a server that honours it answers with the claim it may have made.
     ++page->resends[index];
     if (submit_claim(page, index)) return;
