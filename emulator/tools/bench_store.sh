@@ -3,9 +3,11 @@
 #   SQLite file, one server                     (the default store)
 #   PostgreSQL, one server, direct
 #   PostgreSQL, 1, 2 and 3 servers behind HAProxy (round-robin)
-# For each: /emit with wrk (-t2 -c32), then the SDK draining DRAIN of the messages emitted
-# (tests/postgres/drain_through: one listener, the client's defaults, 8 handlers at once; a
-# query, a claim and a record per message).
+# For each: /emit with wrk (-t2 -c32); claim+record over raw HTTP (tests/postgres/
+# claim_record_through: DRAIN messages emitted first, then 8 kept-alive connections each
+# claiming one and recording it finished, no SDK); then the SDK draining DRAIN of the messages
+# wrk emitted (tests/postgres/drain_through: one listener, the client's defaults, 8 handlers at
+# once; a query, a claim and a record per message).
 # Usage (from a build tree; needs wrk, haproxy and a PostgreSQL server):
 #   tests/support/with_postgres.sh emulator/tools/bench_store.sh BUILD_DIR [duration=6s] [drain=2000]
 # A throwaway cluster (fsync off: it measures the servers, not the disk). On a 2-core machine
@@ -15,6 +17,7 @@ build=$1 duration=${2:-6s} drain=${3:-2000}
 : "${BUILDABLE_TEST_POSTGRES:?run under tests/support/with_postgres.sh}"
 server="$build/emulator/buildable-emulator"
 drainer="$build/tests/postgres/buildable_drain_through"
+claimer="$build/tests/postgres/buildable_claim_record_through"
 here=$(cd "$(dirname "$0")" && pwd)
 secret=bench-secret
 work=$(mktemp -d)
@@ -54,6 +57,10 @@ emit_rate() {
   wrk -t2 -c32 -d"$duration" -s "$here/wrk_emit.lua" "$base" -- "$secret" |
     awk '/Requests\/sec/ {print $2}'
 }
+# claim_record_rate: claim+record pairs per second over 8 raw connections.
+claim_record_rate() {
+  "$claimer" "$base" "$secret" bench.claim "raw-$RANDOM" "$drain" 8 2>>"$work/drain.log"
+}
 # drain_rate: the SDK handles $drain of the emitted messages; messages per second.
 drain_rate() {
   "$drainer" "$base" "$secret" bench.emit "drain-$RANDOM" "$drain" 2>>"$work/drain.log"
@@ -64,15 +71,16 @@ fresh_postgres() {  # a new, empty database (in a subshell: its name must be uni
   echo "${BUILDABLE_TEST_POSTGRES%/*}/$name"
 }
 measure() {  # measure LABEL
-  local emits drained
+  local emits pairs drained
   emits=$(emit_rate)
+  pairs=$(claim_record_rate)
   drained=$(drain_rate)
-  printf '| %s | %s | %s |\n' "$1" "$emits" "$drained"
+  printf '| %s | %s | %s | %s |\n' "$1" "$emits" "$pairs" "$drained"
   stop_all
 }
 
-echo "| setup | /emit req/s (wrk -t2 -c32 -d$duration) | SDK drain msg/s ($drain messages) |"
-echo "|---|---|---|"
+echo "| setup | /emit req/s (wrk -t2 -c32 -d$duration) | claim+record pairs/s (raw HTTP, 8 connections) | SDK drain msg/s ($drain messages) |"
+echo "|---|---|---|---|"
 start_servers "$work/bench.db" 1; base="http://127.0.0.1:${ports[0]}"; measure "SQLite, 1 server"
 start_servers "$(fresh_postgres)" 1; base="http://127.0.0.1:${ports[0]}"
 measure "PostgreSQL, 1 server"
