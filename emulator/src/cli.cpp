@@ -51,7 +51,8 @@ Options:
                          (shareable by servers on many machines; the password from
                          PGPASSWORD or ~/.pgpass rather than the URL). Default: in-memory
   --db PATH              the same as --store PATH
-  --db-connections N     PostgreSQL: most database connections at once (default 8)
+  --db-connections N     PostgreSQL: most database connections at once, and as many
+                         threads running the handlers off the I/O threads (default 8)
   --db-retry-ms MS       PostgreSQL: how long a request retries a database that fails
                          transiently before it is answered 503 (default 10000)
   --migrate-only         create or migrate the store's schema, print what was applied, exit

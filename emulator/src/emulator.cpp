@@ -98,6 +98,9 @@ void Emulator::start() {
   http.host = options.host;
   http.port = options.port;
   http.threads = options.threads;
+  // A database call may wait (a network round trip, a lock, retries through an outage): on
+  // worker threads, one per pooled connection, it never holds up the I/O threads.
+  if (detail::is_postgresql_location(options.db_path)) http.worker_threads = options.db_connections;
   http.max_connections = static_cast<std::size_t>(options.max_connections);
   http.limits.idle_timeout = options.keep_alive_timeout;
   http.limits.header_timeout = options.header_timeout;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <future>
 #include <memory>
 
 #include "cli.hpp"
@@ -126,6 +127,38 @@ TEST(PostgresqlStore, ADatabaseThatStaysAwayIsAnswered503ThenServedAgain) {
   auto served = http.post("/emit", {{"event", "away"}, {"payload", json::object()}});
   EXPECT_EQ(served.status, 200) << served.raw;
   EXPECT_EQ(emulator.message_count(), 2);  // the refused one was not stored
+}
+
+// Handlers run on worker threads: a request retrying through a database outage holds none of
+// the I/O threads (one here), so /healthz is answered meanwhile and the request still ends.
+TEST(PostgresqlStore, ARequestWaitingForTheDatabaseDoesNotHoldUpHealthz) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  EmulatorOptions options = options_on(location);
+  options.threads = 1;
+  options.db_retry_budget = std::chrono::seconds(30);
+  Emulator emulator(options);
+  emulator.start();
+  Http(emulator).emit("waiting");
+  const std::string database = location.substr(location.rfind('/') + 1);
+  const std::string admin = std::getenv("BUILDABLE_TEST_POSTGRES");
+  buildable::testing::run_postgresql(admin,
+                                     "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+  buildable::testing::drop_postgresql_connections();
+  auto waiting = std::async(std::launch::async, [&] {
+    return Http(emulator).post("/emit", {{"event", "waiting"}, {"payload", json::object()}});
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return emulator.stats().requests_by_path["/emit"] == 2; }));
+  auto health = Http(emulator).get("/healthz");
+  const bool emit_still_waiting =
+      waiting.wait_for(std::chrono::seconds(0)) == std::future_status::timeout;
+  buildable::testing::run_postgresql(admin,
+                                     "ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+  EXPECT_EQ(health.status, 200) << health.raw;
+  EXPECT_TRUE(emit_still_waiting);
+  const auto emitted = waiting.get();
+  EXPECT_EQ(emitted.status, 200) << emitted.raw;
+  EXPECT_EQ(emulator.message_count(), 2);
 }
 
 TEST(PostgresqlStore, ASchemaNewerThanTheServerIsRefused) {

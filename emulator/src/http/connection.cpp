@@ -50,13 +50,14 @@ std::string_view trimmed(std::string_view text) {
 
 Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
                        const ConnectionLimits& limits, ConnectionRegistry& registry,
-                       std::optional<HttpAnswer> refusal)
+                       net::thread_pool* workers, std::optional<HttpAnswer> refusal)
     : stream_(std::move(socket)),
       timer_(stream_.get_executor()),
       deadline_(stream_.get_executor()),
       handler_(handler),
       limits_(limits),
       registry_(registry),
+      workers_(workers),
       refusal_(std::move(refusal)),
       buffer_(limits.max_head_bytes + 16 * 1024) {
   beast::error_code ec;
@@ -108,6 +109,7 @@ void Connection::on_stop(std::chrono::steady_clock::time_point drain_deadline) {
       // drain is cut short now (run() skipped, 503), so its client may retry elsewhere at once.
       if (timer_.expiry() > drain_deadline) timer_.cancel();
       break;
+    case Phase::working:  // its handler ends, then it is answered
     case Phase::writing:
     case Phase::closing:
       break;  // ends by itself (no keep-alive once stopping_)
@@ -301,13 +303,23 @@ void Connection::on_body(beast::error_code ec) {
 }
 
 void Connection::run(Work work) {
-  HttpAnswer result;
+  if (!workers_ || !work.may_block) return answer(perform(work), after_answer());
+  // In flight on a worker: stop() lets it end and answers it (then closes).
+  phase_ = Phase::working;
+  net::post(*workers_, [self = shared_from_this(), work = std::move(work)]() mutable {
+    HttpAnswer result = self->perform(work);
+    net::post(self->stream_.get_executor(), [self, result = std::move(result)]() mutable {
+      self->answer(std::move(result), self->after_answer());
+    });
+  });
+}
+
+HttpAnswer Connection::perform(Work& work) {
   try {
-    result = work.run ? work.run() : handler_.error(500, "internal-error", "no handler");
+    return work.run ? work.run() : handler_.error(500, "internal-error", "no handler");
   } catch (const std::exception& e) {
-    result = handler_.error(500, "internal-error", e.what());
+    return handler_.error(500, "internal-error", e.what());
   }
-  answer(std::move(result), after_answer());
 }
 
 Connection::Ending Connection::after_answer() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -24,10 +25,11 @@ class ConnectionRegistry;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  /// `workers`: where Work that may block runs (nullptr: on this connection's strand).
   /// `refusal`: when set, the connection only sends this answer and closes (overload).
   Connection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
              const ConnectionLimits& limits, ConnectionRegistry& registry,
-             std::optional<HttpAnswer> refusal = std::nullopt);
+             boost::asio::thread_pool* workers, std::optional<HttpAnswer> refusal = std::nullopt);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -42,7 +44,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void stop(std::chrono::steady_clock::time_point drain_deadline);
 
  private:
-  enum class Phase { idle, head, body, delaying, writing, closing };
+  enum class Phase { idle, head, body, delaying, working, writing, closing };
   /// After an answer: read the next request, close, or close once the peer had time to read
   /// the answer though the request was not read to its end (see linger_close()).
   enum class Ending { keep_alive, close, close_unread };
@@ -60,6 +62,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body();
   void on_body(boost::beast::error_code ec);
   void run(Work work);
+  /// The answer `work` gives, or the handler's 500 when it throws. Touches no connection state
+  /// (it may run on a worker thread).
+  HttpAnswer perform(Work& work);
   void answer(HttpAnswer answer, Ending ending);
   Ending after_answer() const;
   void fail(int status, const std::string& name, const std::string& message);
@@ -80,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   const ConnectionLimits& limits_;
   ConnectionRegistry& registry_;
+  boost::asio::thread_pool* workers_;
   std::optional<HttpAnswer> refusal_;
   boost::beast::flat_buffer buffer_;
   boost::optional<Parser> parser_;

@@ -54,18 +54,25 @@ struct Work {
   /// ends before its drain deadline run its course (the request is in flight); a longer one is
   /// cut short and answered 503.
   std::chrono::milliseconds delay{0};
+  /// Runs on one of the server's worker threads when it has them
+  /// (HttpServerOptions::worker_threads), so that it may block (on a database) without
+  /// holding a thread that moves other connections' bytes; otherwise on an I/O thread.
   std::function<HttpAnswer()> run;
+  /// False for work that only returns a ready answer: it runs on the I/O thread (no hop).
+  bool may_block = true;
 };
 
 /// Work that answers `answer` at once.
 inline Work answer_with(HttpAnswer answer) {
   Work work;
   work.run = [answer = std::move(answer)] { return answer; };
+  work.may_block = false;
   return work;
 }
 
-/// The application behind the server. Called on the server's I/O threads, concurrently for
-/// different connections. Exceptions are caught by the server and answered 500.
+/// The application behind the server. check_head() and handle() are called on the server's I/O
+/// threads (so they must be quick), concurrently for different connections. Exceptions are caught
+/// by the server and answered 500.
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;

@@ -66,6 +66,8 @@ void HttpServer::start() {
   // operation is pending, and a Connection::stop() posted by stop_all() after that never
   // runs (stop() then waits out the whole grace).
   work_.emplace(io_context_.get_executor());
+  if (options_.worker_threads > 0)
+    workers_.emplace(static_cast<std::size_t>(options_.worker_threads));
   accept_next();
   threads_.reserve(static_cast<std::size_t>(options_.threads));
   for (int i = 0; i < options_.threads; ++i)
@@ -90,11 +92,12 @@ void HttpServer::on_accept(boost::system::error_code ec, tcp::socket socket) {
   }
   switch (registry_.admit()) {
     case ConnectionRegistry::Admission::serve:
-      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_)
+      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_,
+                                   workers_ ? &*workers_ : nullptr)
           ->start();
       break;
     case ConnectionRegistry::Admission::refuse:
-      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_,
+      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_, nullptr,
                                    overload_answer_)
           ->start();
       break;
@@ -116,9 +119,12 @@ void HttpServer::stop(std::chrono::milliseconds drain_timeout) {
   registry_.stop_all(deadline);
   if (!registry_.wait_empty(deadline)) {
     // Handlers still running, answers still being written to peers that do not read: give up
-    // on them (a running handler still ends before its thread is joined).
+    // on them (a running handler still ends before its thread is joined; work queued for
+    // the workers and not started is dropped).
     io_context_.stop();
+    if (workers_) workers_->stop();
   }
+  if (workers_) workers_->join();
   work_.reset();
   for (auto& thread : threads_)
     thread.join();

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +26,10 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  ///< 0 = an ephemeral port
   int threads = 4;
+  /// Threads that run handlers' Work (which may block, on a database say), so that the I/O
+  /// threads keep serving other connections (/healthz, idle and slow peers) meanwhile.
+  /// 0 = handlers run on the I/O threads (right for work that never blocks long).
+  int worker_threads = 0;
   std::size_t max_connections = 10000;
   ConnectionLimits limits;
   /// When set, kept up to date for the metrics.
@@ -46,7 +51,8 @@ class HttpServer {
   /// Drains, then stops: stops accepting, closes idle connections and those still receiving a
   /// request's head, lets the requests in flight (head accepted: body being read, handler
   /// running, delay ending in time, answer being written) finish until `drain_timeout`,
-  /// answers 503 to delays that would end later, then closes the rest and joins the threads.
+  /// answers 503 to delays that would end later, then closes the rest and joins the threads
+  /// (a handler already running on a worker thread ends first; one not yet started never runs).
   void stop(std::chrono::milliseconds drain_timeout = std::chrono::milliseconds(2000));
 
   int port() const { return port_; }
@@ -69,6 +75,7 @@ class HttpServer {
   std::optional<HttpAnswer> overload_answer_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
+  std::optional<boost::asio::thread_pool> workers_;  // when options_.worker_threads > 0
   int port_ = 0;
   std::string bound_address_;
   bool loopback_only_ = false;

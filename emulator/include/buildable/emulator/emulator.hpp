@@ -91,7 +91,10 @@ struct EmulatorOptions {
   /// shareable by servers on many machines), or empty = a private in-memory SQLite database,
   /// lost at destruction. The schema is created or migrated when the store is opened.
   std::string db_path;
-  /// PostgreSQL: most database connections open at once (requests beyond them wait for one).
+  /// PostgreSQL: most database connections open at once (requests beyond them wait for one),
+  /// and as many worker threads run the request handlers, so that requests waiting for the
+  /// database (slow, locked, or retried through an outage) never hold up the I/O threads:
+  /// `/healthz`, the dashboard's files and other connections are served meanwhile.
   int db_connections = 8;
   /// PostgreSQL: how long a request keeps retrying a database that fails transiently (a lost
   /// connection, a restart, a serialization failure) before it is answered 503 with
@@ -99,7 +102,8 @@ struct EmulatorOptions {
   std::chrono::milliseconds db_retry_budget{10000};
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
-  /// Threads that run the HTTP core (an event loop, Boost.Asio) and the request handlers.
+  /// Threads that run the HTTP core (an event loop, Boost.Asio) and, with SQLite, the request
+  /// handlers (with PostgreSQL they run on `db_connections` worker threads).
   /// Connections do not hold a thread: an idle or slow connection costs a socket and a few
   /// kilobytes, so thousands of them do not delay the others.
   int threads = 4;
