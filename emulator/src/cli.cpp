@@ -54,7 +54,8 @@ Options:
   --db-connections N     PostgreSQL: most database connections at once, and as many
                          threads running the handlers off the I/O threads (default 8)
   --db-retry-ms MS       PostgreSQL: how long a request retries a database that fails
-                         transiently before it is answered 503 (default 10000)
+                         transiently before it is answered 503 (default 10000); also the
+                         lock and statement timeout (at least 1 s)
   --migrate-only         create or migrate the store's schema, print what was applied, exit
   --secret NAME=KEY[:live|:test]
                          accept secret KEY as key NAME (messages get platform "custom", label

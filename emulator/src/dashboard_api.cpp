@@ -28,6 +28,8 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
 std::optional<std::string> parameter(const QueryParameters& parameters, const char* name) {
   auto it = parameters.find(name);
   if (it == parameters.end() || it->second.empty()) return std::nullopt;
+  // Matched by neither store (libpq's text ends at it): refused the same way by both.
+  if (it->second.find('\0') != std::string::npos) invalid(name, "free of NUL characters");
   return it->second;
 }
 

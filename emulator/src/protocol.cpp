@@ -19,6 +19,17 @@ namespace {
   throw RequestError(400, "invalid-field", std::string("`") + field + "` must be " + what);
 }
 
+// Names and keys stay well within what either store can index (PostgreSQL's B-tree rows hold
+// at most 2,704 bytes), and hold no NUL character (libpq's text parameters end at one, SQLite
+// would store it): the same answer from both stores.
+constexpr std::size_t kMaxNameBytes = 1024;
+constexpr const char* kNameRule =
+    "a non-empty string of at most 1,024 bytes without NUL characters";
+
+bool usable_name(const std::string& text) {
+  return !text.empty() && text.size() <= kMaxNameBytes && text.find('\0') == std::string::npos;
+}
+
 // Typed access to the fields of a request body (a JSON object). A field set to null counts as
 // absent; unknown fields are ignored.
 class Fields {
@@ -33,9 +44,9 @@ class Fields {
 
   std::string required_string(const char* name) const {
     const auto* value = find(name);
-    if (!value) missing(name, "a non-empty string");
-    if (!value->is_string() || value->get_ref<const std::string&>().empty()) {
-      invalid(name, "a non-empty string");
+    if (!value) missing(name, kNameRule);
+    if (!value->is_string() || !usable_name(value->get_ref<const std::string&>())) {
+      invalid(name, kNameRule);
     }
     return value->get<std::string>();
   }
@@ -43,8 +54,8 @@ class Fields {
   std::optional<std::string> optional_string(const char* name, bool allow_dot = true) const {
     const auto* value = find(name);
     if (!value) return std::nullopt;
-    if (!value->is_string() || value->get_ref<const std::string&>().empty()) {
-      invalid(name, "a non-empty string when given");
+    if (!value->is_string() || !usable_name(value->get_ref<const std::string&>())) {
+      invalid(name, std::string(kNameRule) + " when given");
     }
     auto text = value->get<std::string>();
     if (!allow_dot && text.find('.') != std::string::npos) invalid(name, "free of dots");
@@ -196,8 +207,12 @@ ApiResponse Protocol::init(const SecretKey& caller, const nlohmann::json& body) 
   fields.optional_string("eventName");
   // [ours] A client's token for this claim: the same claim sent again (its answer was lost)
   // gets the transaction it made instead of 409. Servers that ignore it answer 409 as before.
-  const std::string claim_token = fields.optional_string("claimToken").value_or("");
-  if (claim_token.size() > kMaxClaimTokenBytes) {
+  const auto* token = fields.find("claimToken");
+  const bool token_too_long = token && token->is_string() &&
+                              token->get_ref<const std::string&>().size() > kMaxClaimTokenBytes;
+  const std::string claim_token =
+      token_too_long ? "" : fields.optional_string("claimToken").value_or("");
+  if (token_too_long) {
     throw RequestError(
         400, "invalid-claim-token",
         "claimToken is longer than " + std::to_string(kMaxClaimTokenBytes) + " bytes");

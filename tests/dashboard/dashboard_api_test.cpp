@@ -292,6 +292,16 @@ TEST_F(DashboardApi, SearchFindsTextInThePayload) {
   EXPECT_EQ(keys_matching({{"search", "absent text"}}), Keys{});
 }
 
+// Only A-Z fold (as SQLite's LIKE does), whatever the PostgreSQL database's locale would fold.
+TEST_F(DashboardApi, SearchFoldsAsciiLettersOnly) {
+  const auto ecole = test_->emit("place", {{"name", "\u00c9COLE Kelvin"}});
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(keys_matching({{"search", "COLE"}}), (Keys{ecole}));
+  EXPECT_EQ(keys_matching({{"search", "cole kelvin"}}), (Keys{ecole}));
+  EXPECT_EQ(keys_matching({{"search", "\u00e9cole"}}), Keys{});   // é is not É here
+  EXPECT_EQ(keys_matching({{"search", "\u212aelvin"}}), Keys{});  // the Kelvin sign is not K
+}
+
 // --- Keyset pagination ---------------------------------------------------------------------
 
 TEST_F(DashboardApi, PagesAreNewestFirstWithoutGapsOrDuplicates) {
@@ -392,6 +402,10 @@ TEST_F(DashboardApi, InvalidParametersAre400) {
       {{"state", "pending"}},
       {{"state", "does-not-exist"}},
       {{"search", std::string(1001, 'x')}},
+      // A NUL character (%00) matches nothing in either store: refused by both alike.
+      {{"search", std::string("a\0b", 3)}},
+      {{"event", std::string(1, '\0')}},
+      {{"txKey", std::string("t\0", 2)}},
   };
   for (const auto& params : invalid) {
     SCOPED_TRACE(params.begin()->first + "=" + params.begin()->second.substr(0, 20));

@@ -302,7 +302,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{"/update", R"({"key":"k","txKey":"t","txState":"done"})", "invalid-field"},
         BadBody{"/update", R"({"txKey":"t","txState":"finished"})", "missing-field"},
         BadBody{"/get-full-event-name", R"({"eventName":""})", "invalid-field"},
-        BadBody{"/get-full-event-name", R"({"eventName":"e","label":"a.b"})", "invalid-field"}),
+        BadBody{"/get-full-event-name", R"({"eventName":"e","label":"a.b"})", "invalid-field"},
+        // A NUL character in a name or key: refused alike by both stores (libpq's text would
+        // end at it; SQLite would store it).
+        BadBody{"/emit", R"({"event":"a\u0000b","payload":{}})", "invalid-field"},
+        BadBody{"/query", R"({"eventName":"e","txKey":"t\u0000","since":0})", "invalid-field"},
+        BadBody{"/query", R"({"eventName":"e","txKey":"t","since":0,"label":"\u0000"})",
+                "invalid-field"},
+        BadBody{"/init", R"({"key":"k\u0000","txKey":"t"})", "invalid-field"},
+        BadBody{"/init", R"({"key":"k","txKey":"t","claimToken":"a\u0000b"})", "invalid-field"},
+        BadBody{"/update", R"({"key":"k","txKey":"new\u0000","txState":"finished"})",
+                "invalid-field"}),
     [](const ::testing::TestParamInfo<BadBody>& param_info) {
       std::string name;
       for (const char* c = param_info.param.endpoint; *c; ++c) {
@@ -310,6 +320,27 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return name + "_" + std::to_string(param_info.index);
     });
+
+// Names and keys of more than 1,024 bytes are refused by every endpoint on both stores (a
+// PostgreSQL index row holds at most 2,704 bytes); 1,024 bytes pass.
+TEST_F(Conformance, NamesLongerThan1024BytesAreRefused) {
+  Http http(emulator_);
+  const std::string longest(1024, 'n'), too_long(1025, 'n');
+  const auto key = http.emit(longest, {});
+  auto claimed = http.post("/init", {{"key", key}, {"txKey", longest}});
+  EXPECT_EQ(claimed.status, 200) << claimed.raw;
+  expect_error(http.post("/emit", {{"event", too_long}, {"payload", json::object()}}), 400,
+               "invalid-field");
+  expect_error(http.post("/query", {{"eventName", too_long}, {"txKey", "t"}, {"since", 0}}), 400,
+               "invalid-field");
+  expect_error(http.post("/init", {{"key", key}, {"txKey", too_long}}), 400, "invalid-field");
+  expect_error(http.post("/transact", {{"key", key}, {"txKey", too_long}, {"state", "finished"}}),
+               400, "invalid-field");
+  expect_error(http.post("/update", {{"key", key}, {"txKey", too_long}, {"txState", "failed"}}),
+               400, "invalid-field");
+  expect_error(http.post("/get-full-event-name", {{"eventName", too_long}}), 400, "invalid-field");
+  EXPECT_EQ(emulator_.message_count(), 1);
+}
 
 TEST_F(Conformance, UnknownFieldsAreIgnoredAndCharsetAccepted) {
   Http http(emulator_);

@@ -4,6 +4,8 @@
 // password never shows. The tests that need a database run only beside a cluster (ctest
 // emulator.postgresql_store); the others run everywhere.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <future>
@@ -29,6 +31,10 @@ EmulatorOptions options_on(const std::string& location) {
   options.db_path = location;
   options.threads = 2;
   return options;
+}
+
+std::string database_of(const std::string& location) {
+  return location.substr(location.rfind('/') + 1);
 }
 
 // Runs the server binary with `args` and returns what it printed (stdout and stderr).
@@ -113,7 +119,7 @@ TEST(PostgresqlStore, ADatabaseThatStaysAwayIsAnswered503ThenServedAgain) {
   emulator.start();
   Http http(emulator);
   http.emit("away");
-  const std::string database = location.substr(location.rfind('/') + 1);
+  const std::string database = database_of(location);
   const std::string admin = std::getenv("BUILDABLE_TEST_POSTGRES");
   buildable::testing::run_postgresql(admin,
                                      "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
@@ -122,6 +128,12 @@ TEST(PostgresqlStore, ADatabaseThatStaysAwayIsAnswered503ThenServedAgain) {
   EXPECT_EQ(refused.status, 503) << refused.raw;
   EXPECT_EQ(refused.body.value("name", ""), "service-unavailable") << refused.raw;
   EXPECT_NE(refused.headers.find("Retry-After"), refused.headers.end());
+  // Clients are not told where the database is (the server's standard error is).
+  EXPECT_EQ(refused.raw.find(database), std::string::npos) << refused.raw;
+  EXPECT_EQ(refused.raw.find("127.0.0.1"), std::string::npos) << refused.raw;
+  auto readiness = http.get("/readyz");
+  EXPECT_EQ(readiness.status, 503) << readiness.raw;
+  EXPECT_EQ(readiness.raw.find(database), std::string::npos) << readiness.raw;
   buildable::testing::run_postgresql(admin,
                                      "ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
   auto served = http.post("/emit", {{"event", "away"}, {"payload", json::object()}});
@@ -140,7 +152,7 @@ TEST(PostgresqlStore, ARequestWaitingForTheDatabaseDoesNotHoldUpHealthz) {
   Emulator emulator(options);
   emulator.start();
   Http(emulator).emit("waiting");
-  const std::string database = location.substr(location.rfind('/') + 1);
+  const std::string database = database_of(location);
   const std::string admin = std::getenv("BUILDABLE_TEST_POSTGRES");
   buildable::testing::run_postgresql(admin,
                                      "ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
@@ -159,6 +171,79 @@ TEST(PostgresqlStore, ARequestWaitingForTheDatabaseDoesNotHoldUpHealthz) {
   const auto emitted = waiting.get();
   EXPECT_EQ(emitted.status, 200) << emitted.raw;
   EXPECT_EQ(emulator.message_count(), 2);
+}
+
+// A lock held past the retry budget: the database cancels the waiting statement (lock_timeout)
+// and the request is answered 503 while the lock is still held, not once it goes.
+TEST(PostgresqlStore, ALockHeldPastTheRetryBudgetIsAnswered503) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  EmulatorOptions options = options_on(location);
+  options.db_retry_budget = std::chrono::milliseconds(1000);
+  Emulator emulator(options);
+  emulator.start();
+  Http http(emulator);
+  http.emit("locked");
+  buildable::testing::PostgresqlSession holder(location);
+  holder.run("BEGIN");
+  holder.run("LOCK TABLE buildable_messages IN ACCESS EXCLUSIVE MODE");
+  auto refused = http.post("/emit", {{"event", "locked"}, {"payload", json::object()}});
+  holder.run("ROLLBACK");
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_NE(refused.headers.find("Retry-After"), refused.headers.end());
+  auto served = http.post("/emit", {{"event", "locked"}, {"payload", json::object()}});
+  EXPECT_EQ(served.status, 200) << served.raw;
+  EXPECT_EQ(emulator.message_count(), 2);
+}
+
+// A database that stops answering altogether (its server processes stopped, as a frozen host
+// would be): the request is given up on a second after its budget. The statement was sent, so
+// it may still be applied: 500 (maybe done), never 503 (not done).
+TEST(PostgresqlStore, ADatabaseThatStopsAnsweringIsGivenUpOn) {
+  REQUIRE_POSTGRESQL();
+  if (geteuid() != 0) GTEST_SKIP() << "stops the database's server processes (needs root)";
+  const std::string location = buildable::testing::fresh_store_location();
+  EmulatorOptions options = options_on(location);
+  options.db_retry_budget = std::chrono::milliseconds(500);
+  Emulator emulator(options);
+  emulator.start();
+  Http http(emulator);
+  http.emit("frozen");
+  buildable::testing::PostgresqlSession admin(std::getenv("BUILDABLE_TEST_POSTGRES"));
+  const auto backends =
+      admin.run("SELECT pid FROM pg_stat_activity WHERE datname = '" + database_of(location) +
+                "' AND application_name = 'buildable-emulator'");
+  ASSERT_FALSE(backends.empty());
+  for (const auto& pid : backends)
+    kill(std::stoi(pid), SIGSTOP);
+  auto lost = http.post("/emit", {{"event", "frozen"}, {"payload", json::object()}});
+  for (const auto& pid : backends)
+    kill(std::stoi(pid), SIGCONT);
+  EXPECT_EQ(lost.status, 500) << lost.raw;
+  EXPECT_NE(lost.raw.find("may have taken effect"), std::string::npos) << lost.raw;
+  auto served = http.post("/emit", {{"event", "frozen"}, {"payload", json::object()}});
+  EXPECT_EQ(served.status, 200) << served.raw;
+}
+
+// The clock's row gone (a partial restore): emits fail instead of being acknowledged and not
+// stored, and the next server to start puts the row back without moving createdAt back.
+TEST(PostgresqlStore, AMissingClockRowFailsEmitsUntilAServerRestoresIt) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  Emulator emulator(options_on(location));
+  emulator.start();
+  Http http(emulator);
+  const std::string first = http.emit("clock");
+  buildable::testing::run_postgresql(location, "DELETE FROM buildable_clock");
+  auto refused = http.post("/emit", {{"event", "clock"}, {"payload", json::object()}});
+  EXPECT_EQ(refused.status, 500) << refused.raw;
+  EXPECT_EQ(emulator.message_count(), 1);
+  Emulator restarted(options_on(location));
+  restarted.start();
+  const std::string second = Http(restarted).emit("clock");
+  EXPECT_GE(restarted.message(second)["createdAt"].get<std::int64_t>(),
+            restarted.message(first)["createdAt"].get<std::int64_t>());
+  EXPECT_EQ(restarted.message_count(), 2);
 }
 
 TEST(PostgresqlStore, ASchemaNewerThanTheServerIsRefused) {
@@ -201,6 +286,22 @@ TEST(PostgresqlStore, ThePasswordNeverShows) {
   const std::string output = run_server("--store " + location + " --migrate-only");
   EXPECT_EQ(output.find("hunter2pw"), std::string::npos) << output;
   EXPECT_NE(output.find("buildable-emulator:"), std::string::npos) << output;
+  // Locations libpq cannot read: its reason quotes the text, so it is not shown.
+  for (const std::string unreadable :
+       {"postgresql://someone:hunter2pw@[::1/events", "postgresql://someone:hunter2%zzpw@h/db",
+        "host=127.0.0.1 password=hunter2pw hunter2more"}) {
+    SCOPED_TRACE(unreadable);
+    Emulator broken(options_on(unreadable));
+    try {
+      broken.start();
+      FAIL() << "started on an unreadable location";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("cannot read"), std::string::npos) << e.what();
+    }
+    const std::string said = run_server("--store '" + unreadable + "' --migrate-only");
+    EXPECT_EQ(said.find("hunter2"), std::string::npos) << said;
+  }
 }
 
 TEST(PostgresqlStore, TheStoreFlagsAreParsed) {

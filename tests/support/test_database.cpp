@@ -19,19 +19,7 @@ const char* cluster() {
 }  // namespace
 
 void run_postgresql(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    const std::string why = PQerrorMessage(conn);
-    PQfinish(conn);
-    throw std::runtime_error("test database: cannot connect: " + why);
-  }
-  PGresult* result = PQexec(conn, sql.c_str());
-  const bool ok =
-      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
-  const std::string why = ok ? "" : PQerrorMessage(conn);
-  PQclear(result);
-  PQfinish(conn);
-  if (!ok) throw std::runtime_error("test database: " + sql + ": " + why);
+  PostgresqlSession(url).run(sql);
 }
 
 namespace {
@@ -42,6 +30,33 @@ void administer(const std::string& sql) {
 }
 
 }  // namespace
+
+PostgresqlSession::PostgresqlSession(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    const std::string why = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    throw std::runtime_error("test database: cannot connect: " + why);
+  }
+}
+
+PostgresqlSession::~PostgresqlSession() {
+  PQfinish(conn_);
+}
+
+std::vector<std::string> PostgresqlSession::run(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
+  const ExecStatusType status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    const std::string why = PQerrorMessage(conn_);
+    PQclear(result);
+    throw std::runtime_error("test database: " + sql + ": " + why);
+  }
+  std::vector<std::string> column;
+  for (int row = 0; row < PQntuples(result); ++row)
+    column.emplace_back(PQgetvalue(result, row, 0));
+  PQclear(result);
+  return column;
+}
 
 bool testing_postgresql() {
   return cluster() != nullptr;

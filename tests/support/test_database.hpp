@@ -4,6 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+struct pg_conn;
 
 namespace buildable::testing {
 
@@ -18,6 +21,23 @@ std::string fresh_store_location();
 /// Runs one statement on the PostgreSQL database at `url` (e.g. from fresh_store_location()).
 /// Throws std::runtime_error when it fails.
 void run_postgresql(const std::string& url, const std::string& sql);
+
+/// A session of its own on the database at `url`, kept open (a transaction holding a lock
+/// stays open) until destroyed.
+class PostgresqlSession {
+ public:
+  /// Throws std::runtime_error when it cannot connect.
+  explicit PostgresqlSession(const std::string& url);
+  ~PostgresqlSession();
+  PostgresqlSession(const PostgresqlSession&) = delete;
+  PostgresqlSession& operator=(const PostgresqlSession&) = delete;
+
+  /// Runs `sql`; returns the first column of its rows. Throws std::runtime_error on failure.
+  std::vector<std::string> run(const std::string& sql);
+
+ private:
+  pg_conn* conn_;
+};
 
 /// Stops the PostgreSQL server backends of every test database (as a restarted database
 /// would): the next statement of each pooled connection fails. No-op without a cluster.

@@ -16,4 +16,14 @@ inline std::string like_contains_pattern(const std::string& text) {
   return pattern + "%";
 }
 
+/// `text` with A-Z lowered and every other byte kept: SQLite's LIKE folds only ASCII letters,
+/// and PostgreSQL's ILIKE (or lower()) would follow the database's locale, so PostgreSQL
+/// compares translate()d text with a pattern lowered here.
+inline std::string ascii_lowercase(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
 }  // namespace buildable::emulator::detail

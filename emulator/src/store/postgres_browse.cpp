@@ -18,19 +18,27 @@ using postgres::Transaction;
 
 namespace {
 
-// $1 environment, $2 event|NULL, $3 txKey|NULL, $4 state|NULL, $5 LIKE pattern|NULL,
+#define PG_ASCII_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define PG_ASCII_LOWER "abcdefghijklmnopqrstuvwxyz"
+
+// $1 environment, $2 event|NULL, $3 txKey|NULL, $4 state|NULL, $5 LIKE pattern|NULL (ASCII
+// lowercase, compared with the payload's ASCII lowercase: see ascii_lowercase()),
 // $6/$7 cursor createdAt/seq (NULL: from the newest), $8 limit. One statement for every
 // combination of filters: the planner makes a plan per call for the values given.
 constexpr const char* kBrowse =
     "SELECT " PG_MESSAGE_COLUMNS
     " FROM buildable_messages m WHERE m.environment = $1"
     " AND ($2::text IS NULL OR m.event_name = $2)"
-    " AND ($5::text IS NULL OR m.payload ILIKE $5)"
+    " AND ($5::text IS NULL OR translate(m.payload, '" PG_ASCII_UPPER "', '" PG_ASCII_LOWER
+    "')"
+    " LIKE $5)"
     " AND ($6::bigint IS NULL OR (m.created_at, m.seq) < ($6::bigint, $7::bigint))"
     " AND (($3::text IS NULL AND $4::text IS NULL) OR EXISTS (SELECT 1"
     " FROM buildable_transactions t WHERE t.message_key = m.key"
     " AND ($3::text IS NULL OR t.tx_key = $3) AND ($4::text IS NULL OR t.state = $4)))"
     " ORDER BY m.created_at DESC, m.seq DESC LIMIT $8";
+#undef PG_ASCII_UPPER
+#undef PG_ASCII_LOWER
 constexpr const char* kTransactionsOfMessages =
     PG_TRANSACTION_SELECT " WHERE t.message_key = ANY($1::text[]) ORDER BY t.started_at, t.seq";
 constexpr const char* kEventNames =
@@ -41,8 +49,9 @@ constexpr const char* kEventNames =
 
 BrowsePage PostgresStore::browse(const BrowseFilter& filter) {
   const std::optional<std::string> pattern =
-      filter.payload_text ? std::optional(like_contains_pattern(*filter.payload_text))
-                          : std::nullopt;
+      filter.payload_text
+          ? std::optional(ascii_lowercase(like_contains_pattern(*filter.payload_text)))
+          : std::nullopt;
   std::optional<std::int64_t> cursor_time, cursor_seq;
   if (filter.before) {
     cursor_time = filter.before->created_at;

@@ -15,16 +15,23 @@ struct pg_result;
 
 namespace buildable::emulator::detail::postgres {
 
-/// A failed statement. `sqlstate` is PostgreSQL's code ("" when the server never answered);
-/// `connection_lost` says the connection is gone, so whether a write took effect is unknown.
+/// A failed connection or statement. `sqlstate` is PostgreSQL's code ("" when the server never
+/// answered); `connection_lost` says the connection is gone; `sent` that a statement had been
+/// sent on it, so whether a write took effect is unknown.
 class Error : public std::runtime_error {
  public:
-  Error(const std::string& message, std::string sqlstate, bool connection_lost)
+  Error(const std::string& message, std::string sqlstate, bool connection_lost, bool sent = false)
       : std::runtime_error(message),
         sqlstate_(std::move(sqlstate)),
-        connection_lost_(connection_lost) {}
+        connection_lost_(connection_lost),
+        sent_(sent) {}
   const std::string& sqlstate() const { return sqlstate_; }
   bool connection_lost() const { return connection_lost_; }
+  /// The connection was lost after a statement was sent, without the server saying it ended the
+  /// session (57P01-03: its transaction rolled back): the statement may have taken effect.
+  bool outcome_unknown() const {
+    return connection_lost_ && sent_ && sqlstate_.rfind("57P0", 0) != 0;
+  }
   /// Worth another attempt on a connection: lost connections, serialization failures,
   /// deadlocks, a server shutting down or starting, too many connections.
   bool transient() const;
@@ -34,6 +41,7 @@ class Error : public std::runtime_error {
  private:
   std::string sqlstate_;
   bool connection_lost_;
+  bool sent_;
 };
 
 /// A statement parameter: text, a number, or NULL.
@@ -78,13 +86,31 @@ class Result {
   pg_result* result_;
 };
 
+/// Server-side limits of a connection's statements (0 = the server's setting): a lock waited
+/// for or a statement running longer is cancelled by PostgreSQL itself.
+struct StatementLimits {
+  std::chrono::milliseconds lock_timeout{0};
+  std::chrono::milliseconds statement_timeout{0};
+};
+
+/// One connection, used by one thread at a time. Every wait on the database (connecting,
+/// sending, awaiting an answer) ends at the connection's deadline, so a database host that
+/// stops answering (frozen, its packets dropped) holds no caller past it.
 class Connection {
  public:
-  /// Connects (libpq connection string or URL). Throws Error (connection_lost) on failure.
-  Connection(const std::string& location, std::chrono::milliseconds connect_timeout);
+  using Clock = std::chrono::steady_clock;
+
+  /// Connects (libpq connection string or URL) by `deadline`. Throws Error: connection_lost
+  /// when the database cannot be reached in time, not when the location cannot be read (its
+  /// parse error is not shown: libpq quotes the text, password included).
+  Connection(const std::string& location, Clock::time_point deadline, StatementLimits limits = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
+
+  /// Statements from now on must be answered by `deadline` (default: no deadline); one that is
+  /// not closes the connection and throws Error (connection_lost, sent).
+  void set_deadline(Clock::time_point deadline) { deadline_ = deadline; }
 
   /// Runs `sql` with `params`, prepared once on this connection under a generated name.
   /// `sql` must outlive the connection (a string literal): it keys the cache.
@@ -93,13 +119,23 @@ class Connection {
   Result command(const char* sql);
   /// Whether the connection still works as far as libpq knows.
   bool healthy() const;
-  /// Rolls back a transaction left open; false when the connection cannot be used again.
+  /// For an idle connection: false when the server has closed it meanwhile (a restart, an
+  /// administrator's pg_terminate_backend), so that no statement is sent into a dead session.
+  bool still_open();
+  /// Rolls back a transaction left open (within 2 s); false when the connection cannot be used
+  /// again.
   bool leave_transaction() noexcept;
 
  private:
+  /// The first result of the statement just sent, all of its results read, by the deadline.
+  pg_result* await_result(const char* what);
+  /// Waits until the socket is ready for `events` (poll()); false when the deadline passed.
+  bool wait_socket(short events) const;
+  [[noreturn]] void give_up(const char* what);
   Result check(pg_result* result, const char* what);
 
   pg_conn* conn_ = nullptr;
+  Clock::time_point deadline_ = Clock::time_point::max();
   std::map<const char*, std::string> prepared_;  // SQL text -> statement name
 };
 

@@ -2,8 +2,12 @@
 
 namespace buildable::emulator::detail::postgres {
 
-Pool::Pool(std::string location, int max_connections, std::chrono::milliseconds connect_timeout)
-    : location_(std::move(location)), max_(max_connections), connect_timeout_(connect_timeout) {}
+Pool::Pool(std::string location, int max_connections, std::chrono::milliseconds connect_timeout,
+           StatementLimits limits)
+    : location_(std::move(location)),
+      max_(max_connections),
+      connect_timeout_(connect_timeout),
+      limits_(limits) {}
 
 Pool::Lease::~Lease() {
   if (pool_ && connection_) pool_->give_back(std::move(connection_));
@@ -15,7 +19,9 @@ Pool::Lease Pool::acquire(std::chrono::steady_clock::time_point deadline) {
     if (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(*this, std::move(connection));
+      if (connection->still_open()) return Lease(*this, std::move(connection));
+      --open_;  // closed by the server while idle: replaced below or by the next caller
+      continue;
     }
     if (open_ < max_) break;
     if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
@@ -26,7 +32,8 @@ Pool::Lease Pool::acquire(std::chrono::steady_clock::time_point deadline) {
   ++open_;  // counted while connecting, so that no more than max_ are ever opened
   lock.unlock();
   try {
-    return Lease(*this, std::make_unique<Connection>(location_, connect_timeout_));
+    const auto connect_by = std::min(deadline, Connection::Clock::now() + connect_timeout_);
+    return Lease(*this, std::make_unique<Connection>(location_, connect_by, limits_));
   } catch (...) {
     lock.lock();
     --open_;

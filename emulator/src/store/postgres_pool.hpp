@@ -16,7 +16,9 @@ namespace buildable::emulator::detail::postgres {
 
 class Pool {
  public:
-  Pool(std::string location, int max_connections, std::chrono::milliseconds connect_timeout);
+  /// Connections get `limits`; connecting takes at most `connect_timeout`.
+  Pool(std::string location, int max_connections, std::chrono::milliseconds connect_timeout,
+       StatementLimits limits);
 
   /// A connection held by one caller; given back (or closed when it failed) on destruction.
   class Lease {
@@ -36,8 +38,9 @@ class Pool {
     std::unique_ptr<Connection> connection_;
   };
 
-  /// A connection, waiting until `deadline` for one to be free and opening one when the pool
-  /// has room. Throws Error (transient) when none could be had in time or connecting failed.
+  /// A connection, waiting until `deadline` for one to be free and opening one (by `deadline`
+  /// too) when the pool has room. Throws StoreUnavailable when none was free in time, Error
+  /// when connecting failed.
   Lease acquire(std::chrono::steady_clock::time_point deadline);
   StorePoolUsage usage() const;
   const std::string& location() const { return location_; }
@@ -48,6 +51,7 @@ class Pool {
   const std::string location_;
   const int max_;
   const std::chrono::milliseconds connect_timeout_;
+  const StatementLimits limits_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mutex_

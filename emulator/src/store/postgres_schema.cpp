@@ -66,6 +66,11 @@ constexpr const char* kCreateLedger =
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(4823905710311)";
 constexpr const char* kApplied =
     "SELECT coalesce(max(version), 0) FROM buildable_schema_migrations";
+// The clock's row again if it went missing (a partial restore): from the newest createdAt, so
+// it never goes back.
+constexpr const char* kEnsureClock =
+    "INSERT INTO buildable_clock SELECT 1, coalesce(max(created_at), 0) FROM buildable_messages"
+    " ON CONFLICT (id) DO NOTHING";
 constexpr const char* kRecord =
     "INSERT INTO buildable_schema_migrations(version, description) VALUES ($1, $2)";
 
@@ -94,6 +99,7 @@ std::vector<std::string> migrate(Connection& connection) {
                              std::string(migration.description)});
     applied.push_back(std::to_string(migration.version) + ": " + migration.description);
   }
+  connection.command(kEnsureClock);
   connection.command("COMMIT");
   return applied;
 }

@@ -2,6 +2,9 @@
 // messages, claiming and finishing transactions. The dashboard's browsing is postgres_browse.cpp.
 #include "postgres_store.hpp"
 
+#include <atomic>
+#include <cstdio>
+
 #include "ids.hpp"
 #include "postgres_schema.hpp"
 #include "postgres_sql.hpp"
@@ -92,6 +95,33 @@ std::optional<TransactionRecord> transaction_on(Connection& connection, const st
 
 namespace postgres {
 
+StatementLimits statement_limits(const StoreOptions& options) {
+  // Cancelled by the database once the retry budget is spent (at least a second).
+  const auto limit = std::chrono::milliseconds(std::max<std::int64_t>(
+      options.busy_retry_budget_ms, std::chrono::milliseconds(kMinAttempt).count()));
+  return StatementLimits{limit, limit};
+}
+
+void report_problem(const std::string& detail) noexcept {
+  static std::atomic<std::int64_t> last_ms{0};
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_ms.load();
+  if (now - last < kProblemReportIntervalMs || !last_ms.compare_exchange_strong(last, now)) return;
+  std::fprintf(stderr, "buildable-emulator: database: %s\n", detail.c_str());
+}
+
+void give_up(const std::string& detail, bool outcome_unknown, const std::string& told) {
+  report_problem(detail);
+  if (outcome_unknown) {
+    throw std::runtime_error(
+        "the connection to the database was lost while the request was being applied, and the "
+        "database did not serve it again in time: the request may have taken effect");
+  }
+  throw StoreUnavailable(told);
+}
+
 MessageRecord read_message(const Result& result, int row) {
   MessageRecord m;
   m.seq = result.number(row, 0);
@@ -137,7 +167,7 @@ std::string postgres_display_name(const std::string& location) {
 
 std::vector<std::string> migrate_postgres(const std::string& location) {
   try {
-    Connection connection(location, std::chrono::seconds(5));
+    Connection connection(location, Connection::Clock::now() + std::chrono::seconds(5));
     return postgres::migrate(connection);
   } catch (const postgres::Error& e) {
     throw std::runtime_error(e.what());
@@ -147,14 +177,15 @@ std::vector<std::string> migrate_postgres(const std::string& location) {
 PostgresStore::PostgresStore(const std::string& location, const StoreOptions& options)
     : options_(options),
       pool_(location, options.max_connections,
-            std::chrono::milliseconds(options.connect_timeout_ms)) {
+            std::chrono::milliseconds(options.connect_timeout_ms),
+            postgres::statement_limits(options)) {
   try {
-    auto lease = pool_.acquire(std::chrono::steady_clock::now() +
-                               std::chrono::milliseconds(options.connect_timeout_ms));
-    postgres::migrate(*lease);
+    // On a connection of its own, without the pool's statement limits: a migration may take
+    // long, and waits for another server's migration (an advisory lock) as long as it runs.
+    Connection connection(
+        location, Connection::Clock::now() + std::chrono::milliseconds(options.connect_timeout_ms));
+    postgres::migrate(connection);
   } catch (const postgres::Error& e) {
-    throw std::runtime_error(e.what());
-  } catch (const StoreUnavailable& e) {
     throw std::runtime_error(e.what());
   }
 }
@@ -177,6 +208,11 @@ MessageRecord PostgresStore::insert_message(const NewMessage& message) {
     const Result row = connection.run(
         kInsertMessage, {m.id, m.key, m.environment, m.platform, m.label, m.event_name, m.payload,
                          m.headers, m.query, message.created_at});
+    if (row.rows() != 1) {  // nothing inserted: the clock's row is gone
+      throw postgres::Error(
+          "postgresql: the buildable_clock row is missing; restart a server to restore it", "",
+          false);
+    }
     MessageRecord stored = m;
     stored.seq = row.number(0, 0);
     stored.created_at = row.number(0, 1);
@@ -326,11 +362,14 @@ std::int64_t PostgresStore::message_count() {
 
 std::string PostgresStore::check_ready() noexcept {
   try {
-    auto lease = pool_.acquire(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    const auto deadline = Connection::Clock::now() + std::chrono::seconds(2);
+    auto lease = pool_.acquire(deadline);
+    lease->set_deadline(deadline);
     lease->run(kPing, {});
     return "";
   } catch (const std::exception& e) {
-    return e.what();
+    postgres::report_problem(e.what());
+    return postgres::kUnavailable;
   }
 }
 

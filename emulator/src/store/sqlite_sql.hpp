@@ -25,7 +25,7 @@
 // A transaction row as read_transaction() reads it; WHERE and ORDER BY follow.
 #define STORE_TRANSACTION_SELECT                                                         \
   "SELECT t.id, t.txn, t.message_key, m.id, m.event_name, t.tx_key, t.state, t.history," \
-  " m.payload, t.output, t.created_at, t.started_at, t.ended_at, t.claim_token"                         \
+  " m.payload, t.output, t.created_at, t.started_at, t.ended_at, t.claim_token"          \
   " FROM transactions t JOIN messages m ON m.key = t.message_key"
 
 namespace buildable::emulator::detail {

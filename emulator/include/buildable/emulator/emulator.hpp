@@ -98,7 +98,9 @@ struct EmulatorOptions {
   int db_connections = 8;
   /// PostgreSQL: how long a request keeps retrying a database that fails transiently (a lost
   /// connection, a restart, a serialization failure) before it is answered 503 with
-  /// `Retry-After: 1`.
+  /// `Retry-After: 1`. Also the database's lock_timeout and statement_timeout for the pooled
+  /// connections (at least 1 s); a database that does not answer at all is given up on a
+  /// second later (500 when a write had been sent: it may have taken effect).
   std::chrono::milliseconds db_retry_budget{10000};
   std::vector<SecretKey> keys;  ///< empty = one "demo" test key with a random secret
   FaultOptions faults;  ///< fault injection from the start (none by default); see set_faults()
