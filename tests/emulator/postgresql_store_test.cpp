@@ -271,18 +271,23 @@ TEST(PostgresqlStore, MigrateOnlyAppliesTheSchemaOnceAndSaysWhat) {
   EXPECT_NE(second.find("schema up to date"), std::string::npos) << second;
 }
 
+// What start() throws on `location` ("" when it starts).
+std::string start_error(const std::string& location) {
+  try {
+    Emulator(options_on(location)).start();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(PostgresqlStore, ThePasswordNeverShows) {
   const std::string location = "postgresql://someone:hunter2pw@127.0.0.1:1/events";
   const std::string shown = detail::describe_store_location(location);
   EXPECT_EQ(shown, "postgresql://someone@127.0.0.1:1/events (PostgreSQL)");
-  Emulator emulator(options_on(location));
-  try {
-    emulator.start();
-    FAIL() << "started without a database";
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()).find("hunter2pw"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("127.0.0.1"), std::string::npos) << e.what();
-  }
+  const std::string refused = start_error(location);
+  EXPECT_EQ(refused.find("hunter2pw"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("127.0.0.1"), std::string::npos) << refused;
   const std::string output = run_server("--store " + location + " --migrate-only");
   EXPECT_EQ(output.find("hunter2pw"), std::string::npos) << output;
   EXPECT_NE(output.find("buildable-emulator:"), std::string::npos) << output;
@@ -291,14 +296,9 @@ TEST(PostgresqlStore, ThePasswordNeverShows) {
        {"postgresql://someone:hunter2pw@[::1/events", "postgresql://someone:hunter2%zzpw@h/db",
         "host=127.0.0.1 password=hunter2pw hunter2more"}) {
     SCOPED_TRACE(unreadable);
-    Emulator broken(options_on(unreadable));
-    try {
-      broken.start();
-      FAIL() << "started on an unreadable location";
-    } catch (const std::runtime_error& e) {
-      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("cannot read"), std::string::npos) << e.what();
-    }
+    const std::string unread = start_error(unreadable);
+    EXPECT_EQ(unread.find("hunter2"), std::string::npos) << unread;
+    EXPECT_NE(unread.find("cannot read"), std::string::npos) << unread;
     const std::string said = run_server("--store '" + unreadable + "' --migrate-only");
     EXPECT_EQ(said.find("hunter2"), std::string::npos) << said;
   }
