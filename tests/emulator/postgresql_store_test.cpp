@@ -173,6 +173,38 @@ TEST(PostgresqlStore, ARequestWaitingForTheDatabaseDoesNotHoldUpHealthz) {
   EXPECT_EQ(emulator.message_count(), 2);
 }
 
+// A stop whose drain deadline has passed lets the handler already running on a worker end, and
+// drops the requests queued behind it without applying them.
+TEST(PostgresqlStore, AStopDropsQueuedRequestsWithoutApplyingThem) {
+  REQUIRE_POSTGRESQL();
+  const std::string location = buildable::testing::fresh_store_location();
+  EmulatorOptions options = options_on(location);
+  options.db_connections = 1;  // one worker
+  options.db_retry_budget = std::chrono::milliseconds(1500);
+  options.drain_timeout = std::chrono::seconds(0);
+  Emulator emulator(options);
+  emulator.start();
+  const std::string key = Http(emulator).emit("queued");
+  buildable::testing::PostgresqlSession holder(location);
+  holder.run("BEGIN");
+  holder.run("LOCK TABLE buildable_transactions IN ACCESS EXCLUSIVE MODE");
+  auto claim = std::async(std::launch::async, [&] {  // waits for the lock on the worker
+    return Http(emulator).post("/init", {{"key", key}, {"txKey", "t"}});
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return emulator.stats().requests_by_path["/init"] == 1; }));
+  auto emit = std::async(std::launch::async, [&] {  // queued behind it
+    return Http(emulator).post("/emit", {{"event", "queued"}, {"payload", json::object()}});
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return emulator.stats().requests_by_path["/emit"] == 2; }));
+  emulator.stop();
+  holder.run("ROLLBACK");
+  claim.get();
+  emit.get();
+  EXPECT_EQ(buildable::testing::PostgresqlSession(location).run(
+                "SELECT count(*) FROM buildable_messages"),
+            std::vector<std::string>{"1"});
+}
+
 // A lock held past the retry budget: the database cancels the waiting statement (lock_timeout)
 // and the request is answered 503 while the lock is still held, not once it goes.
 TEST(PostgresqlStore, ALockHeldPastTheRetryBudgetIsAnswered503) {
