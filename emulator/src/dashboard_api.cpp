@@ -25,11 +25,22 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
 }
 
 // A parameter's value; absent and empty both mean "no filter".
+bool valid_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();  // the serializer checks every sequence
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
 std::optional<std::string> parameter(const QueryParameters& parameters, const char* name) {
   auto it = parameters.find(name);
   if (it == parameters.end() || it->second.empty()) return std::nullopt;
-  // Matched by neither store (libpq's text ends at it): refused the same way by both.
+  // Matched by neither store (libpq's text ends at a NUL; PostgreSQL refuses invalid UTF-8):
+  // refused the same way by both.
   if (it->second.find('\0') != std::string::npos) invalid(name, "free of NUL characters");
+  if (!valid_utf8(it->second)) invalid(name, "valid UTF-8 (percent-decoded)");
   return it->second;
 }
 

@@ -85,13 +85,17 @@ bool is_dashboard_path(const std::string& path) {
   return path == "/" || path.rfind(kDashboardPrefix, 0) == 0;
 }
 
+bool dashboard_path_uses_store(const std::string& path) {
+  const auto& endpoints = DashboardApi::endpoints();
+  return std::find(endpoints.begin(), endpoints.end(), path) != endpoints.end();
+}
+
 http::HttpAnswer serve_dashboard(ServerContext& context, DashboardApi& api,
                                  const http::HttpRequest& request) {
   if (request.path == kDashboardLoginPath) {
     return with_common_headers(serve_login(context, request));
   }
-  const auto& endpoints = DashboardApi::endpoints();
-  if (std::find(endpoints.begin(), endpoints.end(), request.path) != endpoints.end()) {
+  if (dashboard_path_uses_store(request.path)) {
     return with_common_headers(serve_api(context, api, request));
   }
   if (request.method != "GET") {

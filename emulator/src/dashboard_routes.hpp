@@ -21,6 +21,10 @@ inline constexpr const char* kDashboardLoginPath = "/_dashboard/api/login";
 /// True for `/` and paths under kDashboardPrefix.
 bool is_dashboard_path(const std::string& path);
 
+/// Whether serving dashboard `path` may wait on the store (the API's data endpoints); the files
+/// and the login are served from memory.
+bool dashboard_path_uses_store(const std::string& path);
+
 /// Answers a request to a dashboard path: the page and its assets (GET), the API (GET, 405 for
 /// other methods), the login link's token exchange (POST), 404 for unknown files.
 http::HttpAnswer serve_dashboard(ServerContext& context, DashboardApi& api,

@@ -100,7 +100,11 @@ void Emulator::start() {
   http.threads = options.threads;
   // A database call may wait (a network round trip, a lock, retries through an outage): on
   // worker threads, one per pooled connection, it never holds up the I/O threads.
-  if (detail::is_postgresql_location(options.db_path)) http.worker_threads = options.db_connections;
+  if (detail::is_postgresql_location(options.db_path)) {
+    http.worker_threads = options.db_connections;
+    // A request queued behind others waits at most its own budget for a worker, too.
+    http.max_worker_wait = std::max(options.db_retry_budget, std::chrono::milliseconds(1000));
+  }
   http.max_connections = static_cast<std::size_t>(options.max_connections);
   http.limits.idle_timeout = options.keep_alive_timeout;
   http.limits.header_timeout = options.header_timeout;

@@ -92,11 +92,16 @@ http::Work serve_operations(ServerContext& context, const http::HttpRequest& req
   if (request.path == "/healthz") {
     return http::answer_with(uncached(json_answer(200, {{"status", "ok"}})));
   }
-  // /readyz and /metrics ask the database (or its pool): off the head's path, like a handler.
-  http::Work work;
-  work.run = [&context, readyz = request.path == "/readyz"] {
-    return uncached(readyz ? readiness(context) : metrics(context));
-  };
+  // The metrics are counters and the pool's gauges: no wait, answered on the I/O thread.
+  if (request.path == "/metrics") return http::answer_with(uncached(metrics(context)));
+  // Every worker busy with the database: not ready for more, said at once rather than after
+  // the requests queued before this probe.
+  if (context.operations.gauges.waiting_for_worker.load() > 0) {
+    return http::answer_with(uncached(json_answer(
+        503, {{"status", "unavailable"}, {"reason", "every worker is busy with the database"}})));
+  }
+  http::Work work;  // asks the database: on a worker, like a handler
+  work.run = [&context] { return uncached(readiness(context)); };
   return work;
 }
 

@@ -26,6 +26,7 @@ http::Work Router::handle(http::HttpRequest request) {
         error_answer(404, "not-found", "no endpoint " + request.method + " " + request.path));
   }
   http::Work work;
+  work.may_block = dashboard_path_uses_store(request.path);  // the files are in memory
   work.run = [this, request = std::make_shared<const http::HttpRequest>(std::move(request))] {
     return serve_dashboard(context_, dashboard_api_, *request);
   };

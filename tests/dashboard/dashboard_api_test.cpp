@@ -406,6 +406,9 @@ TEST_F(DashboardApi, InvalidParametersAre400) {
       {{"search", std::string("a\0b", 3)}},
       {{"event", std::string(1, '\0')}},
       {{"txKey", std::string("t\0", 2)}},
+      // Not UTF-8 once percent-decoded: PostgreSQL would refuse it, so both stores do.
+      {{"search", std::string("\xff")}},
+      {{"event", std::string("\xc3\x28")}},
   };
   for (const auto& params : invalid) {
     SCOPED_TRACE(params.begin()->first + "=" + params.begin()->second.substr(0, 20));

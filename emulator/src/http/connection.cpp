@@ -50,7 +50,7 @@ std::string_view trimmed(std::string_view text) {
 
 Connection::Connection(net::ip::tcp::socket socket, RequestHandler& handler,
                        const ConnectionLimits& limits, ConnectionRegistry& registry,
-                       net::thread_pool* workers, std::optional<HttpAnswer> refusal)
+                       Workers workers, std::optional<HttpAnswer> refusal)
     : stream_(std::move(socket)),
       timer_(stream_.get_executor()),
       deadline_(stream_.get_executor()),
@@ -303,15 +303,29 @@ void Connection::on_body(beast::error_code ec) {
 }
 
 void Connection::run(Work work) {
-  if (!workers_ || !work.may_block) return answer(perform(work), after_answer());
+  if (!workers_.pool || !work.may_block) return answer(perform(work), after_answer());
   // In flight on a worker: stop() lets it end and answers it (then closes).
   phase_ = Phase::working;
-  net::post(*workers_, [self = shared_from_this(), work = std::move(work)]() mutable {
-    HttpAnswer result = self->perform(work);
+  if (ServerGauges* gauges = registry_.gauges()) gauges->waiting_for_worker.fetch_add(1);
+  net::post(*workers_.pool, [self = shared_from_this(), work = std::move(work),
+                             queued = std::chrono::steady_clock::now()]() mutable {
+    HttpAnswer result = self->perform_queued(work, queued);
     net::post(self->stream_.get_executor(), [self, result = std::move(result)]() mutable {
       self->answer(std::move(result), self->after_answer());
     });
   });
+}
+
+HttpAnswer Connection::perform_queued(Work& work, std::chrono::steady_clock::time_point queued) {
+  if (ServerGauges* gauges = registry_.gauges()) gauges->waiting_for_worker.fetch_sub(1);
+  const auto waited = std::chrono::steady_clock::now() - queued;
+  if (workers_.max_wait.count() <= 0 || waited <= workers_.max_wait) return perform(work);
+  HttpAnswer busy = handler_.error(
+      503, "service-unavailable",
+      "every worker stayed busy for " + std::to_string(workers_.max_wait.count()) +
+          " ms (the database is slow or away); the request was not applied, retry later");
+  busy.headers.emplace_back("Retry-After", "1");
+  return busy;
 }
 
 HttpAnswer Connection::perform(Work& work) {

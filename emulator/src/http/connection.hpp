@@ -25,11 +25,16 @@ class ConnectionRegistry;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  /// `workers`: where Work that may block runs (nullptr: on this connection's strand).
+  /// Where Work that may block runs; without `pool`, on the connection's strand.
+  struct Workers {
+    boost::asio::thread_pool* pool = nullptr;
+    std::chrono::milliseconds max_wait{0};  ///< see HttpServerOptions::max_worker_wait
+  };
+
   /// `refusal`: when set, the connection only sends this answer and closes (overload).
   Connection(boost::asio::ip::tcp::socket socket, RequestHandler& handler,
-             const ConnectionLimits& limits, ConnectionRegistry& registry,
-             boost::asio::thread_pool* workers, std::optional<HttpAnswer> refusal = std::nullopt);
+             const ConnectionLimits& limits, ConnectionRegistry& registry, Workers workers,
+             std::optional<HttpAnswer> refusal = std::nullopt);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,6 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// The answer `work` gives, or the handler's 500 when it throws. Touches no connection state
   /// (it may run on a worker thread).
   HttpAnswer perform(Work& work);
+  /// On a worker: `work`'s answer, or 503 when it waited for the worker since `queued` longer
+  /// than allowed.
+  HttpAnswer perform_queued(Work& work, std::chrono::steady_clock::time_point queued);
   void answer(HttpAnswer answer, Ending ending);
   Ending after_answer() const;
   void fail(int status, const std::string& name, const std::string& message);
@@ -85,7 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   const ConnectionLimits& limits_;
   ConnectionRegistry& registry_;
-  boost::asio::thread_pool* workers_;
+  const Workers workers_;
   std::optional<HttpAnswer> refusal_;
   boost::beast::flat_buffer buffer_;
   boost::optional<Parser> parser_;

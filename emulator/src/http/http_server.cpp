@@ -92,13 +92,14 @@ void HttpServer::on_accept(boost::system::error_code ec, tcp::socket socket) {
   }
   switch (registry_.admit()) {
     case ConnectionRegistry::Admission::serve:
-      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_,
-                                   workers_ ? &*workers_ : nullptr)
+      std::make_shared<Connection>(
+          std::move(socket), handler_, options_.limits, registry_,
+          Connection::Workers{workers_ ? &*workers_ : nullptr, options_.max_worker_wait})
           ->start();
       break;
     case ConnectionRegistry::Admission::refuse:
-      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_, nullptr,
-                                   overload_answer_)
+      std::make_shared<Connection>(std::move(socket), handler_, options_.limits, registry_,
+                                   Connection::Workers{}, overload_answer_)
           ->start();
       break;
     case ConnectionRegistry::Admission::drop:

@@ -30,6 +30,10 @@ struct HttpServerOptions {
   /// threads keep serving other connections (/healthz, idle and slow peers) meanwhile.
   /// 0 = handlers run on the I/O threads (right for work that never blocks long).
   int worker_threads = 0;
+  /// Work that waited this long for a worker is answered 503 `service-unavailable`
+  /// (`Retry-After: 1`) without running, so that a request's answer never waits on the ones
+  /// queued before it for longer than this plus its own run. 0 = no limit.
+  std::chrono::milliseconds max_worker_wait{0};
   std::size_t max_connections = 10000;
   ConnectionLimits limits;
   /// When set, kept up to date for the metrics.

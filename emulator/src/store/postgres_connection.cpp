@@ -79,6 +79,12 @@ std::int64_t Result::affected() const {
 
 Connection::Connection(const std::string& location, Clock::time_point deadline,
                        StatementLimits limits) {
+  if (raw_delimiters_in_userinfo(location)) {
+    throw Error(
+        "the PostgreSQL URL's user or password holds a raw '/' or '@': percent-encode them "
+        "(%2F, %40), or keep the password out of the URL (~/.pgpass, PGPASSWORD)",
+        "", false);
+  }
   PQconninfoOption* parsed = PQconninfoParse(location.c_str(), nullptr);
   if (!parsed) {
     throw Error("cannot read the PostgreSQL connection string " + display_name(location) +
@@ -263,7 +269,22 @@ Result Connection::command(const char* sql) {
   return check(await_result(what.c_str()), what.c_str());
 }
 
+bool raw_delimiters_in_userinfo(const std::string& location) {
+  const std::size_t scheme = location.find("://");
+  if (scheme == std::string::npos ||
+      !(location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0)) {
+    return false;
+  }
+  const std::string rest = location.substr(scheme + 3, location.find('?') - (scheme + 3));
+  const std::size_t at = rest.rfind('@');
+  if (at == std::string::npos) return false;
+  const std::string userinfo = rest.substr(0, at);
+  return userinfo.find_first_of("/@") != std::string::npos;
+}
+
 std::string display_name(const std::string& location) {
+  // libpq would take part of such a password for the host, port or database name.
+  if (raw_delimiters_in_userinfo(location)) return "postgresql://(a URL with a raw '/' or '@')";
   PQconninfoOption* options = PQconninfoParse(location.c_str(), nullptr);
   if (!options) return "postgresql://(unreadable connection string)";
   std::string user, host, port, dbname;

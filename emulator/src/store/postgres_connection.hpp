@@ -139,6 +139,10 @@ class Connection {
   std::map<const char*, std::string> prepared_;  // SQL text -> statement name
 };
 
+/// Whether URL `location` has a raw '/' or '@' before its host's '@' (a password that is not
+/// percent-encoded): libpq would read part of it as the host, port or database name.
+bool raw_delimiters_in_userinfo(const std::string& location);
+
 /// `location` as it may be shown: a URL's or key=value string's user, host, port and dbname,
 /// never its password or other parameters.
 std::string display_name(const std::string& location);

@@ -89,7 +89,10 @@ auto PostgresStore::with_retries(Attempt attempt)
       lease->set_deadline(give_up);
       return attempt(*lease, again);
     } catch (const postgres::Error& e) {
-      if (e.invalid_data()) throw RequestError(400, "invalid-value", e.what());
+      if (e.invalid_data()) {  // the driver's text would quote the value and the statement
+        throw RequestError(400, "invalid-value",
+                           "the database refused a value as data (SQLSTATE " + e.sqlstate() + ")");
+      }
       if (e.sqlstate() == "54000") {  // program_limit_exceeded: a value too large to index
         throw RequestError(400, "invalid-value", "a value is too large for the database");
       }

@@ -94,7 +94,9 @@ struct EmulatorOptions {
   /// PostgreSQL: most database connections open at once (requests beyond them wait for one),
   /// and as many worker threads run the request handlers, so that requests waiting for the
   /// database (slow, locked, or retried through an outage) never hold up the I/O threads:
-  /// `/healthz`, the dashboard's files and other connections are served meanwhile.
+  /// `/healthz`, `/metrics`, the dashboard's files and other connections are served meanwhile.
+  /// A request that waited for a worker longer than `db_retry_budget` (at least 1 s) is
+  /// answered 503 without being applied.
   int db_connections = 8;
   /// PostgreSQL: how long a request keeps retrying a database that fails transiently (a lost
   /// connection, a restart, a serialization failure) before it is answered 503 with
