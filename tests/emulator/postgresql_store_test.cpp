@@ -174,8 +174,8 @@ TEST(PostgresqlStore, ARequestWaitingForTheDatabaseDoesNotHoldUpHealthz) {
 }
 
 // A stop whose drain deadline has passed lets the handler already running on a worker end, and
-// drops the requests queued behind it without applying them.
-TEST(PostgresqlStore, AStopDropsQueuedRequestsWithoutApplyingThem) {
+// answers the requests queued behind it 503 without applying them.
+TEST(PostgresqlStore, AStopAnswersQueuedRequests503WithoutApplyingThem) {
   REQUIRE_POSTGRESQL();
   const std::string location = buildable::testing::fresh_store_location();
   EmulatorOptions options = options_on(location);
@@ -199,7 +199,9 @@ TEST(PostgresqlStore, AStopDropsQueuedRequestsWithoutApplyingThem) {
   emulator.stop();
   holder.run("ROLLBACK");
   claim.get();
-  emit.get();
+  const auto refused = emit.get();
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_NE(refused.raw.find("before this request was applied"), std::string::npos) << refused.raw;
   EXPECT_EQ(buildable::testing::PostgresqlSession(location).run(
                 "SELECT count(*) FROM buildable_messages"),
             std::vector<std::string>{"1"});

@@ -34,6 +34,11 @@ constexpr std::chrono::milliseconds kCancelRepeat{50};
 
 constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// A request's work on the workers: waiting, taken by a worker, or answered 503 by the drain.
+constexpr int kQueued = 0;
+constexpr int kStarted = 1;
+constexpr int kAbandoned = 2;
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -110,6 +115,8 @@ void Connection::on_stop(std::chrono::steady_clock::time_point drain_deadline) {
       if (timer_.expiry() > drain_deadline) timer_.cancel();
       break;
     case Phase::working:  // its handler ends, then it is answered
+      abandon_at_drain_deadline();
+      break;
     case Phase::writing:
     case Phase::closing:
       break;  // ends by itself (no keep-alive once stopping_)
@@ -306,9 +313,15 @@ void Connection::run(Work work) {
   if (!workers_.pool || !work.may_block) return answer(perform(work), after_answer());
   // In flight on a worker: stop() lets it end and answers it (then closes).
   phase_ = Phase::working;
+  job_ = std::make_shared<std::atomic<int>>(kQueued);
+  if (stopping_) abandon_at_drain_deadline();
   if (ServerGauges* gauges = registry_.gauges()) gauges->waiting_for_worker.fetch_add(1);
-  net::post(*workers_.pool, [self = shared_from_this(), work = std::move(work),
+  net::post(*workers_.pool, [self = shared_from_this(), work = std::move(work), job = job_,
                              queued = std::chrono::steady_clock::now()]() mutable {
+    int expected = kQueued;
+    const bool taken = job->compare_exchange_strong(expected, kStarted);
+    if (ServerGauges* gauges = self->registry_.gauges()) gauges->waiting_for_worker.fetch_sub(1);
+    if (!taken) return;  // already answered 503 by the drain
     HttpAnswer result = self->perform_queued(work, queued);
     net::post(self->stream_.get_executor(), [self, result = std::move(result)]() mutable {
       self->answer(std::move(result), self->after_answer());
@@ -316,8 +329,20 @@ void Connection::run(Work work) {
   });
 }
 
+void Connection::abandon_at_drain_deadline() {
+  timer_.expires_at(drain_deadline_);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->phase_ != Phase::working) return;
+    int expected = kQueued;
+    if (!self->job_->compare_exchange_strong(expected, kAbandoned)) return;  // running
+    HttpAnswer refused = self->handler_.error(
+        503, "service-unavailable", "the server stopped before this request was applied; retry it");
+    refused.headers.emplace_back("Retry-After", "1");
+    self->answer(std::move(refused), Ending::close);
+  });
+}
+
 HttpAnswer Connection::perform_queued(Work& work, std::chrono::steady_clock::time_point queued) {
-  if (ServerGauges* gauges = registry_.gauges()) gauges->waiting_for_worker.fetch_sub(1);
   const auto waited = std::chrono::steady_clock::now() - queued;
   if (workers_.max_wait.count() <= 0 || waited <= workers_.max_wait) return perform(work);
   HttpAnswer busy = handler_.error(

@@ -4,6 +4,7 @@
 // strand, so a connection is never touched by two threads at once.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -73,6 +74,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// On a worker: `work`'s answer, or 503 when it waited for the worker since `queued` longer
   /// than allowed.
   HttpAnswer perform_queued(Work& work, std::chrono::steady_clock::time_point queued);
+  /// Stopping: at the drain deadline, work still waiting for a worker is answered 503 (it will
+  /// never be applied) instead of being closed unanswered.
+  void abandon_at_drain_deadline();
   void answer(HttpAnswer answer, Ending ending);
   Ending after_answer() const;
   void fail(int status, const std::string& name, const std::string& message);
@@ -94,6 +98,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ConnectionLimits& limits_;
   ConnectionRegistry& registry_;
   const Workers workers_;
+  /// The current work's state on the workers (kQueued, kStarted, kAbandoned), shared with it.
+  std::shared_ptr<std::atomic<int>> job_;
   std::optional<HttpAnswer> refusal_;
   boost::beast::flat_buffer buffer_;
   boost::optional<Parser> parser_;

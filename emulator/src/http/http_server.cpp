@@ -17,6 +17,8 @@ namespace {
 // After a failed accept (out of file descriptors, say), wait before the next one instead of
 // spinning on the same error.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+// After the drain deadline, how long answers to abandoned work may take to be written.
+constexpr std::chrono::milliseconds kAbandonGrace{250};
 
 }  // namespace
 
@@ -118,7 +120,8 @@ void HttpServer::stop(std::chrono::milliseconds drain_timeout) {
     accept_retry_.cancel();
   });
   registry_.stop_all(deadline);
-  if (!registry_.wait_empty(deadline)) {
+  // Work still queued for the workers is answered 503 at the deadline: a moment to write that.
+  if (!registry_.wait_empty(deadline) && !registry_.wait_empty(deadline + kAbandonGrace)) {
     // Handlers still running, answers still being written to peers that do not read: give up
     // on them (a running handler still ends before its thread is joined; work queued for
     // the workers and not started is dropped).

@@ -56,7 +56,8 @@ class HttpServer {
   /// request's head, lets the requests in flight (head accepted: body being read, handler
   /// running, delay ending in time, answer being written) finish until `drain_timeout`,
   /// answers 503 to delays that would end later, then closes the rest and joins the threads
-  /// (a handler already running on a worker thread ends first; one not yet started never runs).
+  /// (a handler already running on a worker thread ends first; work still waiting for a worker
+  /// at the deadline is answered 503 and never runs).
   void stop(std::chrono::milliseconds drain_timeout = std::chrono::milliseconds(2000));
 
   int port() const { return port_; }
