@@ -98,11 +98,11 @@ http::HttpAnswer serve_dashboard(ServerContext& context, DashboardApi& api,
   if (dashboard_path_uses_store(request.path)) {
     return with_common_headers(serve_api(context, api, request));
   }
-  if (request.method != "GET") {
-    return with_common_headers(
-        error_answer(404, "not-found", "no endpoint " + request.method + " " + request.path));
+  http::HttpAnswer file = serve_file(request);  // HEAD: the core sends the headers only
+  if (file.status == 200 && request.method != "GET" && request.method != "HEAD") {
+    return with_common_headers(method_not_allowed(request, "GET, HEAD"));
   }
-  return with_common_headers(serve_file(request));
+  return with_common_headers(std::move(file));
 }
 
 }  // namespace buildable::emulator::detail

@@ -87,6 +87,20 @@ TEST_F(HostileRequests, HeadAnswersCarryNoBodySoTheNextAnswerStaysInStep) {
   EXPECT_EQ(body.value("name", ""), "not-found") << answer;
 }
 
+TEST_F(HostileRequests, DashboardFilesAnswerHeadAndRefuseOtherMethods) {
+  const std::string answer =
+      raw_exchange(emulator_.port(),
+                   "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+                   "POST /_dashboard/app.js HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                   "HEAD /_dashboard/nothing.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  // The HEAD answer has headers only: the 405 starts right after them.
+  const std::size_t second = answer.find("\r\n\r\n") + 4;
+  EXPECT_EQ(answer.compare(0, 13, "HTTP/1.1 200 "), 0) << answer;
+  EXPECT_EQ(answer.compare(second, 13, "HTTP/1.1 405 "), 0) << answer;
+  EXPECT_NE(answer.find("HTTP/1.1 404 ", second), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Allow: GET, HEAD"), std::string::npos) << answer;
+}
+
 TEST_F(HostileRequests, TransferCodingsOtherThanChunkedAreRefusedNotSmuggled) {
   // Were the gzip body taken as empty, the emit hidden in it would run as the next request.
   const std::string hidden =
