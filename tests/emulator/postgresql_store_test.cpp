@@ -37,6 +37,34 @@ std::string database_of(const std::string& location) {
   return location.substr(location.rfind('/') + 1);
 }
 
+// The server processes of the emulator's connections to `location`, stopped (SIGSTOP) until
+// thawed or destroyed, as those of a frozen database host would be.
+class FrozenBackends {
+ public:
+  explicit FrozenBackends(const std::string& location) {
+    buildable::testing::PostgresqlSession admin(std::getenv("BUILDABLE_TEST_POSTGRES"));
+    for (const auto& pid :
+         admin.run("SELECT pid FROM pg_stat_activity WHERE datname = '" + database_of(location) +
+                   "' AND application_name = 'buildable-emulator'")) {
+      pids_.push_back(std::stoi(pid));
+    }
+    for (const int pid : pids_)
+      kill(pid, SIGSTOP);
+  }
+  ~FrozenBackends() { thaw(); }
+  FrozenBackends(const FrozenBackends&) = delete;
+  FrozenBackends& operator=(const FrozenBackends&) = delete;
+  bool any() const { return !pids_.empty(); }
+  void thaw() {
+    for (const int pid : pids_)
+      kill(pid, SIGCONT);
+    pids_.clear();
+  }
+
+ private:
+  std::vector<int> pids_;
+};
+
 // Runs the server binary with `args` and returns what it printed (stdout and stderr).
 std::string run_server(const std::string& args) {
   const std::string command = std::string(BUILDABLE_EMULATOR_BINARY) + " " + args + " 2>&1";
@@ -243,16 +271,10 @@ TEST(PostgresqlStore, ADatabaseThatStopsAnsweringIsGivenUpOn) {
   emulator.start();
   Http http(emulator);
   http.emit("frozen");
-  buildable::testing::PostgresqlSession admin(std::getenv("BUILDABLE_TEST_POSTGRES"));
-  const auto backends =
-      admin.run("SELECT pid FROM pg_stat_activity WHERE datname = '" + database_of(location) +
-                "' AND application_name = 'buildable-emulator'");
-  ASSERT_FALSE(backends.empty());
-  for (const auto& pid : backends)
-    kill(std::stoi(pid), SIGSTOP);
+  FrozenBackends backends(location);
+  ASSERT_TRUE(backends.any());
   auto lost = http.post("/emit", {{"event", "frozen"}, {"payload", json::object()}});
-  for (const auto& pid : backends)
-    kill(std::stoi(pid), SIGCONT);
+  backends.thaw();
   EXPECT_EQ(lost.status, 500) << lost.raw;
   EXPECT_NE(lost.raw.find("may have taken effect"), std::string::npos) << lost.raw;
   auto served = http.post("/emit", {{"event", "frozen"}, {"payload", json::object()}});
@@ -272,13 +294,8 @@ TEST(PostgresqlStore, WhileEveryWorkerWaitsOtherRoutesAnswerAndQueuedRequestsGiv
   Emulator emulator(options);
   emulator.start();
   const std::string key = Http(emulator).emit("busy");
-  buildable::testing::PostgresqlSession admin(std::getenv("BUILDABLE_TEST_POSTGRES"));
-  const auto backends =
-      admin.run("SELECT pid FROM pg_stat_activity WHERE datname = '" + database_of(location) +
-                "' AND application_name = 'buildable-emulator'");
-  ASSERT_FALSE(backends.empty());
-  for (const auto& pid : backends)
-    kill(std::stoi(pid), SIGSTOP);
+  FrozenBackends backends(location);
+  ASSERT_TRUE(backends.any());
   auto claim = std::async(std::launch::async, [&] {
     return Http(emulator).post("/init", {{"key", key}, {"txKey", "t"}});
   });
@@ -293,8 +310,7 @@ TEST(PostgresqlStore, WhileEveryWorkerWaitsOtherRoutesAnswerAndQueuedRequestsGiv
   const auto ready = probe.get("/readyz");
   const auto queued = emit.get();
   claim.get();
-  for (const auto& pid : backends)
-    kill(std::stoi(pid), SIGCONT);
+  backends.thaw();
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(scrape.status, 200);
   EXPECT_EQ(ready.status, 503) << ready.raw;
