@@ -8,6 +8,7 @@
 
 #include "detail/protocol/response_parsing.hpp"
 #include "detail/support/json_depth.hpp"
+#include "detail/support/json_writer.hpp"
 
 namespace buildable::detail {
 namespace {
@@ -27,23 +28,6 @@ void validate_event_name(std::string_view event) {
   });
   if (has_control)
     throw InvalidArgument("emit: the event name must not contain control characters");
-}
-
-/// Appends `text` as a JSON string. An event name of printable ASCII without quotes or
-/// backslashes (the usual one) needs no escaping; anything else goes through the serializer,
-/// which escapes it and refuses invalid UTF-8 (nlohmann::json::type_error).
-void append_json_string(std::string& out, std::string_view text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
-  });
-  if (!plain) {
-    out.append(nlohmann::json(text).dump());
-    return;
-  }
-  out.push_back('"');
-  out.append(text);
-  out.push_back('"');
 }
 
 /// Whether an event that failed before its emit existed counts in Metrics::emit_failures, as
@@ -187,9 +171,7 @@ std::string Emitter::make_body(std::string_view event, const nlohmann::json& pay
   }
   try {
     body.append(R"(,"payload":)");
-    nlohmann::detail::serializer<nlohmann::json> writer(
-        nlohmann::detail::output_adapter<char, std::string>(body), ' ');
-    writer.dump(payload, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+    append_json(body, payload);
     body.push_back('}');
   } catch (const nlohmann::json::type_error& e) {  // invalid UTF-8 in a string
     throw InvalidArgument(std::string("emit: the payload cannot be sent as JSON: ") + e.what());

@@ -12,6 +12,11 @@ struct EasyHandleDeleter {
 };
 using EasyHandle = std::unique_ptr<CURL, EasyHandleDeleter>;
 
+struct UrlHandleDeleter {
+  void operator()(CURLU* handle) const noexcept { curl_url_cleanup(handle); }
+};
+using UrlHandle = std::unique_ptr<CURLU, UrlHandleDeleter>;
+
 struct MultiHandleDeleter {
   void operator()(CURLM* handle) const noexcept { curl_multi_cleanup(handle); }
 };

@@ -47,6 +47,7 @@ class EasyRequest {
   static constexpr std::size_t kMaxSmallAnswerBytes = 1024 * 1024;
 
   /// Reserves the answer's announced length (within the limit) before its first bytes.
+  void set_url(const std::string& url);
   void reserve_for_answer();
   /// Timing, connection and peer of the finished attempt, for trace lines.
   void add_trace(HttpResponse& response) const;
@@ -56,6 +57,7 @@ class EasyRequest {
   static int on_prereq(void* self, char*, char*, int remote_port, int local_port);
 
   std::shared_ptr<const TransportConfig> config_;
+  UrlHandle url_;  // the parsed URL easy_ uses: it must outlive easy_
   EasyHandle easy_;
   std::string path_;
   RequestBody body_;
