@@ -1,6 +1,7 @@
 #include "detail/support/json_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <cmath>
 #include <cstdint>
@@ -8,6 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+
+#include "detail/support/json_depth.hpp"
+#include "nested_json.hpp"
 
 namespace {
 
@@ -124,6 +128,46 @@ TEST(JsonWriter, RefusesInvalidUtf8AsDumpDoes) {
         << value.dump(-1, ' ', false, json::error_handler_t::replace);
     EXPECT_THROW((void)value.dump(), json::type_error);
   }
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BUILDABLE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define BUILDABLE_SANITIZED 1
+#endif
+#endif
+
+// The writer recurses once per level. A payload at the SDK's depth limit must fit a small
+// thread stack (coroutines, musl's 128 KiB default), as it did with nlohmann's serializer,
+// which needed about 70 KiB for 511 levels; the first version of this writer needed 111 KiB.
+// A stack too small crashes the test. Sanitizers make every frame far larger: not checked.
+TEST(JsonWriter, APayloadAtTheDepthLimitFitsASixtyFourKibStack) {
+#ifdef BUILDABLE_SANITIZED
+  GTEST_SKIP() << "sanitizers enlarge stack frames";
+#else
+  struct Work {
+    json arrays = buildable::testing::nested_arrays(buildable::detail::kMaxSentJsonDepth);
+    json objects = buildable::testing::nested_objects(buildable::detail::kMaxSentJsonDepth);
+    std::string arrays_text;
+    std::string objects_text;
+  } work;
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, 64 * 1024), 0);
+  pthread_t thread;
+  const auto run = [](void* argument) -> void* {
+    auto& w = *static_cast<Work*>(argument);
+    append_json(w.arrays_text, w.arrays);
+    append_json(w.objects_text, w.objects);
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attributes, run, &work), 0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+  pthread_attr_destroy(&attributes);
+  EXPECT_EQ(work.arrays_text, work.arrays.dump());
+  EXPECT_EQ(work.objects_text, work.objects.dump());
+#endif
 }
 
 }  // namespace
