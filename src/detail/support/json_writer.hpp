@@ -14,7 +14,7 @@ void append_json_string(std::string& out, std::string_view text);
 
 /// Appends `value` as compact JSON, byte for byte what `value.dump()` writes (strings are
 /// not forced to ASCII), and throws what dump() throws: nlohmann::json::type_error for
-/// invalid UTF-8 in a string. It spends about a quarter of dump()'s instructions on usual
+/// invalid UTF-8 in a string. It spends about half of dump()'s instructions on usual
 /// payloads: no output adapter, no per-character escaping of plain text.
 ///
 /// Recurses once per level of nesting: check the depth first (find_defect()).
