@@ -25,7 +25,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  # What every process said last, so that a failure can be understood from CI's output alone.
+  for log in "$work"/*.log; do
+    [[ -f $log ]] || continue
+    echo "--- ${log##*/} (last 20 lines)" >&2
+    tail -n 20 "$log" >&2
+  done
+  exit 1
+}
 
 # Waits (polling, up to $1 seconds) until the command "${@:2}" succeeds.
 wait_until() {
