@@ -23,8 +23,9 @@ std::size_t content_length(std::string_view head) {
   return static_cast<std::size_t>(std::strtoul(lower.c_str() + at + 17, nullptr, 10));
 }
 
-/// Reads one request (head and body) from `fd`; false when the peer closed first.
-bool read_request(int fd) {
+/// Reads one request (head and body) from `fd` and stores its head in `head`; false when the
+/// peer closed first.
+bool read_request(int fd, std::string& head) {
   std::string data;
   char buffer[4096];
   std::size_t needed = std::string::npos;
@@ -34,7 +35,10 @@ bool read_request(int fd) {
     data.append(buffer, static_cast<std::size_t>(got));
     if (needed == std::string::npos) {
       const auto end = data.find("\r\n\r\n");
-      if (end != std::string::npos) needed = end + 4 + content_length(data.substr(0, end + 2));
+      if (end != std::string::npos) {
+        head = data.substr(0, end + 2);
+        needed = end + 4 + content_length(head);
+      }
     }
   }
   return true;
@@ -70,11 +74,21 @@ std::string RawServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port_);
 }
 
+std::vector<std::string> RawServer::heads() const {
+  std::lock_guard lock(mutex_);
+  return heads_;
+}
+
 void RawServer::run() {
   for (;;) {
     const int fd = ::accept(listener_, nullptr, nullptr);
     if (fd < 0) return;
-    if (read_request(fd)) {
+    std::string head;
+    if (read_request(fd, head)) {
+      {
+        std::lock_guard lock(mutex_);
+        heads_.push_back(std::move(head));
+      }
       ++requests_;
       std::string_view rest = answer_;
       while (!rest.empty()) {

@@ -20,7 +20,9 @@ EasyRequest::EasyRequest(std::shared_ptr<const TransportConfig> config, Interrup
   CURL* h = easy_.get();
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, config_->headers.get());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, config_->user_agent.c_str());
+  // Only with a list: for plain http through a proxy libcurl sends both lists to it.
+  if (config_->proxy_headers)
+    curl_easy_setopt(h, CURLOPT_PROXYHEADER, config_->proxy_headers.get());
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, config_->connect_timeout_ms);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, config_->request_timeout_ms);
   // Never follow redirects: the secret header would travel to wherever they point.

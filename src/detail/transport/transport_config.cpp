@@ -104,8 +104,10 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   // libcurl would otherwise wait for "100 Continue" before sending larger bodies.
   append_header(config->headers, "Expect:");
   append_header(config->headers, "X-Buildable-Secret: " + options.secret);
-  config->user_agent =
-      options.user_agent.empty() ? std::string("buildable-cpp/") + kVersion : options.user_agent;
+  const std::string user_agent =
+      "User-Agent: " +
+      (options.user_agent.empty() ? std::string("buildable-cpp/") + kVersion : options.user_agent);
+  append_header(config->headers, user_agent);
   config->connect_timeout_ms = static_cast<long>(options.connect_timeout.count());
   config->request_timeout_ms = static_cast<long>(options.request_timeout.count());
   config->ca_bundle = options.ca_bundle;
@@ -117,6 +119,7 @@ std::shared_ptr<TransportConfig> TransportConfig::from_options(const ClientOptio
   const auto url = parse_base_url(config->base_url, why);
   config->protocols = url ? url->scheme : "https";
   config->direct = config->protocols == "http" && !options.allow_insecure_http;
+  if (config->protocols == "https") append_header(config->proxy_headers, user_agent);
   config->fresh_connections =
       config->protocols == "http" && !config->direct && plain_http_proxy_possible(options);
   config->trace = options.log_level <= LogLevel::debug;
