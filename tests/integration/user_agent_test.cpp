@@ -1,5 +1,6 @@
 // Where the User-Agent goes: once in every request to the service, once in a CONNECT to a
-// proxy (which never sees the secret), once in a plain-http request through a proxy.
+// proxy (which gets none of the SDK's other headers, the secret least of all), once in a
+// plain-http request through a proxy.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -83,6 +84,8 @@ TEST(UserAgentTest, AConnectToAProxyCarriesTheUserAgentOnceAndNeverTheSecret) {
   EXPECT_EQ(heads[0].rfind("CONNECT 127.0.0.1:9 ", 0), 0u) << heads[0];
   EXPECT_EQ(header_values(heads[0], "User-Agent"), one("billing/2.0 (proxy test)")) << heads[0];
   EXPECT_EQ(heads[0].find(kTestSecret), std::string::npos) << heads[0];
+  for (const char* service_header : {"X-Buildable-Secret", "Content-Type", "Accept"})
+    EXPECT_TRUE(header_values(heads[0], service_header).empty()) << heads[0];
 }
 
 TEST(UserAgentTest, APlainHttpRequestThroughAProxyCarriesTheUserAgentOnce) {
