@@ -158,7 +158,8 @@ TEST(ClientOptionsTest, HttpLookalikesOfLoopbackAreRejected) {
 
 TEST(ClientOptionsTest, HttpToLoopbackIsAccepted) {
   for (const char* url : {"http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:9000/v1",
-                          "http://LOCALHOST", "http://[::1]:8080", "HTTP://127.0.0.1"}) {
+                          "http://LOCALHOST", "http://[::1]:8080", "HTTP://127.0.0.1",
+                          "http://[0:0:0:0:0:0:0:1]:8080", "http://[::1%25lo]:8080"}) {
     auto options = valid_options();
     options.base_url = url;
     SCOPED_TRACE(url);

@@ -124,6 +124,13 @@ TEST(IsLoopbackHostTest, LoopbackNames) {
   EXPECT_TRUE(is_loopback_host("127.1.2.3"));
 }
 
+TEST(IsLoopbackHostTest, EverySpellingOfTheIpv6LoopbackAddress) {
+  for (const char* host : {"0:0:0:0:0:0:0:1", "::0001", "0::1", "0000:0000::0:1", "::1%25lo",
+                           "::1%lo", "::ffff:127.0.0.1", "::ffff:127.9.8.7", "::ffff:7f00:1"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+}
+
 TEST(IsLoopbackHostTest, NotLoopback) {
   for (const char* host : {"",
                            "example.com",
@@ -133,6 +140,13 @@ TEST(IsLoopbackHostTest, NotLoopback) {
                            "0.0.0.0",
                            "::",
                            "::2",
+                           "::1:0",
+                           "1::1",
+                           "::ffff:128.0.0.1",
+                           "::ffff:10.0.0.1",
+                           "::127.0.0.1",
+                           "::1::",
+                           "%25lo",
                            "[::1]",
                            "localhost.example.com",
                            "mylocalhost",

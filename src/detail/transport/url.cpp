@@ -1,7 +1,10 @@
 #include "detail/transport/url.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 namespace buildable::detail {
 namespace {
@@ -123,7 +126,16 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  if (host == "localhost" || host == "::1") return true;
+  if (host == "localhost") return true;
+  if (host.find(':') != std::string_view::npos) {
+    // An IPv6 literal in any spelling (0:0:0:0:0:0:0:1, ::0001, with a zone id): ::1, or
+    // an IPv4-mapped address in 127.0.0.0/8. The zone names an interface, not the address.
+    const std::string address(host.substr(0, host.find('%')));
+    in6_addr parsed{};
+    if (inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
+    return IN6_IS_ADDR_LOOPBACK(&parsed) ||
+           (IN6_IS_ADDR_V4MAPPED(&parsed) && parsed.s6_addr[12] == 127);
+  }
   if (host.substr(0, 4) != "127.") return false;
   // Dotted quad within 127.0.0.0/8.
   int parts = 0;
