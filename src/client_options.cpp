@@ -34,11 +34,32 @@ void validate_retry(const RetryOptions& retry) {
   if (retry.max_total_time.count() < 0) reject("retry.max_total_time", "must not be negative");
 }
 
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
 bool has_control_character(const std::string& text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
+  return std::any_of(text.begin(), text.end(), is_control);
+}
+
+void validate_user_agent(const std::string& user_agent) {
+  // HTTP allows a tab in a header value, and nothing else below 0x20 (a NUL would also cut
+  // the value short, a line break would start a header of its own).
+  const bool forbidden = std::any_of(user_agent.begin(), user_agent.end(),
+                                     [](char c) { return c != '\t' && is_control(c); });
+  if (forbidden) {
+    reject("user_agent",
+           "must not contain control characters (NUL, line breaks or any other byte below 0x20 "
+           "but tab, or 0x7f)");
+  }
+  // libcurl drops a header whose value is blank: the service would get no User-Agent at all.
+  if (!user_agent.empty() && user_agent.find_first_not_of(" \t") == std::string::npos)
+    reject("user_agent", "must not be blank (leave it empty for the default)");
+  if (user_agent.size() > ClientOptions::kMaxUserAgentBytes) {
+    reject("user_agent", "is " + std::to_string(user_agent.size()) + " bytes, over the limit of " +
+                             std::to_string(ClientOptions::kMaxUserAgentBytes));
+  }
 }
 
 /// The file must exist, be a file (not a directory) and open for reading; whether it holds
@@ -127,9 +148,7 @@ void ClientOptions::validate() const {
   if (handler_threads < 1) reject("handler_threads", "must be at least 1");
   if (max_outstanding_messages < 1) reject("max_outstanding_messages", "must be at least 1");
   if (shutdown_timeout.count() < 0) reject("shutdown_timeout", "must not be negative");
-  if (user_agent.find_first_of("\r\n") != std::string::npos) {
-    reject("user_agent", "must not contain line breaks");
-  }
+  validate_user_agent(user_agent);
   if (!ca_bundle.empty()) validate_ca_bundle(ca_bundle, secret);
 }
 

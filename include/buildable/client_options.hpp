@@ -45,8 +45,12 @@ struct BUILDABLE_EXPORT ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   /// Time for one whole HTTP attempt, connection included.
   std::chrono::milliseconds request_timeout{30'000};
-  /// `User-Agent` header. Empty: "buildable-cpp/<version>".
+  /// `User-Agent` header. Empty: "buildable-cpp/<version>". Must not be blank, hold control
+  /// characters other than tab (a NUL or a line break included) or exceed
+  /// kMaxUserAgentBytes.
   std::string user_agent;
+  /// Longest user_agent accepted: servers commonly refuse longer header lines.
+  static constexpr std::size_t kMaxUserAgentBytes = 8192;
   /// PEM file of CA certificates to trust, used instead of libcurl's default CA file
   /// (from_env() reads `BUILDABLE_CA_BUNDLE`). libcurl's default CA directory, if it was built
   /// with one (Debian's: `/etc/ssl/certs`), stays in effect, so this adds trust rather than

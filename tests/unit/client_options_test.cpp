@@ -281,6 +281,27 @@ TEST(ClientOptionsTest, UserAgentWithLineBreakIsRejected) {
   EXPECT_REJECTED_NAMING(options, "user_agent");
 }
 
+TEST(ClientOptionsTest, UserAgentThatWouldNotArriveIntactIsRejected) {
+  using namespace std::string_literals;
+  // A NUL would cut it short; a blank value is dropped by libcurl; other control bytes are
+  // not allowed in a header value.
+  for (const std::string& agent :
+       {"abc\0def"s, "\0"s, "a\x01b"s, "a\x7f"s, "a\x0b"s, " "s, "\t"s, " \t \t"s,
+        std::string(buildable::ClientOptions::kMaxUserAgentBytes + 1, 'a')}) {
+    auto options = valid_options();
+    options.user_agent = agent;
+    SCOPED_TRACE(agent.size() > 20 ? "long" : agent);
+    EXPECT_REJECTED_NAMING(options, "user_agent");
+  }
+  for (const std::string& agent :
+       {"svc/1.0\t(tabbed)"s, "  padded/1.0  "s, "caf\xc3\xa9/2"s,
+        std::string(buildable::ClientOptions::kMaxUserAgentBytes, 'a')}) {
+    auto options = valid_options();
+    options.user_agent = agent;
+    EXPECT_NO_THROW(options.validate()) << agent.size();
+  }
+}
+
 TEST(ClientOptionsTest, RetryFieldsAreValidated) {
   {
     auto options = valid_options();
