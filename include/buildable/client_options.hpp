@@ -35,7 +35,8 @@ struct BUILDABLE_EXPORT ClientOptions {
   /// characters (bytes below 0x20, such as NUL or a line break, or 0x7f).
   std::string secret;
   /// Service root, `https://host[:port][/prefix]`. Plain `http://` is accepted only for
-  /// loopback hosts unless allow_insecure_http is set: 127.0.0.0/8, localhost, and IPv6 ::1
+  /// loopback hosts unless allow_insecure_http is set: 127.0.0.0/8 as a dotted quad without
+  /// leading zeros (libcurl would read `127.0.0.09` as a host name), localhost, and IPv6 ::1
   /// in any spelling (`[0:0:0:0:0:0:0:1]`, with or without a zone id) or 127.0.0.0/8 mapped
   /// into IPv6 (`[::ffff:127.0.0.1]`).
   std::string base_url = kDefaultBaseUrl;

@@ -148,7 +148,8 @@ TEST(ClientOptionsTest, HttpToNonLoopbackIsRejectedUnlessAllowed) {
 
 TEST(ClientOptionsTest, HttpLookalikesOfLoopbackAreRejected) {
   for (const char* url : {"http://127.0.0.1.evil.example", "http://localhost.evil.example",
-                          "http://128.0.0.1", "http://10.0.0.1:8080", "http://[::2]"}) {
+                          "http://128.0.0.1", "http://10.0.0.1:8080", "http://[::2]",
+                          "http://127.0.0.09:8080", "http://127.08.0.1", "http://[::127.0.0.1]"}) {
     auto options = valid_options();
     options.base_url = url;
     SCOPED_TRACE(url);

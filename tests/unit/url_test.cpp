@@ -132,36 +132,15 @@ TEST(IsLoopbackHostTest, EverySpellingOfTheIpv6LoopbackAddress) {
 }
 
 TEST(IsLoopbackHostTest, NotLoopback) {
-  for (const char* host : {"",
-                           "example.com",
-                           "10.0.0.1",
-                           "128.0.0.1",
-                           "126.0.0.1",
-                           "0.0.0.0",
-                           "::",
-                           "::2",
-                           "::1:0",
-                           "1::1",
-                           "::ffff:128.0.0.1",
-                           "::ffff:10.0.0.1",
-                           "::127.0.0.1",
-                           "::1::",
-                           "%25lo",
-                           "[::1]",
-                           "localhost.example.com",
-                           "mylocalhost",
-                           "127.0.0.1.example.com",
-                           "127.0.0.1.",
-                           "127.0.0",
-                           "127.1",
-                           "127.0.0.256",
-                           "127.0.0.1000",
-                           "127.0.0.-1",
-                           "127..0.1",
-                           "127.0.0.1:80",
-                           "127.a.0.1",
-                           "127.",
-                           "127"}) {
+  for (const char* host :
+       {"", "example.com", "10.0.0.1", "128.0.0.1", "126.0.0.1", "0.0.0.0", "::", "::2", "::1:0",
+        "1::1", "::ffff:128.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1", "::1::", "%25lo", "[::1]",
+        "localhost.example.com", "mylocalhost", "127.0.0.1.example.com", "127.0.0.1.",
+        // Leading zeros: octal to libcurl, or (with an 8 or a 9) a host name
+        // it resolves, which could point anywhere.
+        "127.0.0.09", "127.00.08.1", "127.0.0.018", "127.08.0.1", "127.0.0.01", "127.000.000.001",
+        "0177.0.0.1", "::ffff:127.0.0.09", "127.0.0", "127.1", "127.0.0.256", "127.0.0.1000",
+        "127.0.0.-1", "127..0.1", "127.0.0.1:80", "127.a.0.1", "127.", "127"}) {
     SCOPED_TRACE(host);
     EXPECT_FALSE(is_loopback_host(host));
   }

@@ -136,19 +136,12 @@ bool is_loopback_host(std::string_view host) {
     return IN6_IS_ADDR_LOOPBACK(&parsed) ||
            (IN6_IS_ADDR_V4MAPPED(&parsed) && parsed.s6_addr[12] == 127);
   }
-  if (host.substr(0, 4) != "127.") return false;
-  // Dotted quad within 127.0.0.0/8.
-  int parts = 0;
-  std::size_t start = 0;
-  while (start <= host.size()) {
-    const auto dot = host.find('.', start);
-    const std::string_view part = host.substr(start, dot - start);
-    if (!all_digits(part) || part.size() > 3 || std::stoi(std::string(part)) > 255) return false;
-    ++parts;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return parts == 4;
+  // A dotted quad within 127.0.0.0/8, written the one way libcurl also reads as an address:
+  // inet_pton() refuses leading zeros, which libcurl reads as octal, or (with an 8 or a 9,
+  // as in 127.0.0.09) as a host name to resolve, which could lead anywhere.
+  in_addr parsed{};
+  if (inet_pton(AF_INET, std::string(host).c_str(), &parsed) != 1) return false;
+  return reinterpret_cast<const unsigned char*>(&parsed.s_addr)[0] == 127;
 }
 
 }  // namespace buildable::detail
