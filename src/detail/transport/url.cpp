@@ -141,7 +141,7 @@ bool is_loopback_host(std::string_view host) {
   // as in 127.0.0.09) as a host name to resolve, which could lead anywhere.
   in_addr parsed{};
   if (inet_pton(AF_INET, std::string(host).c_str(), &parsed) != 1) return false;
-  return reinterpret_cast<const unsigned char*>(&parsed.s_addr)[0] == 127;
+  return ntohl(parsed.s_addr) >> 24 == 127;
 }
 
 }  // namespace buildable::detail
