@@ -38,7 +38,7 @@ struct BUILDABLE_EXPORT ClientOptions {
   /// loopback hosts unless allow_insecure_http is set: 127.0.0.0/8 as a dotted quad without
   /// leading zeros (libcurl would read `127.0.0.09` as a host name), localhost, and IPv6 ::1
   /// in any spelling (`[0:0:0:0:0:0:0:1]`, with or without a zone id) or 127.0.0.0/8 mapped
-  /// into IPv6 (`[::ffff:127.0.0.1]`).
+  /// into IPv6 (`[0:0:0:0:0:ffff:127.0.0.1]`).
   std::string base_url = kDefaultBaseUrl;
   /// Allow plain `http://` to non-loopback hosts (the secret then travels in clear text).
   bool allow_insecure_http = false;

@@ -125,8 +125,9 @@ TEST(IsLoopbackHostTest, LoopbackNames) {
 }
 
 TEST(IsLoopbackHostTest, EverySpellingOfTheIpv6LoopbackAddress) {
-  for (const char* host : {"0:0:0:0:0:0:0:1", "::0001", "0::1", "0000:0000::0:1", "::1%25lo",
-                           "::1%lo", "::ffff:127.0.0.1", "::ffff:127.9.8.7", "::ffff:7f00:1"}) {
+  for (const char* host :
+       {"0:0:0:0:0:0:0:1", "::0001", "0::1", "0000:0000::0:1", "::1%25lo", "::1%lo",
+        "::ffff:127.0.0.1", "::ffff:127.9.8.7", "::ffff:7f00:1", "0:0:0:0:0:ffff:127.0.0.1"}) {
     EXPECT_TRUE(is_loopback_host(host)) << host;
   }
 }
