@@ -152,4 +152,10 @@ double percentile(std::vector<double> values, double q) {
   return values[index];
 }
 
+Interval median_interval(const std::vector<double>& values) {
+  if (values.empty()) return {};
+  const double ranks = 0.98 / std::sqrt(static_cast<double>(values.size()));
+  return {percentile(values, 0.5 - ranks), percentile(values, 0.5 + ranks)};
+}
+
 }  // namespace bench

@@ -78,4 +78,12 @@ Summary summarize(std::vector<double> samples);
 /// The q-quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
 double percentile(std::vector<double> values, double q);
 
+/// Where the true median lies with 95% confidence, judging from `values` alone: the order
+/// statistics 0.98 sqrt(n) ranks either side of the middle. {0, 0} for an empty vector.
+struct Interval {
+  double low = 0;
+  double high = 0;
+};
+Interval median_interval(const std::vector<double>& values);
+
 }  // namespace bench

@@ -23,7 +23,7 @@ struct Options {
   std::uint64_t drain_n = 2'000;
   std::uint64_t drain_n_slow = 200;
   int latency_samples_default = 8;
-  int latency_samples_short = 40;
+  int latency_samples_short = 100;
   std::chrono::milliseconds short_interval{50};
   std::vector<int> scale_counts = {1, 100, 1'000};
   std::chrono::milliseconds scale_settle{2'500};

@@ -168,14 +168,16 @@ RunResult sdk_drain(const SdkTarget& target, const std::string& event, std::int6
   return result;
 }
 
-std::function<void()> sdk_start_listener(
-    const SdkTarget& target, const std::string& event, std::chrono::milliseconds poll_interval,
+std::function<void()> sdk_start_listeners(
+    const SdkTarget& target, const std::vector<std::string>& events,
+    std::chrono::milliseconds poll_interval,
     std::function<void(const nlohmann::json& payload)> handler) {
   buildable::ClientOptions options = client_options(target);
   options.poll_interval = poll_interval;
   auto client = std::make_shared<buildable::Client>(options);
-  client->on(event,
-             [handler = std::move(handler)](const buildable::Message& m) { handler(m.payload); });
+  for (const auto& event : events) {
+    client->on(event, [handler](const buildable::Message& m) { handler(m.payload); });
+  }
   return [client] { client->close(); };
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "raw_curl.hpp"
 
@@ -48,10 +49,11 @@ RunResult sdk_emit_batch(const SdkTarget& target, const std::string& event,
 RunResult sdk_drain(const SdkTarget& target, const std::string& event, std::int64_t since_ms,
                     std::uint64_t expected, std::chrono::milliseconds timeout);
 
-/// A listener for the latency measurement: runs until the returned function is called.
-/// `handler` gets each message's payload.
-std::function<void()> sdk_start_listener(
-    const SdkTarget& target, const std::string& event, std::chrono::milliseconds poll_interval,
+/// Listeners for the latency measurement, one per event, on one client: they run until the
+/// returned function is called. `handler` gets each message's payload.
+std::function<void()> sdk_start_listeners(
+    const SdkTarget& target, const std::vector<std::string>& events,
+    std::chrono::milliseconds poll_interval,
     std::function<void(const nlohmann::json& payload)> handler);
 
 /// Resource use of one client with `listeners` idle listeners.
