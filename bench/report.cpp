@@ -77,8 +77,16 @@ std::string Goal::describe() const {
       return id + " <=" + format_number(value);
     case Kind::sdk_equals:
       return id + " =" + format_number(value);
+    case Kind::median_at_most:
+      return id + " <=" + format_number(value);
   }
   return "";
+}
+
+std::optional<bool> median_within(const Interval& likely, double bound) {
+  if (likely.high <= bound) return true;
+  if (likely.low > bound) return false;
+  return std::nullopt;
 }
 
 std::optional<double> Row::ratio() const {
@@ -102,8 +110,17 @@ std::optional<bool> Row::meets() const {
     case Goal::Kind::sdk_equals:
       if (sdk.empty()) return std::nullopt;
       return sdk.min == goal.value && sdk.max == goal.value;
+    case Goal::Kind::median_at_most:
+      if (sdk.empty()) return std::nullopt;
+      return median_within(goal.likely, goal.value);
   }
   return std::nullopt;
+}
+
+std::string Row::verdict() const {
+  if (const auto ok = meets()) return *ok ? "ok" : "MISS";
+  const bool sampled = goal.kind == Goal::Kind::median_at_most && !sdk.empty();
+  return sampled ? "undecided" : "";
 }
 
 void Report::print_table(std::ostream& out) const {
@@ -116,10 +133,9 @@ void Report::print_table(std::ostream& out) const {
   lines.push_back(header);
   for (const Row& row : rows) {
     const auto r = row.ratio();
-    const auto ok = row.meets();
     lines.push_back({row.section, row.metric, row.unit, format_summary(row.sdk), row.baseline,
                      format_summary(row.base), r ? format_number(*r) + "x" : "-",
-                     row.goal.describe(), ok ? (*ok ? "ok" : "MISS") : "", row.note});
+                     row.goal.describe(), row.verdict(), row.note});
   }
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& line : lines) {
@@ -164,6 +180,7 @@ nlohmann::json Report::to_json() const {
                         {"ratio", nullptr},
                         {"goal", row.goal.describe()},
                         {"meets_goal", nullptr},
+                        {"verdict", row.verdict()},
                         {"note", row.note}};
     if (const auto ratio = row.ratio()) r["ratio"] = *ratio;
     if (const auto ok = row.meets()) r["meets_goal"] = *ok;

@@ -14,20 +14,36 @@ namespace bench {
 
 /// What a row's ratio or value is checked against (printed only, never asserted).
 struct Goal {
-  enum class Kind { none, min_ratio, max_ratio, sdk_at_most, sdk_equals };
+  enum class Kind { none, min_ratio, max_ratio, sdk_at_most, sdk_equals, median_at_most };
   Kind kind = Kind::none;
   double value = 0;
-  std::string id;  ///< e.g. "P1"
+  std::string id;   ///< e.g. "P1"
+  Interval likely;  ///< median_at_most: where the SDK's true median lies (95%)
 
   static Goal none() { return {}; }
-  static Goal min_ratio(std::string id, double v) { return {Kind::min_ratio, v, std::move(id)}; }
-  static Goal max_ratio(std::string id, double v) { return {Kind::max_ratio, v, std::move(id)}; }
-  static Goal sdk_at_most(std::string id, double v) {
-    return {Kind::sdk_at_most, v, std::move(id)};
+  static Goal min_ratio(std::string id, double v) {
+    return {Kind::min_ratio, v, std::move(id), {}};
   }
-  static Goal sdk_equals(std::string id, double v) { return {Kind::sdk_equals, v, std::move(id)}; }
+  static Goal max_ratio(std::string id, double v) {
+    return {Kind::max_ratio, v, std::move(id), {}};
+  }
+  static Goal sdk_at_most(std::string id, double v) {
+    return {Kind::sdk_at_most, v, std::move(id), {}};
+  }
+  static Goal sdk_equals(std::string id, double v) {
+    return {Kind::sdk_equals, v, std::move(id), {}};
+  }
+  /// At most `v`, for a median taken from random samples: judged on `likely`, its 95%
+  /// interval (see median_within), since a sampled median can stray far from the true one.
+  static Goal median_at_most(std::string id, double v, Interval likely) {
+    return {Kind::median_at_most, v, std::move(id), likely};
+  }
   std::string describe() const;
 };
+
+/// Whether a median is at most `bound`, judging from its 95% interval `likely`: true when the
+/// whole interval is, false when none of it is, nullopt (undecided) when the bound lies inside.
+std::optional<bool> median_within(const Interval& likely, double bound);
 
 /// One line of the table: the SDK's figure beside its baseline's from the same run.
 struct Row {
@@ -42,8 +58,10 @@ struct Row {
 
   /// sdk.median / base.median, when both exist.
   std::optional<double> ratio() const;
-  /// Whether the goal is met; nullopt when the row has no goal or lacks data.
+  /// Whether the goal is met; nullopt when the row has no goal, lacks data or is undecided.
   std::optional<bool> meets() const;
+  /// "ok", "MISS", "undecided" (a sampled median whose interval straddles the bound) or "".
+  std::string verdict() const;
 };
 
 /// Throughput of one concurrency level, for the chart.

@@ -224,12 +224,15 @@ double round_trip_ms(const Context& ctx) {
   return summarize(rtts).median * 1e3;
 }
 
-// Messages go round-robin to this many listeners, so that each listener has been idle for
-// several poll cycles when its next message comes, and the emit falls at a random point of
-// its cycle, as for any idle listener. With one listener, every emit would come within one
-// interval of that listener's last poll, which counts poll jitter against the poller: a
-// cycle the jitter shortened makes the emits near its end wait a whole extra cycle, adding
-// jitter x interval / 4 to the median (1.25 ms at 50 ms with the SDK's default 10%).
+// Messages go round-robin to this many listeners, so that at the short interval each listener
+// has been idle for several poll cycles when its next message comes, and the emit falls at a
+// random point of its cycle, as for any idle listener. With one listener, every emit would
+// come within one interval of that listener's last poll, which counts poll jitter against the
+// poller: when the jitter lengthens a cycle, the shortest waits (an emit just before the poll)
+// cannot happen, which adds about jitter x interval / 4 to the median (1 ms at 50 ms with the
+// SDK's default 10%). At the default interval the 8 samples of a repetition reach each
+// listener only once, a few cycles after they all started: about 5 ms of that bias remains
+// there, against a sampling spread of +-160 ms.
 constexpr std::size_t kIdleListeners = 8;
 
 // emit -> handler entered at one poll interval, for the SDK or the raw loop. Message numbers
@@ -322,11 +325,14 @@ void add_poll_rows(Context& ctx, const Level& level, double rtt_ms, const Latenc
   const std::string base = "raw poll loop";
   const double bound = static_cast<double>(level.ms()) / 2 + 3 * rtt_ms;
   const Interval likely = median_interval(sdk.all);
+  const auto raw_within = median_within(median_interval(raw.all), bound);
   add_row(ctx.report, section, "emit->handler p50", "ms", sdk.median(), base, raw.median(),
-          Goal::sdk_at_most("P4", bound),
+          Goal::median_at_most("P4", bound, likely),
           "95% interval of the SDK p50 " + format_number(likely.low) + "-" +
               format_number(likely.high) + "; raw loop p50 " +
-              (percentile(raw.all, 0.5) <= bound ? "meets" : "misses") + " the bound too");
+              (!raw_within   ? "undecided"
+               : *raw_within ? "meets the bound"
+                             : "misses the bound"));
   add_row(ctx.report, section, "emit->handler p99", "ms", sdk.tail(), base, raw.tail(),
           Goal::none());
   ctx.report.extra["latency"]["interval_" + std::to_string(level.ms()) + "ms"] = {
