@@ -38,9 +38,11 @@ struct Context {
   std::function<nlohmann::json()> emu_stats;  // the 0 ms emulator's counters, when available
   int errors = 0;                             // sections that threw
   std::uint64_t failed_ops = 0;
-  // Seeded anew each run: with a fixed seed every run drew the same emit times, so the
-  // latency sections' sampling error repeated itself instead of averaging out over runs.
-  std::mt19937 rng{std::random_device{}()};
+  // Seeded anew each run (the seed is in the report's meta): with a fixed seed every run drew
+  // the same emit times, so the latency sections' sampling error repeated itself instead of
+  // averaging out over runs.
+  std::uint32_t seed = std::random_device{}();
+  std::mt19937 rng{seed};
 };
 
 // Samples of one variant across repetitions.

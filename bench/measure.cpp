@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace bench {
@@ -153,9 +154,13 @@ double percentile(std::vector<double> values, double q) {
 }
 
 Interval median_interval(const std::vector<double>& values) {
-  if (values.empty()) return {};
-  const double ranks = 0.98 / std::sqrt(static_cast<double>(values.size()));
-  return {percentile(values, 0.5 - ranks), percentile(values, 0.5 + ranks)};
+  if (values.size() < kMinValuesForInterval) {
+    const double inf = std::numeric_limits<double>::infinity();
+    return {-inf, inf};
+  }
+  // 0.98 sqrt(n) ranks either side of the middle, as a share of n.
+  const double spread = 0.98 / std::sqrt(static_cast<double>(values.size()));
+  return {percentile(values, 0.5 - spread), percentile(values, 0.5 + spread)};
 }
 
 }  // namespace bench

@@ -3,6 +3,7 @@
 /// Clocks, CPU time, process statistics and sample summaries for the benchmark.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,12 +79,19 @@ Summary summarize(std::vector<double> samples);
 /// The q-quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
 double percentile(std::vector<double> values, double q);
 
-/// Where the true median lies with 95% confidence, judging from `values` alone: the order
-/// statistics 0.98 sqrt(n) ranks either side of the middle. {0, 0} for an empty vector.
+/// A range of values, ends included.
 struct Interval {
   double low = 0;
   double high = 0;
 };
+
+/// Fewer values than this say nothing about where the median lies (median_interval).
+constexpr std::size_t kMinValuesForInterval = 10;
+
+/// Where the true median lies with 95% confidence, judging from `values` alone: the order
+/// statistics 0.98 sqrt(n) ranks either side of the middle. With fewer than
+/// kMinValuesForInterval values (where those ranks hold it far less often) it is unbounded,
+/// -inf to +inf.
 Interval median_interval(const std::vector<double>& values);
 
 }  // namespace bench

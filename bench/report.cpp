@@ -89,6 +89,11 @@ std::optional<bool> median_within(const Interval& likely, double bound) {
   return std::nullopt;
 }
 
+std::string verdict_name(std::optional<bool> within) {
+  if (!within) return "undecided";
+  return *within ? "ok" : "MISS";
+}
+
 std::optional<double> Row::ratio() const {
   if (sdk.empty() || base.empty() || base.median == 0) return std::nullopt;
   return sdk.median / base.median;
@@ -118,9 +123,9 @@ std::optional<bool> Row::meets() const {
 }
 
 std::string Row::verdict() const {
-  if (const auto ok = meets()) return *ok ? "ok" : "MISS";
+  const auto ok = meets();
   const bool sampled = goal.kind == Goal::Kind::median_at_most && !sdk.empty();
-  return sampled ? "undecided" : "";
+  return ok || sampled ? verdict_name(ok) : "";
 }
 
 void Report::print_table(std::ostream& out) const {

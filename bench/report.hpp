@@ -45,6 +45,9 @@ struct Goal {
 /// whole interval is, false when none of it is, nullopt (undecided) when the bound lies inside.
 std::optional<bool> median_within(const Interval& likely, double bound);
 
+/// "ok", "MISS" or "undecided" for median_within's answer.
+std::string verdict_name(std::optional<bool> within);
+
 /// One line of the table: the SDK's figure beside its baseline's from the same run.
 struct Row {
   std::string section;   ///< e.g. "emit 1 thread"

@@ -125,6 +125,7 @@ void record_meta(Context& ctx, bool pinned) {
                      {"reps", opt.reps},
                      {"requests", opt.requests},
                      {"smoke", opt.smoke},
+                     {"seed", ctx.seed},
                      {"user_agent", ctx.user_agent},
                      {"sections", std::vector<std::string>(opt.only.begin(), opt.only.end())}};
   std::cout << "buildable-bench: " << opt.reps << " repetitions, client "

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -24,11 +25,16 @@ TEST(MedianInterval, IsTheOrderStatisticsAboutASquareRootEitherSideOfTheMiddle) 
   const Interval i = median_interval(one_to(400));
   EXPECT_EQ(i.low, 181);
   EXPECT_EQ(i.high, 220);
-  EXPECT_EQ(median_interval({}).low, 0);
-  EXPECT_EQ(median_interval({}).high, 0);
-  const Interval single = median_interval({7.0});
-  EXPECT_EQ(single.low, 7);
-  EXPECT_EQ(single.high, 7);
+}
+
+TEST(MedianInterval, TooFewValuesBoundNothing) {
+  for (const int n : {0, 1, 3, 9}) {
+    const Interval i = median_interval(one_to(n));
+    EXPECT_TRUE(std::isinf(i.low) && i.low < 0) << n;
+    EXPECT_TRUE(std::isinf(i.high) && i.high > 0) << n;
+    EXPECT_EQ(median_within(i, 1e9), std::nullopt) << n;
+  }
+  EXPECT_TRUE(std::isfinite(median_interval(one_to(10)).high));
 }
 
 TEST(MedianInterval, HoldsTheTrueMedianAboutNineteenTimesInTwenty) {
@@ -70,6 +76,8 @@ TEST(RowVerdict, ASampledMedianStraddlingItsBoundIsUndecided) {
   EXPECT_EQ(row.verdict(), "ok");
   row.goal = Goal::none();
   EXPECT_EQ(row.verdict(), "");
+  row.goal = Goal::median_at_most("P4", 25, median_interval({24.5}));  // one sample
+  EXPECT_EQ(row.verdict(), "undecided");
 }
 
 }  // namespace
