@@ -102,8 +102,11 @@ struct BUILDABLE_EXPORT ClientOptions {
   WhenEmitQueueFull when_emit_queue_full = WhenEmitQueueFull::block;
 
   // --- Listening ------------------------------------------------------------------------
-  /// Wait between two polls of an idle listener (a full page whose claims all succeeded is
-  /// re-polled at once).
+  /// Period of an idle listener's polls, from the start of one to the start of the next, so
+  /// that a message waits half of it on average whatever the round trip (a full page whose
+  /// claims all succeeded is re-polled at once). A poll that takes longer than half the
+  /// period is followed by at least half a period of rest, so a slow service is never polled
+  /// back to back.
   std::chrono::milliseconds poll_interval{1'000};
   /// Random share of poll_interval added or removed per wait, in [0, 1), so that many
   /// processes do not poll in lock-step.

@@ -97,9 +97,11 @@ class CoreTest : public ::testing::Test {
     o.on_error = reports_.handler();
     return o;
   }
-  std::unique_ptr<buildable::Client> make(buildable::ClientOptions o) {
+  /// A client whose random draws (poll jitter, backoff) all read `jitter`, in [0, 1]; 0.5 is
+  /// the middle: no poll jitter.
+  std::unique_ptr<buildable::Client> make(buildable::ClientOptions o, double jitter = 0.5) {
     return std::make_unique<buildable::Client>(buildable::detail::ClientImpl::make_client(
-        std::move(o), {transport_, clock_, [] { return 0.5; }}));
+        std::move(o), {transport_, clock_, [jitter] { return jitter; }}));
   }
   /// Waits, with a deadline, until `done` holds (for state the SDK changes on its threads).
   static bool eventually(const std::function<bool()>& done,

@@ -5,6 +5,7 @@
 #include <buildable/listen_options.hpp>
 #include <buildable/message.hpp>
 #include <buildable/subscription.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -39,6 +40,7 @@ struct Listener {
   // Owned by the I/O thread (the Poller).
   int backlog = 0;       ///< claimed and not yet recorded or abandoned
   bool polling = false;  ///< a query or the claims of its page are in flight
+  std::chrono::steady_clock::time_point poll_started{};  ///< when the latest poll was sent
   bool waiting_for_room = false;
   int failures = 0;           ///< consecutive failed polls or pages with failed claims
   long permanent_status = 0;  ///< 401/403 of the current failure streak, once reported

@@ -98,6 +98,7 @@ void Poller::poll(const ListenerPtr& listener) {
     return;
   }
   listener->polling = true;
+  listener->poll_started = clock_->now();
   ++listener->schedule_generation;  // a pending timer for this listener is now stale
   const bool sent = transport_.submit("/query", share_body(make_query_body(listener->query, asked)),
                                       [this, listener, asked](HttpResponse&& response) {
@@ -107,16 +108,30 @@ void Poller::poll(const ListenerPtr& listener) {
 }
 
 void Poller::schedule(const ListenerPtr& listener, std::chrono::milliseconds delay) {
+  schedule_at(listener, clock_->now() + delay);
+}
+
+void Poller::schedule_at(const ListenerPtr& listener, std::chrono::steady_clock::time_point when) {
   const auto generation = ++listener->schedule_generation;
-  transport_.post_at(clock_->now() + delay, [this, listener, generation] {
+  transport_.post_at(when, [this, listener, generation] {
     if (listener->schedule_generation == generation) poll(listener);
   });
 }
 
-std::chrono::milliseconds Poller::jittered_interval() const {
+void Poller::schedule_idle_poll(const ListenerPtr& listener) {
+  // Start to start, so that the time a poll takes does not stretch the period and an emit
+  // waits half an interval on average. A poll slower than half the period still leaves half
+  // a period of rest after it: a slow service is never polled back to back.
+  const auto period = jittered_interval();
+  const auto rested = clock_->now() + period / 2;
+  schedule_at(listener, std::max(listener->poll_started + period, rested));
+}
+
+std::chrono::microseconds Poller::jittered_interval() const {
   const double spread = settings_.poll_jitter * (2.0 * jitter_() - 1.0);
-  const double ms = static_cast<double>(settings_.poll_interval.count()) * (1.0 + spread);
-  return std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(ms)));
+  const auto interval = std::chrono::duration<double, std::micro>(settings_.poll_interval);
+  const auto us = static_cast<std::int64_t>(interval.count() * (1.0 + spread));
+  return std::chrono::microseconds(std::max<std::int64_t>(1'000, us));
 }
 
 void Poller::on_query(const ListenerPtr& listener, int asked, HttpResponse&& response) {
@@ -320,7 +335,7 @@ void Poller::on_page_done(const Page& page) {
   if (page.full) {
     poll(listener);
   } else {
-    schedule(listener, jittered_interval());
+    schedule_idle_poll(listener);
   }
 }
 

@@ -70,6 +70,9 @@ class Poller {
   // I/O thread only.
   void poll(const ListenerPtr& listener);
   void schedule(const ListenerPtr& listener, std::chrono::milliseconds delay);
+  void schedule_at(const ListenerPtr& listener, std::chrono::steady_clock::time_point when);
+  /// The next poll of a listener whose last page was not full (see ClientOptions::poll_interval).
+  void schedule_idle_poll(const ListenerPtr& listener);
   void on_query(const ListenerPtr& listener, int asked, HttpResponse&& response);
   void claim_rows(const std::shared_ptr<Page>& page);
   bool submit_claim(const std::shared_ptr<Page>& page, std::size_t index);
@@ -78,7 +81,8 @@ class Poller {
   void on_page_done(const Page& page);
   void on_failure(const ListenerPtr& listener, Failure failure);
   void free_room(const ListenerPtr& listener, int messages);
-  std::chrono::milliseconds jittered_interval() const;
+  /// poll_interval ± poll_jitter, to the microsecond (at least 1 ms).
+  std::chrono::microseconds jittered_interval() const;
   std::chrono::milliseconds backoff_wait(int failures, const std::string& retry_after) const;
   int room_for(const Listener& listener) const;
   void claims_done(std::size_t count);

@@ -167,14 +167,20 @@ void EventLoop::run() {
 }
 
 void EventLoop::wait_for_work() {
-  const int timeout_ms = poll_timeout_ms();
+  int timeout_ms = poll_timeout_ms();
+  curl_waitfd* timer_fd = nullptr;
+  if (!timers_.empty() && timeout_ms > 0) {
+    const auto due = timers_.begin()->first;
+    if (TimerWake::wait_ms(due, Clock::now()) <= timeout_ms) timer_fd = timer_wake_.arm(due);
+  }
   {
     std::lock_guard lock(mutex_);
     if (!nothing_incoming_locked() || stopped_) return;  // more work already
     polling_ = true;  // from here on, a submission wakes the loop
     woken_ = false;
   }
-  curl_multi_poll(multi_.get(), nullptr, 0, timeout_ms, nullptr);
+  curl_multi_poll(multi_.get(), timer_fd, timer_fd != nullptr ? 1u : 0u, timeout_ms, nullptr);
+  if (timer_fd != nullptr) timer_wake_.consume();
   std::lock_guard lock(mutex_);
   polling_ = false;
 }
@@ -297,10 +303,7 @@ int EventLoop::poll_timeout_ms() {
   curl_multi_timeout(multi_.get(), &curl_timeout);
   long wait = curl_timeout < 0 ? kMaxWaitMs : std::min<long>(curl_timeout, kMaxWaitMs);
   if (!timers_.empty()) {
-    const auto until =
-        std::chrono::duration_cast<std::chrono::milliseconds>(timers_.begin()->first - Clock::now())
-            .count();
-    wait = std::min<long>(wait, std::max<long>(0, static_cast<long>(until) + 1));
+    wait = std::min(wait, TimerWake::wait_ms(timers_.begin()->first, Clock::now()));
   }
   return static_cast<int>(wait);
 }

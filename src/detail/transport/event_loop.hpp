@@ -17,6 +17,7 @@
 #include "detail/transport/curl_handles.hpp"
 #include "detail/transport/easy_request.hpp"
 #include "detail/transport/http_response.hpp"
+#include "detail/transport/timer_wake.hpp"
 #include "detail/transport/transport_config.hpp"
 
 namespace buildable::detail {
@@ -103,6 +104,7 @@ class EventLoop final : public AsyncTransport {
   // (7.88) can leave a waiting transfer idle until its next timeout.
   std::deque<PendingRequest> waiting_requests_;
   std::multimap<Clock::time_point, Task> timers_;
+  TimerWake timer_wake_;  // wakes the wait at the first timer's exact time
   // In flight, and their handles at the same index (a short array to search when one ends: no
   // allocation per request, unlike a map).
   std::vector<Transfer> transfers_;
