@@ -225,15 +225,8 @@ double round_trip_ms(const Context& ctx) {
   return summarize(rtts).median * 1e3;
 }
 
-// Messages go round-robin to this many listeners, so that at the short interval each listener
-// has been idle for several poll cycles when its next message comes, and the emit falls at a
-// random point of its cycle, as for any idle listener. With one listener, every emit would
-// come within one interval of that listener's last poll, which counts poll jitter against the
-// poller: when the jitter lengthens a cycle, the shortest waits (an emit just before the poll)
-// cannot happen, which adds about jitter x interval / 4 to the median (1 ms at 50 ms with the
-// SDK's default 10%). At the default interval the 8 samples of a repetition reach each
-// listener only once, a few cycles after they all started: about 5 ms of that bias remains
-// there, against a standard error of 80 ms for the median of 40 samples.
+// Messages go round-robin to this many listeners, so that each listener has been idle for
+// several poll cycles when its next message comes (at 50 ms, about 16 cycles), as P4 asks.
 constexpr std::size_t kIdleListeners = 8;
 
 // emit -> handler entered at one poll interval, for the SDK or the raw loop. Message numbers
@@ -279,25 +272,35 @@ class PollLatency {
     return names;
   }
 
-  // Emits the level's messages, each at a random time within one interval of the previous
-  // message's arrival, to the listeners in turn.
+  // Emits the level's messages to the listeners in turn, on a schedule of its own: the gaps
+  // are drawn uniformly from 0 to two intervals, without waiting for any handler. An emit
+  // timed from the previous message's arrival would be tied to the poll phase of the
+  // listener that received it, which the other listeners share for a while after they all
+  // started together: the jitter would then keep the shortest waits from happening, and the
+  // median would read about jitter x interval / 4 too high.
   void sample(const std::vector<std::string>& events, Arrivals& arrivals, LatencySamples& out) {
     RawHttp emitter(ctx_.emu_url, ctx_.emu_secret, ctx_.user_agent);
-    std::uniform_int_distribution<long> pause_us(0, level_.ms() * 1000);
+    std::uniform_int_distribution<long> gap_us(0, 2 * level_.ms() * 1000);
     std::this_thread::sleep_for(level_.interval + milliseconds(20));  // first polls done
-    std::vector<double> latencies;
+    std::vector<std::pair<std::int64_t, double>> sent;                // message number, emit time
+    auto next = std::chrono::steady_clock::now();
     for (int i = 0; i < level_.samples; ++i) {
-      std::this_thread::sleep_for(std::chrono::microseconds(pause_us(ctx_.rng)));
+      next += std::chrono::microseconds(gap_us(ctx_.rng));
+      std::this_thread::sleep_until(next);
       const auto& event = events[static_cast<std::size_t>(i) % events.size()];
-      const auto ms = emit_to_handler_ms(emitter, event, arrivals);
+      const auto emitted = emit(emitter, event);
+      if (emitted) sent.push_back(*emitted);
+    }
+    std::vector<double> latencies;
+    for (const auto& [seq, t0] : sent) {
+      const auto ms = handler_entered_ms(seq, t0, arrivals);
       if (ms) latencies.push_back(*ms);
     }
     out.add(latencies);
   }
 
-  // One message: from its emit to its handler being entered; nullopt when it failed.
-  std::optional<double> emit_to_handler_ms(RawHttp& emitter, const std::string& event,
-                                           Arrivals& arrivals) {
+  // Emits one message: its number and the time the emit began; nullopt when it failed.
+  std::optional<std::pair<std::int64_t, double>> emit(RawHttp& emitter, const std::string& event) {
     const std::int64_t seq = ++next_seq_;
     const std::string body = emit_body(event, {{"seq", seq}});
     const double t0 = now_seconds();
@@ -305,6 +308,11 @@ class PollLatency {
       ++ctx_.failed_ops;
       return std::nullopt;
     }
+    return std::make_pair(seq, t0);
+  }
+
+  // From message `seq`'s emit at `t0` to its handler being entered; nullopt when it never was.
+  std::optional<double> handler_entered_ms(std::int64_t seq, double t0, Arrivals& arrivals) {
     const double t1 = arrivals.wait(seq, level_.interval * 4 + milliseconds(10'000));
     if (t1 < 0) {
       ++ctx_.failed_ops;
