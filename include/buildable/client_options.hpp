@@ -103,12 +103,12 @@ struct BUILDABLE_EXPORT ClientOptions {
 
   // --- Listening ------------------------------------------------------------------------
   /// Period of an idle listener's polls, from the start of one to the start of the next, so
-  /// that a message waits half of it on average whatever the round trip (a full page whose
-  /// claims all succeeded is re-polled at once). A poll that takes longer than half the
-  /// period is followed by at least half a period of rest, so a slow service is never polled
-  /// back to back.
+  /// that a message waits half of it on average while a poll and its claims take less than
+  /// half the period (a full page whose claims all succeeded is re-polled at once). When they
+  /// take longer, the next poll starts half a period after they ended, so a slow service is
+  /// not polled back to back by an idle listener.
   std::chrono::milliseconds poll_interval{1'000};
-  /// Random share of poll_interval added or removed per wait, in [0, 1), so that many
+  /// Random share of poll_interval added or removed per period, in [0, 1), so that many
   /// processes do not poll in lock-step.
   double poll_jitter = 0.1;
   /// Longest wait between polls of a listener whose polls or claims keep failing (a longer

@@ -9,7 +9,8 @@ namespace {
 
 class PollScheduleTest : public CoreTest {
  protected:
-  /// Serves every query from the fake service, `after` it was sent.
+  /// Answers the first query, held until now, `after` it was sent; later ones are answered at
+  /// once by the fake service.
   void answer_first_query_after(std::chrono::milliseconds after) {
     ASSERT_TRUE(transport_->wait_held("/query", 1));
     transport_->advance(after);
@@ -49,13 +50,37 @@ TEST_F(PollScheduleTest, APollSlowerThanHalfTheIntervalIsFollowedByHalfAnInterva
   EXPECT_EQ(polls(), 2u);
 }
 
-TEST_F(PollScheduleTest, JitterIsAppliedToTheMicrosecondNotTruncatedToMilliseconds) {
+TEST_F(PollScheduleTest, APollLongerThanAWholeIntervalIsFollowedByHalfAnIntervalOfRest) {
   service_.serve(*transport_);
+  transport_->on("/query", nullptr);
+  auto client = make(options());
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  answer_first_query_after(1500ms);
+  transport_->advance(499ms);
+  EXPECT_EQ(polls(), 1u) << "no catching up on the period the slow poll overran";
+  transport_->advance(1ms);
+  EXPECT_EQ(polls(), 2u);
+}
+
+TEST_F(PollScheduleTest, ALateWakeUpDoesNotLengthenTheNextPeriod) {
+  service_.serve(*transport_);
+  auto client = make(options());
+  auto sub = client->on("ev", [](const buildable::Message&) {});
+  ASSERT_TRUE(transport_->wait_sent("/query", 1));
+  transport_->settle();
+  transport_->advance(1000ms + 300us);  // the second poll's timer runs 0.3 ms after its time
+  ASSERT_EQ(polls(), 2u);
+  transport_->advance(999ms + 699us);
+  EXPECT_EQ(polls(), 2u);
+  transport_->advance(1us);
+  EXPECT_EQ(polls(), 3u) << "the third poll is due two periods after the first, not later";
+}
+
+TEST_F(PollScheduleTest, JitterIsAppliedToTheMicrosecond) {
   auto o = options();
-  o.poll_jitter = 0.0015;
-  // The jitter source's top (1.0) lengthens the period by 1.5 ms, its bottom shortens it.
-  for (const auto& [draw, last_quiet, first_poll] :
-       {std::tuple{1.0, 1001ms, 1002ms}, std::tuple{0.0, 998ms, 999ms}}) {
+  o.poll_jitter = 0.0012;
+  // The jitter source's top (1.0) lengthens the period by 1.2 ms, its bottom shortens it.
+  for (const auto& [draw, period] : {std::pair{1.0, 1001200us}, std::pair{0.0, 998800us}}) {
     SCOPED_TRACE(draw);
     transport_ = std::make_shared<ScriptedTransport>(clock_);
     service_.serve(*transport_);
@@ -63,9 +88,9 @@ TEST_F(PollScheduleTest, JitterIsAppliedToTheMicrosecondNotTruncatedToMillisecon
     auto sub = client->on("ev", [](const buildable::Message&) {});
     ASSERT_TRUE(transport_->wait_sent("/query", 1));
     transport_->settle();
-    transport_->advance(last_quiet);
+    transport_->advance(period - 1us);
     EXPECT_EQ(polls(), 1u);
-    transport_->advance(first_poll - last_quiet);
+    transport_->advance(1us);
     EXPECT_EQ(polls(), 2u);
     client->close();
   }

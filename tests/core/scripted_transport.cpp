@@ -173,7 +173,7 @@ bool ScriptedTransport::wait_sent(const std::string& path, std::size_t n,
   });
 }
 
-void ScriptedTransport::advance(std::chrono::milliseconds by) {
+void ScriptedTransport::advance(std::chrono::microseconds by) {
   {
     std::lock_guard lock(mutex_);
     clock_->advance(by);

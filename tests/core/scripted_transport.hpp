@@ -31,7 +31,7 @@ class ManualClock final : public buildable::detail::Clock {
   std::chrono::system_clock::time_point wall_now() const override {
     return wall_base_ + std::chrono::nanoseconds(offset_ns_.load());
   }
-  void advance(std::chrono::milliseconds by) {
+  void advance(std::chrono::microseconds by) {
     offset_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(by).count();
   }
 
@@ -80,7 +80,7 @@ class ScriptedTransport final : public buildable::detail::AsyncTransport {
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Moves the clock and runs the timers that became due, then waits until the I/O thread
   /// has nothing left to do (so what the timers sent is visible when this returns).
-  void advance(std::chrono::milliseconds by);
+  void advance(std::chrono::microseconds by);
   /// Waits until the I/O thread has no task to run.
   void settle();
 

@@ -87,7 +87,8 @@ int Poller::room_for(const Listener& listener) const {
                              static_cast<std::size_t>(settings_.page_size)}));
 }
 
-void Poller::poll(const ListenerPtr& listener) {
+void Poller::poll(const ListenerPtr& listener,
+                  std::optional<std::chrono::steady_clock::time_point> scheduled) {
   if (stopped_ || listener->removed || listener->polling) return;
   const int asked = room_for(*listener);
   if (asked <= 0) {
@@ -98,7 +99,9 @@ void Poller::poll(const ListenerPtr& listener) {
     return;
   }
   listener->polling = true;
-  listener->poll_started = clock_->now();
+  // A timer's poll counts from its scheduled time, so that a late wake-up does not lengthen
+  // the period after it.
+  listener->poll_started = scheduled.value_or(clock_->now());
   ++listener->schedule_generation;  // a pending timer for this listener is now stale
   const bool sent = transport_.submit("/query", share_body(make_query_body(listener->query, asked)),
                                       [this, listener, asked](HttpResponse&& response) {
@@ -113,8 +116,8 @@ void Poller::schedule(const ListenerPtr& listener, std::chrono::milliseconds del
 
 void Poller::schedule_at(const ListenerPtr& listener, std::chrono::steady_clock::time_point when) {
   const auto generation = ++listener->schedule_generation;
-  transport_.post_at(when, [this, listener, generation] {
-    if (listener->schedule_generation == generation) poll(listener);
+  transport_.post_at(when, [this, listener, generation, when] {
+    if (listener->schedule_generation == generation) poll(listener, when);
   });
 }
 

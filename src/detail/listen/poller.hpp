@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,7 +69,9 @@ class Poller {
   struct Failure;
 
   // I/O thread only.
-  void poll(const ListenerPtr& listener);
+  /// `scheduled`: the time of the timer that started this poll, if one did.
+  void poll(const ListenerPtr& listener,
+            std::optional<std::chrono::steady_clock::time_point> scheduled = std::nullopt);
   void schedule(const ListenerPtr& listener, std::chrono::milliseconds delay);
   void schedule_at(const ListenerPtr& listener, std::chrono::steady_clock::time_point when);
   /// The next poll of a listener whose last page was not full (see ClientOptions::poll_interval).
