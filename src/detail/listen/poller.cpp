@@ -124,7 +124,7 @@ void Poller::schedule_at(const ListenerPtr& listener, std::chrono::steady_clock:
 void Poller::schedule_idle_poll(const ListenerPtr& listener) {
   // Start to start, so that the time a poll takes does not stretch the period and an emit
   // waits half an interval on average. A poll slower than half the period still leaves half
-  // a period of rest after it: a slow service is never polled back to back.
+  // a period of rest after it: an idle listener never polls a slow service back to back.
   const auto period = jittered_interval();
   const auto rested = clock_->now() + period / 2;
   schedule_at(listener, std::max(listener->poll_started + period, rested));

@@ -167,7 +167,7 @@ void EventLoop::run() {
 }
 
 void EventLoop::wait_for_work() {
-  int timeout_ms = poll_timeout_ms();
+  const int timeout_ms = poll_timeout_ms();
   curl_waitfd* timer_fd = nullptr;
   if (!timers_.empty() && timeout_ms > 0) {
     const auto due = timers_.begin()->first;
