@@ -9,71 +9,56 @@ namespace {
 
 class PollScheduleTest : public CoreTest {
  protected:
-  /// Answers the first query, held until now, `after` it was sent; later ones are answered at
-  /// once by the fake service.
-  void answer_first_query_after(std::chrono::milliseconds after) {
-    ASSERT_TRUE(transport_->wait_held("/query", 1));
+  /// Starts a listener (poll_interval 1 s, no jitter) whose first query is answered `after`
+  /// it was sent; later ones are answered at once by the fake service.
+  std::unique_ptr<buildable::Client> listen_with_first_query_answered_after(
+      std::chrono::milliseconds after) {
+    service_.serve(*transport_);
+    transport_->on("/query", nullptr);
+    auto client = make(options());
+    subscription_ = client->on("ev", [](const buildable::Message&) {});
+    EXPECT_TRUE(transport_->wait_held("/query", 1));
     transport_->advance(after);
     const Request query = transport_->held("/query").front();
     transport_->on("/query", [this](const Request& r) { return service_.query(r); });
     transport_->answer(query.id, *service_.query(query));
     transport_->settle();
+    return client;
+  }
+  /// The next poll is sent exactly `wait` from now: not 1 µs before.
+  void expect_next_poll_after(std::chrono::microseconds wait, const char* why) {
+    const auto before = polls();
+    transport_->advance(wait - 1us);
+    EXPECT_EQ(polls(), before) << "polled early: " << why;
+    transport_->advance(1us);
+    EXPECT_EQ(polls(), before + 1) << why;
   }
   std::size_t polls() const { return transport_->sent("/query").size(); }
+
+  buildable::Subscription subscription_;
 };
 
 TEST_F(PollScheduleTest, AnIdleListenerPollsOncePerIntervalStartToStart) {
-  service_.serve(*transport_);
-  transport_->on("/query", nullptr);
-  auto client = make(options());  // poll_interval 1 s, no jitter
-  auto sub = client->on("ev", [](const buildable::Message&) {});
-  answer_first_query_after(300ms);
-  transport_->advance(699ms);
-  EXPECT_EQ(polls(), 1u) << "polled again before one interval from the first poll's start";
-  transport_->advance(1ms);
-  EXPECT_EQ(polls(), 2u) << "the 300 ms the poll took must not stretch the period";
-  transport_->advance(999ms);
-  EXPECT_EQ(polls(), 2u);
-  transport_->advance(1ms);
-  EXPECT_EQ(polls(), 3u);
+  auto client = listen_with_first_query_answered_after(300ms);
+  expect_next_poll_after(700ms, "the 300 ms the poll took must not stretch the period");
+  expect_next_poll_after(1000ms, "one interval after the previous poll's start");
 }
 
 TEST_F(PollScheduleTest, APollSlowerThanHalfTheIntervalIsFollowedByHalfAnIntervalOfRest) {
-  service_.serve(*transport_);
-  transport_->on("/query", nullptr);
-  auto client = make(options());
-  auto sub = client->on("ev", [](const buildable::Message&) {});
-  answer_first_query_after(800ms);
-  transport_->advance(499ms);
-  EXPECT_EQ(polls(), 1u) << "a slow service must get half an interval of rest";
-  transport_->advance(1ms);
-  EXPECT_EQ(polls(), 2u);
+  auto client = listen_with_first_query_answered_after(800ms);
+  expect_next_poll_after(500ms, "a slow service must get half an interval of rest");
 }
 
 TEST_F(PollScheduleTest, APollLongerThanAWholeIntervalIsFollowedByHalfAnIntervalOfRest) {
-  service_.serve(*transport_);
-  transport_->on("/query", nullptr);
-  auto client = make(options());
-  auto sub = client->on("ev", [](const buildable::Message&) {});
-  answer_first_query_after(1500ms);
-  transport_->advance(499ms);
-  EXPECT_EQ(polls(), 1u) << "no catching up on the period the slow poll overran";
-  transport_->advance(1ms);
-  EXPECT_EQ(polls(), 2u);
+  auto client = listen_with_first_query_answered_after(1500ms);
+  expect_next_poll_after(500ms, "no catching up on the period the slow poll overran");
 }
 
 TEST_F(PollScheduleTest, ALateWakeUpDoesNotLengthenTheNextPeriod) {
-  service_.serve(*transport_);
-  auto client = make(options());
-  auto sub = client->on("ev", [](const buildable::Message&) {});
-  ASSERT_TRUE(transport_->wait_sent("/query", 1));
-  transport_->settle();
+  auto client = listen_with_first_query_answered_after(0ms);
   transport_->advance(1000ms + 300us);  // the second poll's timer runs 0.3 ms after its time
   ASSERT_EQ(polls(), 2u);
-  transport_->advance(999ms + 699us);
-  EXPECT_EQ(polls(), 2u);
-  transport_->advance(1us);
-  EXPECT_EQ(polls(), 3u) << "the third poll is due two periods after the first, not later";
+  expect_next_poll_after(999ms + 700us, "due two periods after the first poll, not later");
 }
 
 TEST_F(PollScheduleTest, JitterIsAppliedToTheMicrosecond) {
@@ -88,10 +73,7 @@ TEST_F(PollScheduleTest, JitterIsAppliedToTheMicrosecond) {
     auto sub = client->on("ev", [](const buildable::Message&) {});
     ASSERT_TRUE(transport_->wait_sent("/query", 1));
     transport_->settle();
-    transport_->advance(period - 1us);
-    EXPECT_EQ(polls(), 1u);
-    transport_->advance(1us);
-    EXPECT_EQ(polls(), 2u);
+    expect_next_poll_after(period, "the jittered period, to the microsecond");
     client->close();
   }
 }
