@@ -84,12 +84,16 @@ void add_row(Report& report, std::string section, std::string metric, std::strin
 void add_throughput_rows(Report& report, const std::string& section, const std::string& op,
                          const std::string& baseline, const Series& sdk, const Series& base,
                          Goal rate_goal, Goal cpu_goal) {
-  add_row(report, section, "rate", op + "/s", summarize(sdk.rate), baseline, summarize(base.rate),
-          std::move(rate_goal));
-  add_row(report, section, "client CPU/" + op, "us", summarize(sdk.cpu_us), baseline,
-          summarize(base.cpu_us), std::move(cpu_goal));
-  add_row(report, section, "ctx switches/" + op, "count", summarize(sdk.switches), baseline,
-          summarize(base.switches), Goal::none());
+  // The series come from interleave(): repetition i of each side ran next to the other's.
+  const auto add_paired = [&](std::string metric, std::string unit, const std::vector<double>& s,
+                              const std::vector<double>& b, Goal goal) {
+    add_row(report, section, std::move(metric), std::move(unit), summarize(s), baseline,
+            summarize(b), std::move(goal));
+    report.rows.back().paired = true;
+  };
+  add_paired("rate", op + "/s", sdk.rate, base.rate, std::move(rate_goal));
+  add_paired("client CPU/" + op, "us", sdk.cpu_us, base.cpu_us, std::move(cpu_goal));
+  add_paired("ctx switches/" + op, "count", sdk.switches, base.switches, Goal::none());
 }
 
 ConcurrencyPoint concurrency_point(int inflight, const Series& sdk, const Series& raw) {

@@ -27,6 +27,19 @@ nlohmann::json summary_json(const Summary& s) {
   return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples}};
 }
 
+// "0.93x", with the [min-max] of the per-repetition ratios when the row is paired.
+std::string format_ratio(const Row& row) {
+  const auto r = row.ratio();
+  if (!r) return "-";
+  std::string text = format_number(*r) + "x";
+  const std::vector<double> per_rep = row.paired_ratios();
+  if (per_rep.size() > 1) {
+    const Summary s = summarize(per_rep);
+    text += " [" + format_number(s.min) + "-" + format_number(s.max) + "]";
+  }
+  return text;
+}
+
 std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
@@ -94,8 +107,21 @@ std::string verdict_name(std::optional<bool> within) {
   return *within ? "ok" : "MISS";
 }
 
+std::vector<double> Row::paired_ratios() const {
+  std::vector<double> ratios;
+  if (!paired || sdk.samples.size() != base.samples.size()) return ratios;
+  for (std::size_t i = 0; i < sdk.samples.size(); ++i) {
+    if (base.samples[i] == 0) return {};
+    ratios.push_back(sdk.samples[i] / base.samples[i]);
+  }
+  return ratios;
+}
+
 std::optional<double> Row::ratio() const {
-  if (sdk.empty() || base.empty() || base.median == 0) return std::nullopt;
+  if (sdk.empty() || base.empty()) return std::nullopt;
+  const std::vector<double> per_rep = paired_ratios();
+  if (!per_rep.empty()) return summarize(per_rep).median;
+  if (base.median == 0) return std::nullopt;
   return sdk.median / base.median;
 }
 
@@ -137,10 +163,9 @@ void Report::print_table(std::ostream& out) const {
   std::vector<std::vector<std::string>> lines;
   lines.push_back(header);
   for (const Row& row : rows) {
-    const auto r = row.ratio();
     lines.push_back({row.section, row.metric, row.unit, format_summary(row.sdk), row.baseline,
-                     format_summary(row.base), r ? format_number(*r) + "x" : "-",
-                     row.goal.describe(), row.verdict(), row.note});
+                     format_summary(row.base), format_ratio(row), row.goal.describe(),
+                     row.verdict(), row.note});
   }
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& line : lines) {
@@ -188,6 +213,7 @@ nlohmann::json Report::to_json() const {
                         {"verdict", row.verdict()},
                         {"note", row.note}};
     if (const auto ratio = row.ratio()) r["ratio"] = *ratio;
+    if (row.paired) r["paired_ratios"] = row.paired_ratios();
     if (const auto ok = row.meets()) r["meets_goal"] = *ok;
     j["rows"].push_back(std::move(r));
   }

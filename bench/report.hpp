@@ -58,9 +58,16 @@ struct Row {
   Summary base;          ///< the baseline's samples; empty when there is none
   Goal goal;
   std::string note;
+  /// Whether sdk.samples[i] and base.samples[i] ran back to back (interleave()): the ratio is
+  /// then taken per repetition, so that a slow stretch of the machine, which slows both runs
+  /// of a pair, cancels out instead of skewing one side's median.
+  bool paired = false;
 
-  /// sdk.median / base.median, when both exist.
+  /// The median of the per-repetition ratios sdk.samples[i] / base.samples[i] when the row is
+  /// paired (and both sides have as many samples), else sdk.median / base.median.
   std::optional<double> ratio() const;
+  /// The per-repetition ratios of a paired row (empty otherwise), in repetition order.
+  std::vector<double> paired_ratios() const;
   /// Whether the goal is met; nullopt when the row has no goal, lacks data or is undecided.
   std::optional<bool> meets() const;
   /// "ok", "MISS", "undecided" (a sampled median whose interval straddles the bound) or "".
