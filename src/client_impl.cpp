@@ -77,6 +77,9 @@ Client ClientImpl::make_client(ClientOptions options, ClientSeams seams) {
 }
 
 AsyncTransport& ClientImpl::started_transport() {
+  // The trace lines of asynchronous requests go to the handler pool: start it here, not on
+  // the I/O thread at the first line.
+  if (tracer_.tracing()) pool_.start();
   const bool running = transport_->start();  // a no-op once running; refuses after close()
   if (running && !io_started_.load(std::memory_order_relaxed) && !io_started_.exchange(true)) {
     tracer_.info("I/O thread started (asynchronous requests to " + config_->base_url + ", proxy " +
@@ -105,7 +108,15 @@ bool ClientImpl::flush(std::optional<std::chrono::steady_clock::time_point> dead
 
 Subscription ClientImpl::on(std::string event, Handler handler, ListenOptions options) {
   ListenerPtr listener = registry_.add(std::move(event), std::move(handler), std::move(options));
-  started_transport();
+  try {
+    pool_.start();  // before the first poll: see start()
+    started_transport();
+  } catch (...) {
+    // Out of threads: this on() fails as a whole, and leaves no listener behind.
+    registry_.take(listener->subscription.id());
+    registry_.forget(listener);
+    throw;
+  }
   poller_.add(listener);
   tracer_.info("listener added: " + listener->identity);
   return listener->subscription;

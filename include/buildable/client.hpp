@@ -42,9 +42,11 @@ class ClientImpl;
 ///
 /// @par Threads
 /// Threads start lazily: a client that only calls emit() owns none. The first emit_async()
-/// or on() starts one I/O thread (which never runs user code); the handler pool starts when
-/// the first claimed message, listener error or asynchronous request's trace line
-/// (ClientOptions::log_level `debug`) has to be delivered.
+/// or on() starts one I/O thread (which never runs user code); the handler pool starts
+/// within the first on(), so that the first message does not wait for threads to be created.
+/// With ClientOptions::log_level `debug` it starts with the I/O thread instead, as the trace
+/// lines of asynchronous requests are delivered on it. Either way the calling thread creates
+/// the threads, never the I/O thread.
 ///
 /// @par Callbacks
 /// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "listen_fixture.hpp"
+#include "test_server.hpp"
 
 namespace listen_test {
 namespace {
@@ -229,6 +230,67 @@ TEST_F(ListenTest, AThousandListenersUseOnePollThreadPlusTheHandlerPool) {
   EXPECT_LE(thread_count("buildable-hdl") - handlers_before, o.handler_threads);
   EXPECT_GE(thread_count("buildable-hdl"), o.handler_threads);
   client.close();
+}
+
+/// Waits until no SDK thread of an earlier test is left, so that counts are this test's own.
+::testing::AssertionResult no_sdk_threads_left() {
+  if (buildable::testing::wait_until([] { return thread_count("buildable-") == 0; }, 10s)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << thread_count("buildable-") << " SDK threads never ended";
+}
+
+TEST_F(ListenTest, TheHandlerPoolRunsAsSoonAsTheFirstOnReturns) {
+  ASSERT_TRUE(no_sdk_threads_left());
+  auto o = options();
+  o.handler_threads = 3;
+  Client client(o);
+  client.emit("pool.other", {{"i", 0}});
+  EXPECT_EQ(thread_count("buildable-"), 0) << "emit() alone must start no thread";
+  // Nothing is ever emitted for this event, so no message or error can start the pool: only
+  // on() itself can have.
+  client.on("pool.idle", [](const Message&) {});
+  EXPECT_EQ(thread_count("buildable-io"), 1);
+  EXPECT_EQ(thread_count("buildable-hdl"), 3);
+  client.on("pool.idle.too", [](const Message&) {});
+  EXPECT_EQ(thread_count("buildable-"), 4) << "a second on() must start no thread";
+  client.close();
+}
+
+TEST_F(ListenTest, EmitAsyncStartsTheHandlerPoolOnlyWhenTracing) {
+  // Every emit is held at the emulator, so no answer, and no trace line of one, can start
+  // the pool while the test counts.
+  buildable::emulator::FaultRule hold;
+  hold.endpoint = "/emit";
+  hold.kind = buildable::emulator::FaultKind::delay;
+  hold.probability = 1.0;
+  hold.delay = 2s;
+  buildable::emulator::FaultOptions faults;
+  faults.rules.push_back(hold);
+  emulator_.set_faults(faults);
+  auto quiet = options();
+  quiet.shutdown_timeout = 100ms;
+  {
+    ASSERT_TRUE(no_sdk_threads_left());
+    Client client(quiet);
+    auto held = client.emit_async("pool.quiet", {{"i", 0}});
+    EXPECT_EQ(thread_count("buildable-io"), 1);
+    EXPECT_EQ(thread_count("buildable-hdl"), 0) << "no listener and no tracing: no pool";
+    client.close();
+  }
+  auto traced = quiet;
+  traced.log_level = buildable::LogLevel::debug;
+  traced.logger = [](buildable::LogLevel, std::string_view) {};
+  {
+    ASSERT_TRUE(no_sdk_threads_left());
+    Client client(traced);
+    auto held = client.emit_async("pool.traced", {{"i", 0}});
+    EXPECT_EQ(thread_count("buildable-io"), 1);
+    EXPECT_EQ(thread_count("buildable-hdl"), traced.handler_threads)
+        << "the pool that will deliver the trace lines must be started by emit_async() itself";
+    client.close();
+  }
+  emulator_.set_faults({});
 }
 
 }  // namespace

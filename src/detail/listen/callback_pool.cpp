@@ -156,13 +156,24 @@ struct CallbackPool::State {
     if (listener.running == 0) listener.drained = true;
     return listener.drained;
   }
+  /// Creates the threads not created yet. Throws std::system_error when the system refuses
+  /// one: the ones created run, and the next call tries the rest again.
   void start_locked(const std::shared_ptr<State>& self) {
     if (started || stopping) return;
-    started = true;
-    for (int i = 0; i < thread_count; ++i) {
-      threads.emplace_back([self, i] { work(self, static_cast<std::size_t>(i)); });
+    for (auto i = threads.size(); i < static_cast<std::size_t>(thread_count); ++i) {
+      threads.emplace_back([self, i] { work(self, i); });
       name_thread(threads.back(), "buildable-hdl");
-      slots[static_cast<std::size_t>(i)].id = threads.back().get_id();
+      slots[i].id = threads.back().get_id();
+    }
+    started = true;
+  }
+  /// start_locked() where work is queued from any thread (the I/O thread included): the work
+  /// waits for the threads that exist, or for a later call that creates them.
+  void start_if_possible_locked(const std::shared_ptr<State>& self) noexcept {
+    try {
+      start_locked(self);
+    } catch (...) {
+      // Out of threads for now: retried with the next message, report or line.
     }
   }
   /// The next report or line to deliver, reports first (they carry what may need action).
@@ -211,11 +222,16 @@ CallbackPool::~CallbackPool() {
   finish();
 }
 
+void CallbackPool::start() {
+  std::lock_guard lock(state_->mutex);
+  state_->start_locked(state_);
+}
+
 void CallbackPool::enqueue(const ListenerPtr& listener, Message message) {
   {
     std::lock_guard lock(state_->mutex);
     if (!state_->draining && !listener->removed) {
-      state_->start_locked(state_);
+      state_->start_if_possible_locked(state_);
       listener->queue.push_back(std::move(message));
       ++state_->queued_total;
       state_->queued.emplace(listener.get(), listener);
@@ -233,7 +249,7 @@ void CallbackPool::report(ListenerError error) noexcept {
   try {
     std::lock_guard lock(state_->mutex);
     if (!state_->finished) {
-      state_->start_locked(state_);
+      state_->start_if_possible_locked(state_);
       const auto outcome = state_->reports.push(std::move(error));
       dropped = outcome != ReportQueue::Outcome::queued;
       if (!dropped) state_->work_ready.notify_one();
@@ -252,7 +268,7 @@ void CallbackPool::log(LogLevel level, std::string line) noexcept {
       ++state_->lines_dropped;
       return;
     }
-    state_->start_locked(state_);
+    state_->start_if_possible_locked(state_);
     state_->lines.emplace_back(level, std::move(line));
     state_->work_ready.notify_one();
   } catch (...) {
@@ -288,7 +304,8 @@ void CallbackPool::drain(std::chrono::steady_clock::time_point deadline) {
     if (me != nullptr) state_->closer = me->id;
     state_->changed.notify_all();  // waiters in remove() stop waiting for the closer
     const int own = me != nullptr && me->handler_of != nullptr ? 1 : 0;
-    const bool others_can_run = state_->thread_count > (me != nullptr ? 1 : 0);
+    // Threads that exist: creating some may have failed.
+    const bool others_can_run = state_->threads.size() > (me != nullptr ? 1u : 0u);
     state_->changed.wait_until(lock, deadline, [&] {
       return (state_->queued_total == 0 || !others_can_run) && state_->handlers_running <= own;
     });

@@ -61,12 +61,18 @@ class CallbackPool {
   /// delivered once there is room again.
   static constexpr std::size_t kMaxQueuedLines = 4096;
 
-  /// Threads start on the first message or report, not before.
+  /// Threads start at start(), or failing that on the first message, report or line.
   CallbackPool(int threads, std::size_t max_queued_reports, Callbacks callbacks);
   ~CallbackPool();
   CallbackPool(const CallbackPool&) = delete;
   CallbackPool& operator=(const CallbackPool&) = delete;
 
+  /// Starts the threads now, on the calling thread; a no-op once started or after finish().
+  /// The client calls it before anything can queue work from the I/O thread, so that the
+  /// first message does not wait for threads to be created and the I/O thread never creates
+  /// them. Throws std::system_error when the system refuses a thread: those created run, and
+  /// the next start() (or message, report or line) creates the rest.
+  void start();
   /// Queues a claimed message for its listener's handler. A message for a removed listener,
   /// or arriving once the pool is draining, is abandoned.
   void enqueue(const ListenerPtr& listener, Message message);
