@@ -1,5 +1,6 @@
 #include "client_impl.hpp"
 
+#include <system_error>
 #include <utility>
 
 #include "detail/transport/event_loop.hpp"
@@ -78,8 +79,14 @@ Client ClientImpl::make_client(ClientOptions options, ClientSeams seams) {
 
 AsyncTransport& ClientImpl::started_transport() {
   // The trace lines of asynchronous requests go to the handler pool: start it here, not on
-  // the I/O thread at the first line.
-  if (tracer_.tracing()) pool_.start();
+  // the I/O thread at the first line. A refused thread must not fail the emit: the first
+  // line queued tries again.
+  if (tracer_.tracing()) {
+    try {
+      pool_.start();
+    } catch (const std::system_error&) {
+    }
+  }
   const bool running = transport_->start();  // a no-op once running; refuses after close()
   if (running && !io_started_.load(std::memory_order_relaxed) && !io_started_.exchange(true)) {
     tracer_.info("I/O thread started (asynchronous requests to " + config_->base_url + ", proxy " +

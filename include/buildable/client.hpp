@@ -46,7 +46,7 @@ class ClientImpl;
 /// within the first on(), so that the first message does not wait for threads to be created.
 /// With ClientOptions::log_level `debug` it starts with the I/O thread instead, as the trace
 /// lines of asynchronous requests are delivered on it. Either way the calling thread creates
-/// the threads, never the I/O thread.
+/// the threads; only a thread the system refused then is tried again when work arrives.
 ///
 /// @par Callbacks
 /// Handlers, ClientOptions::on_error and ClientOptions::logger all run on the handler pool,
