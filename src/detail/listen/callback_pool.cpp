@@ -98,7 +98,6 @@ struct CallbackPool::State {
   std::vector<std::thread> threads;
   std::vector<Slot> slots;
   int handlers_running = 0;
-  bool started = false;
   bool draining = false;   ///< no message accepted any more
   bool stopping = false;   ///< threads exit
   bool finished = false;   ///< reports are dropped
@@ -156,16 +155,16 @@ struct CallbackPool::State {
     if (listener.running == 0) listener.drained = true;
     return listener.drained;
   }
-  /// Creates the threads not created yet. Throws std::system_error when the system refuses
-  /// one: the ones created run, and the next call tries the rest again.
+  /// Creates the threads not created yet (none once all exist, or once stopping). Throws
+  /// std::system_error when the system refuses one: the ones created run, and the next call
+  /// tries the rest again.
   void start_locked(const std::shared_ptr<State>& self) {
-    if (started || stopping) return;
+    if (stopping) return;
     for (auto i = threads.size(); i < static_cast<std::size_t>(thread_count); ++i) {
       threads.emplace_back([self, i] { work(self, i); });
       name_thread(threads.back(), "buildable-hdl");
       slots[i].id = threads.back().get_id();
     }
-    started = true;
   }
   /// start_locked() where work is queued from any thread (the I/O thread included): the work
   /// waits for the threads that exist, or for a later call that creates them.
